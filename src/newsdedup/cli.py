@@ -1,0 +1,285 @@
+"""The ``newsdedup`` command line: a thin layer over the library.
+
+Each command parses its arguments, makes one call on an :class:`Archive` (or
+:func:`ingest_paths`), and prints the result: a table for people, JSON with
+``--json``. Errors print ``Error: ...`` on stderr and exit 1; usage errors
+exit 2. Heavy modules are imported inside commands so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from .config import Config
+from .errors import NewsdedupError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .archive import Archive
+
+DEFAULT_ARCHIVE = "archive"
+ENV_ARCHIVE = "NEWSDEDUP_ARCHIVE"
+
+app = typer.Typer(
+    name="newsdedup",
+    help="A deduplicating news-article archive and diff tool.\n\nExample:  newsdedup ingest data/ && newsdedup list",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"newsdedup {version('newsdedup')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    archive: Annotated[
+        str,
+        typer.Option(
+            "--archive",
+            "-a",
+            envvar=ENV_ARCHIVE,
+            metavar="PATH",
+            help="Archive folder (holds newsdedup.db) or .db file.",
+        ),
+    ] = DEFAULT_ARCHIVE,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """A deduplicating news-article archive and diff tool."""
+    ctx.obj = {"archive": archive}
+
+
+def _open(ctx: typer.Context, config: Config | None = None) -> Archive:
+    from .archive import Archive
+
+    return Archive(ctx.obj["archive"], config)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False))
+
+
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (read recursively), .gz files, or - for stdin.")],
+    as_json: JsonOption = False,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this (after decompression).")
+    ] = Config().max_input_bytes,
+    input_format: Annotated[str, typer.Option("--format", help="Input format: auto, text or html.")] = "auto",
+    source: Annotated[str | None, typer.Option("--source", help="Outlet name for every article of this run.")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Articles per transaction.")] = 200,
+    include_hidden: Annotated[bool, typer.Option("--include-hidden", help="Also read dot-files in folders.")] = False,
+    progress: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
+    ] = None,
+) -> None:
+    """Archive articles from files, folders, .gz files or stdin.
+
+    Prints a summary, or with --json one object per input: path, id, status
+    (new, duplicate, error) and, for errors, error. Exits 1 if any input failed.
+
+    Example:  newsdedup ingest data/ articles.txt.gz - < more.txt
+    """
+    from .ingest import ingest_refs
+    from .sources import find_inputs
+
+    try:
+        config = Config(
+            max_input_bytes=max_bytes,
+            input_format=input_format,  # type: ignore[arg-type]
+            source=source,
+            batch_size=batch_size,
+            include_hidden=include_hidden,
+        )
+        archive = _open(ctx, config)
+    except NewsdedupError as err:
+        _fail(str(err))
+    counts = {"new": 0, "duplicate": 0, "error": 0}
+    show_progress = (not as_json and sys.stderr.isatty()) if progress is None else progress
+    err_console = _stderr_console()
+    with archive, _progress(err_console, show_progress) as bar:
+        refs = find_inputs(paths, include_hidden=include_hidden)
+        task = bar.add_task("ingesting", total=len(refs)) if bar else None
+        try:
+            for result in ingest_refs(archive, refs, config):
+                counts[result.status] += 1
+                if bar is not None and task is not None:
+                    bar.update(task, advance=1, description=_progress_text(counts))
+                if as_json:
+                    _print_json(result.to_dict())
+                elif result.status == "error":
+                    typer.echo(f"Error: {result.path}: {result.error}", err=True)
+        except NewsdedupError as err:
+            _fail(str(err))
+    if not as_json:
+        total = sum(counts.values())
+        typer.echo(
+            f"{total} input{'s' if total != 1 else ''}: {counts['new']} new, {counts['duplicate']} duplicate, "
+            f"{counts['error']} error{'s' if counts['error'] != 1 else ''} (archive: {archive.path})"
+        )
+    if counts["error"]:
+        raise typer.Exit(1)
+
+
+def _progress_text(counts: dict[str, int]) -> str:
+    return f"{counts['new']} new, {counts['duplicate']} dup, {counts['error']} err"
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _progress(console: Console, enabled: bool) -> Any:
+    if not enabled:
+        return _NoProgress()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.command("list")
+def list_articles(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most this many (0: all).")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
+    source: Annotated[str | None, typer.Option("--source", help="Only articles from this outlet.")] = None,
+    no_duplicates: Annotated[bool, typer.Option("--no-duplicates", help="Hide exact duplicates.")] = False,
+) -> None:
+    """List archived articles: id, date, source, title.
+
+    Example:  newsdedup list --limit 20 --json
+    """
+    try:
+        with _open(ctx) as archive:
+            articles = archive.articles(
+                limit=limit or None, offset=offset, source=source, include_duplicates=not no_duplicates
+            )
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        _print_json([{k: v for k, v in a.to_dict().items() if k != "blocks"} for a in articles])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for name in ("id", "published", "source", "title", "status"):
+        table.add_column(
+            name,
+            overflow="fold" if name == "title" else "ellipsis",
+            no_wrap=name != "title",
+            justify="right" if name == "id" else "left",
+        )
+    for a in articles:
+        status = f"dup of {a.duplicate_of}" if a.duplicate_of is not None else ""
+        table.add_row(str(a.id), a.published or "", a.source or "", a.title or a.origin or "", status)
+    Console().print(table)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    article_id: Annotated[int, typer.Argument(metavar="ID", help="Article id (see `newsdedup list`).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show one article with its metadata and its blocks in reading order.
+
+    Dropped blocks are shown dimmed with the reason they were dropped.
+
+    Example:  newsdedup show 1 --json
+    """
+    try:
+        with _open(ctx) as archive:
+            article = archive.get(article_id)
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        _print_json(article.to_dict())
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console()
+    console.print(Text(article.title or "(no title)", style="bold"))
+    for label, value in (
+        ("id", article.id),
+        ("source", article.source),
+        ("url", article.url),
+        ("published", article.published),
+        ("author", article.author),
+        ("origin", article.origin),
+        ("duplicate of", article.duplicate_of),
+    ):
+        if value is not None:
+            console.print(Text.assemble((f"{label}: ", "dim"), str(value)))
+    for block in article.blocks:
+        console.print()
+        tag = f"[{block.index} {block.role}]" if block.kept else f"[{block.index} dropped: {block.reason}]"
+        console.print(
+            Text.assemble((tag, "cyan" if block.kept else "dim"), " ", (block.text, "" if block.kept else "dim strike"))
+        )
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Counts and sizes of the archive.
+
+    Example:  newsdedup --archive /data/news stats --json
+    """
+    try:
+        with _open(ctx) as archive:
+            result = archive.stats()
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    for key, value in result.to_dict().items():
+        typer.echo(f"{key.replace('_', ' ')}: {value:,}" if isinstance(value, int) else f"{key}: {value}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

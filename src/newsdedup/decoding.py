@@ -1,0 +1,193 @@
+"""Turn an input's bytes into text without ever guessing silently wrong.
+
+The order of evidence: a byte-order mark; UTF-16 without a mark (NUL bytes in
+every other position); strict UTF-8; and only for text with no valid UTF-8
+multi-byte sequence at all, Vietnamese Windows (cp1258, recognised by its tone
+marks) or Western Windows (cp1252, accepted only where accented letters sit in
+otherwise ASCII words). Anything else is refused with
+an :class:`~newsdedup.errors.EncodingError` that says where it went wrong, so a
+Vietnamese text is never archived as mojibake.
+
+Example:
+    >>> decode_text("Hà Nội".encode("utf-16"))
+    ('Hà Nội', 'utf-16')
+    >>> decode_text(b"H\\xe0 N\\xf4\\xf2i c\\xf3 \\xd0\\xe3ng ph\\xf4\\xccng")  # Windows-1258
+    ('Hà Nội có Đăng phồng', 'cp1258')
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+from .errors import BinaryInput, EmptyInput, EncodingError
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Legacy text is read only where the text itself confirms the encoding.
+_VIETNAMESE_MARKS = re.compile("[aeiouyAEIOUYâêôÂÊÔ][\u0300\u0301\u0303\u0309\u0323]|[ăđơưĂĐƠƯ]")
+_MIN_VIETNAMESE_EVIDENCE = 3
+_VIETNAMESE_COMBINING = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
+_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f\W]\w*")
+# A valid UTF-8 multi-byte sequence: lead byte plus continuation bytes.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Control characters that do not occur in text (tab, LF, CR, FF excluded).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_MAX_CONTROL_SHARE = 0.01
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` and return ``(text, encoding)``.
+
+    Raises:
+        EmptyInput: no bytes.
+        BinaryInput: NUL bytes or many control characters outside UTF-16/32.
+        EncodingError: not valid in the encoding its marks claim, or not
+            UTF-8 and no legacy encoding fits.
+    """
+    if not data:
+        raise EmptyInput("empty input (0 bytes)")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _strict(data, encoding, "its byte-order mark says"), encoding
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return _strict(data, utf16, "its NUL-byte pattern says"), utf16
+    if b"\x00" in data:
+        raise BinaryInput("binary data (NUL bytes), not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if _mostly_utf8(data):
+            raise EncodingError(
+                f"invalid UTF-8 at byte {err.start} ({data[err.start : err.start + 4]!r}) in text that is "
+                "otherwise UTF-8; refusing to guess (fix or re-encode the file)"
+            ) from None
+        text, encoding = _decode_legacy(data)
+    else:
+        encoding = "utf-8"
+    _reject_binary(text)
+    return text, encoding
+
+
+def decode_html(data: bytes) -> tuple[str, str]:
+    """Decode an HTML page: a declared ``<meta charset>`` is tried first.
+
+    >>> decode_html(b'<meta charset="windows-1258"><p>H\\xe0 N\\xf4\\xf2i</p>')
+    ('<meta charset="windows-1258"><p>Hà Nội</p>', 'cp1258')
+    """
+    if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        declared = _HTML_CHARSET.search(data[:4096])
+        if declared:
+            name = declared.group(1).decode("ascii", "replace").lower()
+            try:
+                encoding = codecs.lookup(name).name
+            except LookupError:
+                encoding = None
+            if encoding is not None:
+                try:
+                    text = data.decode(encoding)
+                except UnicodeDecodeError:
+                    pass  # pages often lie about their charset: fall back to the evidence
+                else:
+                    return unicodedata.normalize("NFC", text), encoding
+    return decode_text(data)
+
+
+def _strict(data: bytes, encoding: str, why: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise EncodingError(f"invalid {encoding} at byte {err.start}, although {why} {encoding}") from None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    half = len(sample) // 2
+    if odd.count(0) > 0.6 * half and even.count(0) < 0.1 * half:
+        return "utf-16-le"
+    if even.count(0) > 0.6 * half and odd.count(0) < 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    """Vietnamese Windows (cp1258) or Western Windows (cp1252), when the text says so."""
+    vietnamese = _try_decode(data, "cp1258")
+    if vietnamese is not None and _vietnamese_evidence(vietnamese) >= _MIN_VIETNAMESE_EVIDENCE:
+        # cp1258 writes most tone marks as combining characters: compose them.
+        return unicodedata.normalize("NFC", vietnamese), "cp1258"
+    western = _try_decode(data, "cp1252")
+    if western is not None and _plausible_latin(western):
+        return western, "cp1252"
+    raise EncodingError(
+        "not UTF-8, and neither Vietnamese (cp1258) nor Western (cp1252) Windows text; "
+        "convert it to UTF-8 first, e.g. with iconv"
+    )
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True if valid UTF-8 multi-byte sequences outnumber the invalid bytes."""
+    valid = len(_UTF8_MULTIBYTE.findall(data))
+    invalid = data.decode("utf-8", "replace").count("\ufffd") - data.count("\ufffd".encode())
+    return valid > invalid
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _vietnamese_evidence(text: str) -> int:
+    """Count the marks only Vietnamese text has (tone marks on vowels, ă đ ơ ư).
+
+    Zero unless nearly every word with a non-ASCII letter is spelt with
+    Vietnamese letters only: Cyrillic read as cp1258 gives ð, å, ÿ and the like.
+    """
+    words = _NON_ASCII_WORD.findall(unicodedata.normalize("NFC", text))
+    if not words:
+        return 0
+    foreign = sum(1 for w in words if not all(_is_vietnamese_letter(c) for c in w))
+    if foreign > 0.05 * len(words):
+        return 0
+    return len(_VIETNAMESE_MARKS.findall(text))
+
+
+def _is_vietnamese_letter(char: str) -> bool:
+    if char.isascii() or char in "đĐ":
+        return True
+    decomposed = unicodedata.normalize("NFD", char)
+    return (
+        decomposed[0].isascii() and decomposed[0].isalpha() and all(c in _VIETNAMESE_COMBINING for c in decomposed[1:])
+    )
+
+
+def _plausible_latin(text: str) -> bool:
+    """True if the non-ASCII letters sit inside mostly-ASCII words, as in Western text.
+
+    Cyrillic or Greek bytes read as cp1252 give words made wholly of accented
+    letters; those are refused rather than archived as mojibake.
+    """
+    words = [w for w in _NON_ASCII_WORD.findall(text)]
+    if not words:
+        return True
+    foreign = sum(1 for w in words if sum(c.isascii() for c in w) < len(w) / 2)
+    return foreign <= 0.1 * len(words)
+
+
+def _reject_binary(text: str) -> None:
+    controls = len(_CONTROL.findall(text[:65536]))
+    if controls > _MAX_CONTROL_SHARE * min(len(text), 65536):
+        raise BinaryInput(f"binary data ({controls} control characters), not text")

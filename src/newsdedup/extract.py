@@ -1,0 +1,233 @@
+"""Turn one input's bytes into blocks and metadata.
+
+Plain text: a paragraph is a non-empty line, or, in a hard-wrapped file (lines
+broken at a fixed width inside blank-line separated paragraphs), a
+blank-line separated block. A short first line is the title; a date printed in
+the title or in a short line near the top ("(18:50 13/08/2020)", "13-8-2020",
+"2020-08-13 18:50") becomes ``published``. HTML goes through trafilatura, which
+supplies the blocks and the title, date, author and site name.
+
+Example:
+    >>> raw = RawInput("a.txt", "a.txt", "Họp báo (18:50 13/08/2020)\\n\\nHNP - Chiều 13/8 ...".encode(), "x")
+    >>> art = extract(raw)
+    >>> art.title, art.published, [b.role for b in art.blocks]
+    ('Họp báo', '2020-08-13T18:50', ['title', 'body'])
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from .config import Config
+from .decoding import decode_html, decode_text
+from .errors import EmptyInput, InputError
+from .normalize import comparison_key
+from .records import Block, ExtractedArticle, RawInput
+
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp")
+_HTML_SNIFF = re.compile(
+    r"^\s*(?:<!--.*?-->\s*)*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+
+_TITLE_MAX_CHARS = 250
+# Where a date may sit: the title, or a short line among the first few.
+_DATE_LINE_MAX_CHARS = 80
+_DATE_SEARCH_LINES = 4
+_TIME = r"(?P<hour>[01]?\d|2[0-3])\s*[:hg]\s*(?P<minute>[0-5]\d)"
+_DMY = r"(?P<day>[0-3]?\d)\s*[/.-]\s*(?P<month>[01]?\d)\s*[/.-]\s*(?P<year>(?:19|20)\d\d)"
+_YMD = r"(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)"
+_DATE_PATTERNS = (
+    re.compile(_TIME + r"\W{0,3}(?:ngày\s+)?" + _DMY, re.I),
+    re.compile(_DMY + r"\W{0,3}(?:lúc\s+)?" + _TIME, re.I),
+    re.compile(_YMD + r"(?:[T ]" + _TIME + r")?"),
+    re.compile(_DMY),
+)
+# A date in brackets (or after a separator) closing a title: shown in the
+# block, but not part of the title as metadata.
+_TRAILING_DATE = re.compile(r"\s*[(\[|–—-]?\s*[^()\[\]|]*\d{4}[^()\[\]|]*\s*[)\]]?\s*$")
+
+
+def extract(raw: RawInput, config: Config | None = None) -> ExtractedArticle:
+    """Extract ``raw`` as HTML or plain text, as ``config.input_format`` says.
+
+    Raises:
+        EmptyInput: the input holds no text.
+        EncodingError, BinaryInput: see :func:`newsdedup.decoding.decode_text`.
+    """
+    config = config or Config()
+    fmt = config.input_format
+    if fmt == "auto":
+        fmt = "html" if _looks_like_html(raw) else "text"
+    if fmt == "html":
+        article = extract_html(raw.data, source=config.source)
+    else:
+        article = extract_text(raw.data, source=config.source)
+    if not any(b.text.strip() for b in article.blocks):
+        raise EmptyInput("no text in the input" if fmt == "text" else "no article text found in the HTML")
+    return article
+
+
+def extract_text(data: bytes, *, source: str | None = None) -> ExtractedArticle:
+    """Split plain text into paragraphs; take a title and date from its head."""
+    text, encoding = decode_text(data)
+    paragraphs = split_paragraphs(text)
+    if not paragraphs:
+        raise EmptyInput("no text in the input (only white space)")
+    has_title = len(paragraphs) > 1 and _is_title_like(paragraphs[0])
+    blocks = tuple(
+        Block(index=i, role="title" if (i == 0 and has_title) else "body", text=p) for i, p in enumerate(paragraphs)
+    )
+    title = _strip_trailing_date(paragraphs[0]) if has_title else None
+    head = [p for p in paragraphs[:_DATE_SEARCH_LINES] if len(p) <= _DATE_LINE_MAX_CHARS]
+    if has_title and paragraphs[0] not in head:
+        head.insert(0, paragraphs[0])
+    published = next((d for d in map(find_date, head) if d is not None), None)
+    return ExtractedArticle(
+        blocks=blocks, title=title, published=published, source=source, input_format="text", encoding=encoding
+    )
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a plain text, by lines or by blank-line blocks.
+
+    >>> split_paragraphs("T\\r\\nline one\\r\\n\\r\\nline two")
+    ['T', 'line one', 'line two']
+    >>> line = "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj\\n"
+    >>> wrapped = (line * 2 + "end.\\n\\n") * 3
+    >>> split_paragraphs(wrapped)[0].endswith("iiii jjjj end.")
+    True
+    """
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    chunks: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            chunks[-1].append(line)
+        elif chunks[-1]:
+            chunks.append([])
+    chunks = [c for c in chunks if c]
+    if _is_hard_wrapped(chunks):
+        return [" ".join(c) for c in chunks]
+    return [line for c in chunks for line in c]
+
+
+def _is_hard_wrapped(chunks: list[list[str]]) -> bool:
+    """True if blank-line blocks hold lines broken at a fixed width.
+
+    In a wrapped file every line fits one width (40 to 100 characters) and the
+    lines that were broken (all but each block's last) come close to it; a file
+    that puts one paragraph per line has much longer lines, or short ones that
+    vary freely (form fields, lists).
+    """
+    inner = [len(line) for c in chunks for line in c[:-1]]
+    if len(inner) < 3:
+        return False
+    width = max(inner)
+    longest = max(len(line) for c in chunks for line in c)
+    if not 40 <= width <= 100 or longest > width + 10:
+        return False
+    near_width = sum(1 for n in inner if n >= 0.6 * width)
+    return near_width >= 0.8 * len(inner)
+
+
+def _is_title_like(line: str) -> bool:
+    return len(line) <= _TITLE_MAX_CHARS and not line.endswith((".", ":", ";", ","))
+
+
+def _strip_trailing_date(title: str) -> str:
+    if find_date(title) is None:
+        return title
+    stripped = _TRAILING_DATE.sub("", title).strip()
+    return stripped if stripped and find_date(stripped) is None else title
+
+
+def find_date(text: str) -> str | None:
+    """The first valid day-first or ISO date (with time if printed) in ``text``.
+
+    >>> find_date("Thứ Năm, 13/08/2020 - 18:50"), find_date("vào 2020-08-13"), find_date("31/02/2020")
+    ('2020-08-13T18:50', '2020-08-13', None)
+    """
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            parts = match.groupdict()
+            try:
+                when = datetime(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+            except ValueError:
+                continue
+            if parts.get("hour") is not None:
+                when = when.replace(hour=int(parts["hour"]), minute=int(parts["minute"]))
+                return when.isoformat(timespec="minutes")
+            return when.date().isoformat()
+    return None
+
+
+def extract_html(data: bytes, *, source: str | None = None, url: str | None = None) -> ExtractedArticle:
+    """Extract an HTML page's main text and metadata with trafilatura."""
+    # Imported here: trafilatura takes a moment to import and plain text never needs it.
+    import trafilatura
+
+    html, encoding = decode_html(data)
+    try:
+        doc: Any = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=True
+        )
+    except (ValueError, TypeError) as err:
+        raise InputError(f"cannot parse the HTML: {err}") from None
+    if doc is None or doc.body is None:
+        raise EmptyInput("no article text found in the HTML")
+    texts = _html_blocks(doc.body)
+    title = _clean(doc.title) or None
+    if title and texts and comparison_key(texts[0][1]) == comparison_key(title):
+        texts = texts[1:]  # the page's <h1> repeats the title block
+    blocks: list[Block] = []
+    if title:
+        blocks.append(Block(index=0, role="title", text=title))
+    for role, text in texts:
+        blocks.append(Block(index=len(blocks), role=role, text=text))
+    return ExtractedArticle(
+        blocks=tuple(blocks),
+        title=title,
+        published=doc.date or None,
+        author=_clean(doc.author) or None,
+        source=source or _clean(doc.sitename) or doc.hostname or None,
+        url=doc.url or url,
+        language=doc.language or None,
+        input_format="html",
+        encoding=encoding,
+    )
+
+
+def _html_blocks(body: Any) -> list[tuple[str, str]]:
+    """(role, text) for each block of trafilatura's output tree, in order."""
+    out: list[tuple[str, str]] = []
+    for element in body:
+        tag = element.tag
+        if tag == "list":
+            items = [_clean("".join(item.itertext())) for item in element.iter("item")]
+            out.extend(("body", t) for t in items if t)
+        elif tag == "table":
+            for row in element.iter("row"):
+                cells = [_clean("".join(cell.itertext())) for cell in row.iter("cell")]
+                line = " | ".join(c for c in cells if c)
+                if line:
+                    out.append(("body", line))
+        else:
+            text = _clean("".join(element.itertext()))
+            if text:
+                out.append(("subheading" if tag == "head" else "body", text))
+    return out
+
+
+def _clean(text: str | None) -> str:
+    return " ".join(text.split()) if text else ""
+
+
+def _looks_like_html(raw: RawInput) -> bool:
+    if raw.name.lower().endswith(_HTML_SUFFIXES):
+        return True
+    if raw.name.lower().endswith(".txt"):
+        return False
+    # Dropping NULs lets the sniff read UTF-16 markup too.
+    head = raw.data[:2048].replace(b"\x00", b"").decode("utf-8", "ignore").lstrip("\ufeff")
+    return bool(_HTML_SNIFF.match(head))

@@ -1,0 +1,145 @@
+"""Comparison keys: text normalised so that spelling variants compare equal.
+
+Keys are for comparing and hashing only; the text shown to people keeps its
+original spelling. A key is NFC, lower-cased, with one placement of the
+Vietnamese tone mark per syllable ("hòa"/"hoà", "thủy"/"thuỷ" give one key),
+straight quotes, ASCII hyphens, no zero-width characters, and single spaces.
+
+Example:
+    >>> comparison_key("  Hòa  Lạc “mới” — THỦY ") == comparison_key("Hoà Lạc \\"mới\\" - thuỷ")
+    True
+    >>> comparison_key("doanh nghiệp") == comparison_key("DN")
+    False
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# The five Vietnamese tone marks as combining characters (NFD).
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_VOWELS = frozenset("aăâeêioôơuưy")
+# Vowels that carry a quality diacritic; the tone goes on them when present.
+_MARKED_VOWELS = frozenset("ăâêôơư")
+# Two-vowel endings that the "new style" writes with the tone on the second vowel.
+_NEW_STYLE_PAIRS = frozenset({"oa", "oe", "uy"})
+
+_WORD = re.compile(r"\w+")
+# Quote, dash and ellipsis variants, and invisible characters (zero-width, soft hyphen).
+_REPLACEMENTS: dict[str, str] = {
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032`\u00b4", "'"),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    "\u2026": "...",
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
+}
+_SPECIAL = re.compile("[" + "".join(_REPLACEMENTS) + "]")
+
+
+def _replace_special(match: re.Match[str]) -> str:
+    return _REPLACEMENTS[match.group(0)]
+
+
+def comparison_key(text: str) -> str:
+    """Normalise ``text`` for comparison (see the module docstring).
+
+    >>> comparison_key("Khóa\\u00a0HỌC")
+    'khoá học'
+    """
+    text = unicodedata.normalize("NFC", text).lower()
+    # A regex touches only the few special characters; str.translate would cost
+    # ~40 ns for every character of the text.
+    text = _SPECIAL.sub(_replace_special, text)
+    tokens = text.split()
+    try:
+        return " ".join(map(_TOKEN_CACHE.__getitem__, tokens))
+    except KeyError:
+        return " ".join([_TOKEN_CACHE.get(token) or _retone_token(token) for token in tokens])
+
+
+def body_hash(paragraphs: Iterable[str]) -> str | None:
+    """SHA-256 of the comparison key of the paragraphs, or None if they hold no text.
+
+    Paragraph breaks count as white space, so re-wrapping a text keeps its hash.
+
+    >>> body_hash(["a  b", "c"]) == body_hash(["A b c"])
+    True
+    >>> body_hash(["", "  "]) is None
+    True
+    """
+    key = comparison_key(" ".join(paragraphs))
+    if not key:
+        return None
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def retone_word(word: str) -> str:
+    """Put a lower-case word's single tone mark on its canonical vowel.
+
+    Words with no tone mark, with several, with no vowel or with two vowel
+    groups (none of them one Vietnamese syllable) are returned unchanged. The
+    canonical place follows the "new style" rule.
+
+    >>> retone_word("hòa"), retone_word("khóa"), retone_word("thủy"), retone_word("quý")
+    ('hoà', 'khoá', 'thuỷ', 'quý')
+    >>> retone_word("thùy") == retone_word("thuỳ") and retone_word("hoàn") == "hoàn"
+    True
+    """
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [c for c in decomposed if c in _TONES]
+    if len(tones) != 1:
+        return word
+    base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+    position = _tone_position(base)
+    if position is None:
+        return word
+    letter = base[position]
+    toned = unicodedata.normalize("NFC", letter + tones[0])
+    return base[:position] + toned + base[position + 1 :]
+
+
+# A language has a few thousand syllables: a token cache makes retoning nearly
+# free (one dict look-up per word). It is emptied when it grows too large.
+_TOKEN_CACHE: dict[str, str] = {}
+_TOKEN_CACHE_MAX = 1 << 18
+
+
+def _retone_token(token: str) -> str:
+    retoned = _WORD.sub(lambda m: retone_word(m.group(0)), token)
+    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[token] = retoned
+    return retoned
+
+
+def _tone_position(base: str) -> int | None:
+    """Index of the vowel that carries the tone in a toneless syllable, or None."""
+    start = 0
+    # "qu" and "gi" (before a vowel) are consonants: their u and i are not vowels.
+    if (base.startswith("qu") and len(base) > 2) or (base.startswith("gi") and len(base) > 2 and base[2] in _VOWELS):
+        start = 2
+    first = next((i for i in range(start, len(base)) if base[i] in _VOWELS), None)
+    if first is None:
+        # "gì", "quạ"-less edge cases: fall back to the last vowel in the word.
+        vowels = [i for i, c in enumerate(base) if c in _VOWELS]
+        return vowels[-1] if vowels else None
+    end = first
+    while end < len(base) and base[end] in _VOWELS:
+        end += 1
+    if any(c in _VOWELS for c in base[end:]):
+        return None  # two vowel groups: not one Vietnamese syllable ("café")
+    nucleus = range(first, end)
+    marked = [i for i in nucleus if base[i] in _MARKED_VOWELS]
+    if marked:
+        return marked[-1]
+    if len(nucleus) == 1:
+        return first
+    has_final = end < len(base)
+    if len(nucleus) >= 3:
+        return first + 1
+    if has_final or base[first:end] in _NEW_STYLE_PAIRS:
+        return end - 1
+    return first

@@ -1,0 +1,148 @@
+"""Records passed between the pipeline stages: small frozen dataclasses.
+
+Example:
+    >>> b = Block(index=0, role="title", text="Hello")
+    >>> b.kept, b.reason
+    (True, None)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["title", "dateline", "body", "subheading", "caption", "byline", "boilerplate"]
+#: Roles of kept blocks, and ``boilerplate`` for dropped ones.
+ROLES: tuple[str, ...] = ("title", "dateline", "body", "subheading", "caption", "byline", "boilerplate")
+#: Roles whose text makes up the article body (what duplicates are judged on).
+BODY_ROLES: frozenset[str] = frozenset({"body", "subheading"})
+
+IngestStatus = Literal["new", "duplicate", "error"]
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """The bytes of one input, exactly as read (after any .gz decompression).
+
+    ``origin`` is what the user named (a path, ``-`` for stdin, a path inside
+    a folder); ``name`` is the file name used to guess the format.
+    """
+
+    origin: str
+    name: str
+    data: bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph-like unit of an article, in reading order.
+
+    Dropped blocks stay in the archive for provenance: ``kept`` is False and
+    ``reason`` says why it was dropped.
+    """
+
+    index: int
+    role: str
+    text: str
+    kept: bool = True
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """What extraction makes of one input: blocks plus metadata."""
+
+    blocks: tuple[Block, ...]
+    title: str | None = None
+    published: str | None = None
+    author: str | None = None
+    source: str | None = None
+    url: str | None = None
+    language: str | None = None
+    input_format: str = "text"
+    encoding: str | None = None
+
+    @property
+    def body_text(self) -> str:
+        """The kept body paragraphs, one per line."""
+        return "\n".join(b.text for b in self.blocks if b.kept and b.role in BODY_ROLES)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An archived article, as read back from the archive."""
+
+    id: int
+    source: str | None
+    url: str | None
+    title: str | None
+    published: str | None
+    author: str | None
+    language: str | None
+    origin: str | None
+    input_format: str
+    encoding: str | None
+    raw_sha256: str
+    body_hash: str | None
+    duplicate_of: int | None
+    ingested_at: str
+    blocks: tuple[Block, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict, with blocks in reading order.
+
+        >>> a = Article(1, None, None, "T", None, None, None, "x.txt", "text", "utf-8",
+        ...             "ab", None, None, "2020-01-01T00:00:00+00:00")
+        >>> a.to_dict()["status"]
+        'canonical'
+        """
+        return {
+            "id": self.id,
+            "source": self.source,
+            "url": self.url,
+            "title": self.title,
+            "published": self.published,
+            "author": self.author,
+            "language": self.language,
+            "origin": self.origin,
+            "format": self.input_format,
+            "encoding": self.encoding,
+            "raw_sha256": self.raw_sha256,
+            "body_hash": self.body_hash,
+            "status": "duplicate" if self.duplicate_of is not None else "canonical",
+            "duplicate_of": self.duplicate_of,
+            "ingested_at": self.ingested_at,
+            "blocks": [
+                {"index": b.index, "role": b.role, "text": b.text, "kept": b.kept, "reason": b.reason}
+                for b in self.blocks
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of ingesting one input (or one article inside it).
+
+    ``status`` is ``new`` (a new article), ``duplicate`` (the same bytes were
+    archived before, so ``id`` is that article; or the same normalised body,
+    so ``id`` is the new record and ``duplicate_of`` the first one) or
+    ``error`` (``error`` says why; nothing was written for this input).
+    """
+
+    path: str
+    status: IngestStatus
+    id: int | None = None
+    duplicate_of: int | None = None
+    match: str | None = None
+    title: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict; keys that do not apply are left out."""
+        out: dict[str, object] = {"path": self.path, "id": self.id, "status": self.status}
+        for key in ("duplicate_of", "match", "title", "error"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out

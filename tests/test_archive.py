@@ -1,0 +1,163 @@
+"""The archive: schema and migrations, originals, duplicates, reading back."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from newsdedup import Archive
+from newsdedup.errors import ArchiveError, ArticleNotFound
+from newsdedup.extract import extract
+from newsdedup.records import RawInput
+from newsdedup.schema import SCHEMA_VERSION
+
+from .conftest import SEED_A, SEED_B, article_text
+
+
+def raw_of(data: bytes, origin: str = "x.txt") -> RawInput:
+    return RawInput(origin=origin, name=origin, data=data, sha256=hashlib.sha256(data).hexdigest())
+
+
+def add(archive: Archive, data: bytes, origin: str = "x.txt") -> tuple[str, int | None, int | None]:
+    raw = raw_of(data, origin)
+    (result,) = archive.add_many([(raw, extract(raw))])
+    return result.status, result.id, result.duplicate_of
+
+
+def test_new_archive_has_current_schema_and_wal(disk_archive: Archive, archive_dir: Path) -> None:
+    assert disk_archive.schema_version == SCHEMA_VERSION
+    assert (archive_dir / "newsdedup.db").exists()
+    assert disk_archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"originals", "articles", "blocks"} <= set(disk_archive.db.table_names())
+
+
+def test_db_file_path_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with Archive(path) as archive:
+        add(archive, SEED_A.read_bytes())
+    with Archive(path) as archive:
+        assert archive.stats().articles == 1
+        assert archive.schema_version == SCHEMA_VERSION
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    Archive(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ArchiveError, match="newer than this newsdedup understands"):
+        Archive(path)
+
+
+def test_not_a_database_is_an_archive_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ArchiveError, match="cannot open the archive"):
+        Archive(path)
+
+
+def test_seed_round_trip(memory_archive: Archive) -> None:
+    for seed in (SEED_A, SEED_B):
+        status, article_id, _ = add(memory_archive, seed.read_bytes(), seed.name)
+        assert status == "new" and article_id is not None
+        article = memory_archive.get(article_id)
+        assert memory_archive.original(article.raw_sha256) == seed.read_bytes()
+        lines = [" ".join(x.split()) for x in seed.read_text(encoding="utf-8").splitlines() if x.strip()]
+        assert [b.text for b in article.blocks] == lines
+        assert article.origin == seed.name
+
+
+def test_same_bytes_is_a_duplicate_without_new_article(memory_archive: Archive) -> None:
+    data = SEED_A.read_bytes()
+    assert add(memory_archive, data, "a.txt")[0] == "new"
+    assert add(memory_archive, data, "copy-under-another-name.txt") == ("duplicate", 1, 1)
+    stats = memory_archive.stats()
+    assert (stats.articles, stats.originals) == (1, 1)
+
+
+def test_same_text_other_wrapper_spacing_and_unicode_form_is_exact_duplicate(memory_archive: Archive) -> None:
+    body = ["Hà Nội phê duyệt quy hoạch mới.", "Thành phố sẽ triển khai trong năm tới, Hòa Lạc."]
+    first = article_text("Tin mới", *body).encode()
+    spaced = ("Tin mới\n\n" + "\n\n".join("  " + p.replace(" ", "  ") for p in body) + "\n").encode()
+    nfd = unicodedata.normalize("NFD", article_text("Tin mới", *body)).encode()
+    retoned = article_text("Tin mới", body[0], body[1].replace("Hòa", "Hoà")).encode()
+    utf16 = article_text("Tin mới", *body).replace("\n", "\r\n").encode("utf-16")
+    assert add(memory_archive, first)[0] == "new"
+    for variant in (spaced, nfd, retoned, utf16):
+        status, article_id, duplicate_of = add(memory_archive, variant)
+        assert (status, duplicate_of) == ("duplicate", 1)
+        assert article_id not in (None, 1)  # recorded as its own article, marked as a copy
+    stats = memory_archive.stats()
+    assert (stats.articles, stats.canonical, stats.duplicates, stats.originals) == (5, 1, 4, 5)
+
+
+def test_html_and_text_of_one_article_are_exact_duplicates(memory_archive: Archive) -> None:
+    paragraphs = [
+        "The harbour bridge reopened to traffic on Thursday morning after eight months of repairs.",
+        "Engineers replaced more than four hundred corroded plates and repainted the whole span.",
+        "Commuters who had faced a long detour welcomed the news, and buses resumed their routes.",
+    ]
+    html = (
+        "<html><head><title>Bridge reopens</title></head><body><nav><a href='/'>Home</a></nav><article>"
+        "<h1>Bridge reopens</h1>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>"
+    ).encode()
+    assert add(memory_archive, article_text("Bridge reopens", *paragraphs).encode())[0] == "new"
+    assert add(memory_archive, html, "page.html")[::2] == ("duplicate", 1)
+
+
+def test_different_text_is_new(memory_archive: Archive) -> None:
+    add(memory_archive, article_text("A", "One paragraph here.").encode())
+    assert add(memory_archive, article_text("A", "Another paragraph here.").encode())[0] == "new"
+
+
+def test_get_missing_article(memory_archive: Archive) -> None:
+    with pytest.raises(ArticleNotFound, match="no article with id 42"):
+        memory_archive.get(42)
+
+
+def test_articles_listing_filters(memory_archive: Archive) -> None:
+    add(memory_archive, SEED_A.read_bytes())
+    add(memory_archive, SEED_B.read_bytes())
+    add(memory_archive, SEED_B.read_bytes().replace(b"\n", b"\r\n"))
+    assert [a.id for a in memory_archive.articles()] == [1, 2, 3]
+    assert [a.id for a in memory_archive.articles(include_duplicates=False)] == [1, 2]
+    assert [a.id for a in memory_archive.articles(limit=1, offset=1)] == [2]
+    assert memory_archive.articles()[0].blocks == ()
+
+
+def test_stats_sizes(memory_archive: Archive) -> None:
+    add(memory_archive, SEED_A.read_bytes())
+    stats = memory_archive.stats()
+    assert stats.original_bytes == len(SEED_A.read_bytes())
+    assert 0 < stats.stored_original_bytes < stats.original_bytes
+    assert stats.blocks == len(memory_archive.get(1).blocks)
+
+
+def test_incompressible_original_is_stored_as_is(memory_archive: Archive) -> None:
+    data = "Tiêu đề\nNội dung ngắn".encode()
+    add(memory_archive, data)
+    row = memory_archive.db.execute("SELECT compression, size, length(data) FROM originals").fetchone()
+    assert row == ("none", len(data), len(data))
+    assert memory_archive.original(hashlib.sha256(data).hexdigest()) == data
+
+
+def test_failed_batch_writes_nothing(memory_archive: Archive) -> None:
+    good = raw_of(SEED_A.read_bytes())
+    article = extract(good)
+
+    class Boom(Exception):
+        pass
+
+    class BadArticle:
+        def __getattr__(self, name: str) -> object:
+            raise Boom(name)
+
+    with pytest.raises(Boom):
+        memory_archive.add_many([(good, article), (raw_of(b"other"), BadArticle())])  # type: ignore[list-item]
+    assert memory_archive.stats().articles == 0
+    assert memory_archive.stats().originals == 0

@@ -1,0 +1,128 @@
+"""The command line: parsing, output, exit codes, error text."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsdedup.cli import app
+
+from .conftest import DATA, SEED_A, article_text
+
+
+def run(runner: CliRunner, archive: Path, *args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--archive", str(archive), *args], input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_list_show_stats(runner: CliRunner, archive_dir: Path) -> None:
+    code, out, _ = run(runner, archive_dir, "ingest", str(DATA))
+    assert code == 0
+    assert "2 inputs: 2 new, 0 duplicate, 0 errors" in out
+    code, out, _ = run(runner, archive_dir, "list")
+    assert code == 0 and "2020-08-13T18:50" in out and "Mỗi mét vuông" in out
+    code, out, _ = run(runner, archive_dir, "show", "1")
+    assert code == 0 and "[1 body] HNP - Chiều 13/8" in out
+    code, out, _ = run(runner, archive_dir, "stats")
+    assert code == 0 and "articles: 2" in out
+
+
+def test_ingest_json_one_object_per_input(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    code, out, err = run(runner, archive_dir, "ingest", "--json", str(SEED_A), str(tmp_path / "empty.txt"), str(SEED_A))
+    assert code == 1
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(x["status"], x["id"]) for x in lines] == [("new", 1), ("error", None), ("duplicate", 1)]
+    assert lines[1]["error"] == "empty input (0 bytes)"
+    assert lines[0]["path"] == str(SEED_A)
+    assert err == ""
+
+
+def test_ingest_errors_on_stderr_and_exit_code(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:
+    code, out, err = run(runner, archive_dir, "ingest", str(tmp_path / "missing.txt"), str(SEED_A))
+    assert code == 1
+    assert f"Error: {tmp_path / 'missing.txt'}: no such file or folder" in err
+    assert "1 new" in out and "1 error" in out
+
+
+def test_ingest_from_stdin(runner: CliRunner, archive_dir: Path) -> None:
+    code, out, _ = run(runner, archive_dir, "ingest", "--json", "-", input=article_text("Từ stdin", "Nội dung."))
+    assert code == 0
+    assert json.loads(out)["path"] == "-"
+    code, out, _ = run(runner, archive_dir, "show", "1", "--json")
+    assert json.loads(out)["title"] == "Từ stdin"
+
+
+def test_show_json_shape(runner: CliRunner, archive_dir: Path) -> None:
+    run(runner, archive_dir, "ingest", str(SEED_A))
+    code, out, _ = run(runner, archive_dir, "show", "1", "--json")
+    assert code == 0
+    article = json.loads(out)
+    assert {"id", "source", "url", "title", "published", "blocks"} <= set(article)
+    assert article["published"] == "2020-08-13T18:50"
+    block = article["blocks"][1]
+    assert set(block) == {"index", "role", "text", "kept", "reason"}
+    assert [b["index"] for b in article["blocks"]] == list(range(len(article["blocks"])))
+
+
+def test_list_and_stats_json(runner: CliRunner, archive_dir: Path) -> None:
+    run(runner, archive_dir, "ingest", str(DATA))
+    code, out, _ = run(runner, archive_dir, "list", "--json")
+    listed = json.loads(out)
+    assert code == 0 and [a["id"] for a in listed] == [1, 2] and "blocks" not in listed[0]
+    code, out, _ = run(runner, archive_dir, "stats", "--json")
+    assert json.loads(out)["articles"] == 2
+
+
+def test_show_missing_article(runner: CliRunner, archive_dir: Path) -> None:
+    code, _, err = run(runner, archive_dir, "show", "99")
+    assert code == 1
+    assert err.startswith("Error: no article with id 99")
+
+
+def test_usage_errors_exit_2(runner: CliRunner, archive_dir: Path) -> None:
+    assert run(runner, archive_dir, "show", "abc")[0] == 2
+    assert run(runner, archive_dir, "ingest")[0] == 2
+    code, _, err = run(runner, archive_dir, "ingest", "--format", "pdf", str(SEED_A))
+    assert code == 1 and "input_format must be one of auto, text, html, got 'pdf'" in err
+
+
+def test_archive_from_environment(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "env-archive"
+    result = runner.invoke(app, ["ingest", str(SEED_A)], env={"NEWSDEDUP_ARCHIVE": str(target)})
+    assert result.exit_code == 0
+    assert (target / "newsdedup.db").exists()
+
+
+def test_archive_that_is_not_a_database(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database" * 100)
+    code, _, err = run(runner, bad, "list")
+    assert code == 1 and err.startswith("Error: cannot open the archive")
+
+
+@pytest.mark.parametrize("command", ["ingest", "list", "show", "stats"])
+def test_every_command_has_help_with_an_example(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+
+
+def test_module_and_console_script_run() -> None:
+    out = subprocess.run([sys.executable, "-m", "newsdedup", "--help"], capture_output=True, text=True, check=True)
+    assert "ingest" in out.stdout
+    script = Path(sys.executable).parent / "newsdedup"
+    out = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("newsdedup ")
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(runner: CliRunner, archive_dir: Path) -> None:
+    code, _, err = run(runner, archive_dir, "ingest", str(DATA))
+    assert code == 0 and err == ""  # not a terminal: no bar
+    code, _, err = run(runner, archive_dir, "ingest", "--progress", str(DATA))
+    assert code == 0 and "2/2" in err

@@ -1,0 +1,120 @@
+"""Real processes: two writers at once, and a writer killed midway."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def make_corpus(folder: Path, count: int) -> None:
+    """``count`` files; every tenth repeats an earlier body in another wrapper."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        if i % 10 == 9:
+            text = f"Bản khác {i}\n\n  Nội dung bài số {i - 1} về thành phố, lần thứ {i - 1}.  \n"
+        else:
+            text = f"Tin số {i}\nNội dung bài số {i} về thành phố, lần thứ {i}.\n"
+        (folder / f"{i:05d}.txt").write_text(text, encoding="utf-8")
+
+
+def ingest_process(archive: Path, folder: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest", "--json", *extra, str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def query(archive: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(archive / "newsdedup.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def assert_consistent(archive: Path) -> None:
+    assert query(archive, "PRAGMA integrity_check") == [("ok",)]
+    assert query(archive, "PRAGMA foreign_key_check") == []
+    # Every article has its blocks and its original; no body has two canonical articles.
+    assert query(archive, "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM blocks)") == []
+    assert query(archive, "SELECT id FROM articles WHERE raw_sha256 NOT IN (SELECT sha256 FROM originals)") == []
+    assert query(archive, "SELECT sha256 FROM originals WHERE sha256 NOT IN (SELECT raw_sha256 FROM articles)") == []
+    assert (
+        query(
+            archive,
+            "SELECT body_hash FROM articles WHERE duplicate_of IS NULL GROUP BY body_hash HAVING count(*) > 1",
+        )
+        == []
+    )
+
+
+def test_two_processes_ingesting_at_once_lose_and_double_nothing(tmp_path: Path) -> None:
+    corpus, archive = tmp_path / "corpus", tmp_path / "archive"
+    make_corpus(corpus, 1500)
+    # Small batches so the two writers interleave many times.
+    procs = [ingest_process(archive, corpus, "--batch-size", "7") for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+    per_process = [[json.loads(line) for line in out.splitlines()] for out, _ in outputs]
+    results = per_process[0] + per_process[1]
+    assert len(results) == 3000
+    # Both processes wrote: the test exercised two writers, not one after the other.
+    assert all(any(r["status"] == "new" for r in rs) for rs in per_process), [
+        Counter(r["status"] for r in rs) for rs in per_process
+    ]
+    new_per_path = Counter(r["path"] for r in results if r["status"] == "new")
+    dup_same_text = {r["path"] for r in results if r.get("match") == "same-text"}
+    # Each file was stored by exactly one process (as new or as a same-text copy).
+    stored = Counter(r["path"] for r in results if r["status"] == "new" or r.get("match") == "same-text")
+    assert set(stored.values()) == {1} and len(stored) == 1500
+    assert len(new_per_path) == 1350 and len(dup_same_text) == 150
+    assert query(archive, "SELECT count(*) FROM articles") == [(1500,)]
+    assert query(archive, "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL") == [(150,)]
+    assert_consistent(archive)
+
+
+def test_killed_ingest_leaves_a_consistent_archive_and_a_rerun_completes(tmp_path: Path) -> None:
+    corpus, archive = tmp_path / "corpus", tmp_path / "archive"
+    make_corpus(corpus, 4000)
+    proc = ingest_process(archive, corpus, "--batch-size", "5")
+    deadline = time.monotonic() + 120
+    committed = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+        if (archive / "newsdedup.db").exists():
+            try:
+                committed = int(query(archive, "SELECT count(*) FROM articles")[0][0])  # type: ignore[arg-type]
+            except sqlite3.OperationalError:
+                continue  # schema not created yet
+            if committed >= 200:
+                break
+    assert proc.poll() is None, "the ingest finished before it could be killed; make the corpus larger"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert_consistent(archive)
+    before = int(query(archive, "SELECT count(*) FROM articles")[0][0])  # type: ignore[arg-type]
+    assert 200 <= before < 4000
+    rerun = ingest_process(archive, corpus)
+    out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    statuses = Counter(json.loads(line)["status"] for line in out.splitlines())
+    assert sum(statuses.values()) == 4000
+    assert query(archive, "SELECT count(*) FROM articles") == [(4000,)]
+    assert query(archive, "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL") == [(400,)]
+    assert_consistent(archive)

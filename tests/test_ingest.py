@@ -1,0 +1,111 @@
+"""Ingesting many inputs: per-input errors, nothing lost, bounded memory."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from newsdedup import Archive, Config, ingest_paths
+
+from .conftest import DATA, SEED_A, article_text
+
+
+def statuses(archive: Archive, paths: list[str], config: Config | None = None) -> list[tuple[str, str]]:
+    return [(Path(r.path).name, r.status) for r in ingest_paths(archive, paths, config)]
+
+
+def test_ingest_seed_folder_then_again(memory_archive: Archive) -> None:
+    first = list(ingest_paths(memory_archive, [str(DATA)]))
+    assert [r.status for r in first] == ["new", "new"]
+    assert [r.id for r in first] == [1, 2]
+    again = list(ingest_paths(memory_archive, [str(DATA)]))
+    assert [(r.status, r.id, r.match) for r in again] == [
+        ("duplicate", 1, "same-bytes"),
+        ("duplicate", 2, "same-bytes"),
+    ]
+    assert memory_archive.stats().articles == 2
+
+
+def test_bad_inputs_are_reported_and_skipped(tmp_path: Path, memory_archive: Archive) -> None:
+    (tmp_path / "good.txt").write_text(article_text("Tin", "Một đoạn văn."), encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(200))
+    (tmp_path / "cut.txt.gz").write_bytes(gzip.compress(b"Title\nBody " * 500)[:-30])
+    (tmp_path / "bad-utf8.txt").write_bytes("Tiêu đề\nNội dung ".encode() + b"\xff\xfe" + "tiếp".encode())
+    (tmp_path / "other.txt").write_text(article_text("Khác", "Đoạn khác."), encoding="utf-8")
+    results = list(ingest_paths(memory_archive, [str(tmp_path), str(tmp_path / "missing.txt")]))
+    by_name = {Path(r.path).name: r for r in results}
+    assert by_name["good.txt"].status == "new"
+    assert by_name["other.txt"].status == "new"
+    assert by_name["empty.txt"].error == "empty input (0 bytes)"
+    assert "binary" in (by_name["image.png"].error or "")
+    assert "truncated" in (by_name["cut.txt.gz"].error or "")
+    assert "invalid UTF-8" in (by_name["bad-utf8.txt"].error or "")
+    assert "no such file" in (by_name["missing.txt"].error or "")
+    assert all(r.id is None for r in results if r.status == "error")
+    assert memory_archive.stats().articles == 2
+
+
+def test_results_keep_input_order_across_batches(tmp_path: Path, memory_archive: Archive) -> None:
+    for i in range(7):
+        (tmp_path / f"{i}.txt").write_text(article_text(f"T{i}", f"Body number {i}."))
+    (tmp_path / "3.txt").write_bytes(b"")
+    results = list(ingest_paths(memory_archive, [str(tmp_path)], Config(batch_size=2)))
+    assert [Path(r.path).name for r in results] == [f"{i}.txt" for i in range(7)]
+    assert [r.status for r in results].count("error") == 1
+
+
+def test_same_file_twice_in_one_batch(memory_archive: Archive) -> None:
+    results = list(ingest_paths(memory_archive, [str(SEED_A), str(SEED_A)]))
+    assert [(r.status, r.id) for r in results] == [("new", 1), ("duplicate", 1)]
+
+
+@pytest.mark.slow
+def test_ten_thousand_files_with_one_binary(tmp_path: Path, archive_dir: Path) -> None:
+    folder = tmp_path / "many"
+    for i in range(100):
+        sub = folder / f"{i:02d}"
+        sub.mkdir(parents=True)
+        for j in range(100):
+            (sub / f"{j:02d}.txt").write_text(f"Tin số {i}-{j}\nNội dung bài {i * 100 + j} về chủ đề số {j}.\n")
+    (folder / "42" / "17.txt").write_bytes(os.urandom(4096).replace(b"\0", b"") + b"\0")
+    with Archive(archive_dir) as archive:
+        results = list(ingest_paths(archive, [str(folder)]))
+        assert len(results) == 10_000
+        errors = [r for r in results if r.status == "error"]
+        assert [Path(r.path).relative_to(folder).as_posix() for r in errors] == ["42/17.txt"]
+        assert "binary" in (errors[0].error or "")
+        assert archive.stats().articles == 9_999
+
+
+def test_fifty_megabyte_single_line_is_refused_with_bounded_memory(tmp_path: Path, memory_archive: Archive) -> None:
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as out:
+        chunk = "Hà Nội ".encode() * 100_000
+        while out.tell() < 50 * 1024 * 1024:
+            out.write(chunk)
+    (tmp_path / "small.txt").write_text(article_text("Nhỏ", "Bài nhỏ."))
+    tracemalloc.start()
+    try:
+        results = list(
+            ingest_paths(memory_archive, [str(big), str(tmp_path / "small.txt")], Config(max_input_bytes=1_000_000))
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert results[0].status == "error" and "1,000,000-byte limit" in (results[0].error or "")
+    assert results[1].status == "new"
+    assert peak < 10 * 1024 * 1024
+
+
+def test_large_single_line_within_the_limit_is_one_block(tmp_path: Path, memory_archive: Archive) -> None:
+    line = "Hà Nội phát triển. " * 50_000
+    (tmp_path / "line.txt").write_text(line)
+    (result,) = ingest_paths(memory_archive, [str(tmp_path / "line.txt")])
+    assert result.status == "new"
+    article = memory_archive.get(result.id or 0)
+    assert len(article.blocks) == 1 and article.title is None

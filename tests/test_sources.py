@@ -1,0 +1,85 @@
+"""Finding inputs and reading their bytes, within the size limit."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsdedup.errors import CompressedInputError, InputError, InputNotFound, InputTooLarge
+from newsdedup.sources import InputRef, find_inputs, read_input
+
+
+def test_folders_are_walked_recursively_in_order_skipping_hidden(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / ".git").mkdir()
+    for name in ["b/2.txt", "a.txt", "b/1.txt", ".hidden.txt", ".git/config"]:
+        (tmp_path / name).write_text("x")
+    found = [Path(r.origin).relative_to(tmp_path).as_posix() for r in find_inputs([str(tmp_path)])]
+    assert found == ["a.txt", "b/1.txt", "b/2.txt"]
+    with_hidden = find_inputs([str(tmp_path)], include_hidden=True)
+    assert len(with_hidden) == 5
+
+
+def test_missing_path_is_yielded_and_fails_on_read(tmp_path: Path) -> None:
+    refs = find_inputs([str(tmp_path / "nope.txt")])
+    assert len(refs) == 1
+    with pytest.raises(InputNotFound, match="no such file"):
+        read_input(refs[0])
+
+
+def test_sha256_and_name(tmp_path: Path) -> None:
+    path = tmp_path / "story.txt.gz"
+    path.write_bytes(gzip.compress(b"hello"))
+    raw = read_input(InputRef(str(path)))
+    assert raw.data == b"hello"
+    assert raw.name == "story.txt"
+    assert raw.sha256 == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+
+
+def test_gzip_without_suffix_is_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "story"
+    path.write_bytes(gzip.compress(b"hello"))
+    assert read_input(InputRef(str(path))).data == b"hello"
+
+
+def test_truncated_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt.gz"
+    path.write_bytes(gzip.compress(b"some text " * 1000)[:-20])
+    with pytest.raises(CompressedInputError, match="truncated"):
+        read_input(InputRef(str(path)))
+
+
+def test_corrupt_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "bad.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00" + b"garbage" * 10)
+    with pytest.raises(CompressedInputError):
+        read_input(InputRef(str(path)))
+
+
+def test_size_limit_plain_and_gzip_bomb(tmp_path: Path) -> None:
+    plain = tmp_path / "big.txt"
+    plain.write_bytes(b"x" * 1001)
+    with pytest.raises(InputTooLarge, match="1,000-byte limit"):
+        read_input(InputRef(str(plain)), max_bytes=1000)
+    assert len(read_input(InputRef(str(plain)), max_bytes=1001).data) == 1001
+    bomb = tmp_path / "bomb.txt.gz"
+    bomb.write_bytes(gzip.compress(b"\0" * 10_000_000))
+    with pytest.raises(InputTooLarge):
+        read_input(InputRef(str(bomb)), max_bytes=1000)
+
+
+def test_folder_named_directly_as_file_is_walked_and_unreadable_file_fails(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="folder"):
+        read_input(InputRef(str(tmp_path)))
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = io.TextIOWrapper(io.BytesIO(gzip.compress("Tiêu đề\nNội dung".encode())))
+    monkeypatch.setattr(sys, "stdin", fake)
+    raw = read_input(InputRef("-"))
+    assert raw.data == "Tiêu đề\nNội dung".encode()
+    assert raw.origin == "-"
