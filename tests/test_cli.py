@@ -27,7 +27,8 @@ def test_ingest_list_show_stats(runner: CliRunner, archive_dir: Path) -> None:
     code, out, _ = run(runner, archive_dir, "list")
     assert code == 0 and "2020-08-13T18:50" in out and "Mỗi mét vuông" in out
     code, out, _ = run(runner, archive_dir, "show", "1")
-    assert code == 0 and "[1 body] HNP - Chiều 13/8" in out
+    assert code == 0 and "[1 dateline] HNP" in out and "[2 body] Chiều 13/8" in out
+    assert "[17 dropped: related-links] Các bài mới đăng" in out
     code, out, _ = run(runner, archive_dir, "stats")
     assert code == 0 and "articles: 2" in out
 

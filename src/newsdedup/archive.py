@@ -26,7 +26,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,9 @@ from .errors import ArchiveError, ArticleNotFound
 from .normalize import body_hash
 from .records import BODY_ROLES, Article, Block, ExtractedArticle, IngestResult, RawInput
 from .schema import MIGRATIONS, SCHEMA_VERSION
+from .templates import count_lines
+from .cluster import ClusterSummary, LinkIndex, SimilarArticle
+from .fingerprint import Fingerprint
 
 DB_NAME = "newsdedup.db"
 MEMORY = ":memory:"
@@ -115,6 +118,10 @@ class Archive:
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+            self.links = LinkIndex(conn, self.config)
+            if not self.links.settings_current():
+                with self._write():
+                    self.links.apply_settings()
         except sqlite3.DatabaseError as err:
             raise ArchiveError(f"cannot open the archive {self.path}: {err}") from None
 
@@ -180,19 +187,26 @@ class Archive:
         ).fetchone()
         return int(row[0]) if row else None
 
-    def add_many(self, items: Sequence[tuple[RawInput, ExtractedArticle]]) -> list[IngestResult]:
+    def add_many(
+        self,
+        items: Sequence[tuple[RawInput, ExtractedArticle]],
+        fingerprints: Sequence[Fingerprint | None] | None = None,
+    ) -> list[IngestResult]:
         """Store articles in one transaction; return one result per item, in order.
 
         An item whose bytes are archived already gives ``duplicate`` with the
         existing id; one whose normalised body equals an archived article's
-        is stored and marked as its exact duplicate.
+        is stored and marked as its exact duplicate. Every stored article is
+        fingerprinted (``fingerprints`` computed beforehand, one per item, or
+        here), linked and clustered (see :mod:`newsdedup.cluster`).
         """
         now = datetime.now(UTC).isoformat(timespec="seconds")
         results: list[IngestResult] = []
         try:
             with self._write():
-                for raw, article in items:
-                    results.append(self._add_one(raw, article, now))
+                for n, (raw, article) in enumerate(items):
+                    result = self._add_one(raw, article, now)
+                    results.append(self.links.index_result(result, article, fingerprints, n, now))
         except sqlite3.DatabaseError as err:
             raise ArchiveError(f"cannot write to the archive {self.path}: {err}") from None
         return results
@@ -241,6 +255,8 @@ class Archive:
             "INSERT INTO blocks (article_id, position, role, text, kept, reason) VALUES (?, ?, ?, ?, ?, ?)",
             [(article_id, b.index, b.role, b.text, int(b.kept), b.reason) for b in article.blocks],
         )
+        if first is None and article.source:
+            count_lines(self.db.conn, article.source, (b.text for b in article.blocks if b.role != "title"))
         if first is not None:
             return IngestResult(
                 path=raw.origin,
@@ -275,7 +291,7 @@ class Archive:
             Block(index=r["position"], role=r["role"], text=r["text"], kept=bool(r["kept"]), reason=r["reason"])
             for r in self.db.query("SELECT * FROM blocks WHERE article_id = ? ORDER BY position", [article_id])
         )
-        return _article(rows[0], blocks)
+        return replace(_article(rows[0], blocks), cluster=self.links.cluster_of(article_id))
 
     def articles(
         self,
@@ -302,7 +318,7 @@ class Archive:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
-        return [_article(row, ()) for row in self.db.query(sql, params)]
+        return self.links.with_clusters([_article(row, ()) for row in self.db.query(sql, params)])
 
     def original(self, sha256: str) -> bytes:
         """The original bytes stored under ``sha256``, exactly as they were read."""
@@ -311,6 +327,39 @@ class Archive:
             raise ArchiveError(f"no original {sha256} in {self.path}")
         compression, data = row
         return zlib.decompress(data) if compression == "zlib" else bytes(data)
+
+    # -- links and clusters (see newsdedup.cluster) ----------------------------
+
+    def similar(self, article_id: int) -> list[SimilarArticle]:
+        """The articles linked to this one, strongest link first.
+
+        Raises:
+            ArticleNotFound: no such article.
+        """
+        self.links.cluster_of(article_id)  # raises for a missing article
+        return self.links.similar(article_id)
+
+    def clusters(self, *, min_size: int = 2, limit: int | None = None, offset: int = 0) -> list[ClusterSummary]:
+        """Clusters of at least ``min_size`` articles, largest first.
+
+        >>> Archive(":memory:").clusters()
+        []
+        """
+        return self.links.clusters(min_size=min_size, limit=limit, offset=offset)
+
+    def cluster(self, cluster_id: int) -> ClusterSummary:
+        """One cluster by its id (the smallest article id in it)."""
+        return self.links.cluster(cluster_id)
+
+    def link(self, a: int, b: int, level: str, score: float = 1.0, evidence: dict[str, object] | None = None) -> int:
+        """Link two articles by hand (or from another tool); return their cluster.
+
+        The stronger level wins over a link already there; clusters merge when
+        ``level`` is one of ``config.cluster_levels``.
+        """
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._write():
+            return self.links.add_link(a, b, level, score, evidence, now)
 
     def stats(self) -> ArchiveStats:
         """Counts and sizes."""

@@ -102,11 +102,17 @@ def ingest(
     progress: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", min=1, help="Processes preparing inputs (default: the cores; 1: this one)."),
+    ] = None,
 ) -> None:
     """Archive articles from files, folders, .gz files or stdin.
 
     Prints a summary, or with --json one object per input: path, id, status
-    (new, duplicate, error) and, for errors, error. Exits 1 if any input failed.
+    (new, duplicate, error) and, for errors, error; stored articles also get
+    their cluster and their strongest link (id, level, score, evidence), or a
+    note when they have no body text to link. Exits 1 if any input failed.
 
     Example:  newsdedup ingest data/ articles.txt.gz - < more.txt
     """
@@ -120,6 +126,7 @@ def ingest(
             source=source,
             batch_size=batch_size,
             include_hidden=include_hidden,
+            **({"workers": workers} if workers is not None else {}),
         )
         archive = _open(ctx, config)
     except NewsdedupError as err:
@@ -251,6 +258,7 @@ def show(
         ("author", article.author),
         ("origin", article.origin),
         ("duplicate of", article.duplicate_of),
+        ("cluster", article.cluster),
     ):
         if value is not None:
             console.print(Text.assemble((f"{label}: ", "dim"), str(value)))
@@ -278,6 +286,141 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     for key, value in result.to_dict().items():
         typer.echo(f"{key.replace('_', ' ')}: {value:,}" if isinstance(value, int) else f"{key}: {value}")
+
+
+@app.command()
+def clusters(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Only clusters of at least this many.")] = 2,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most this many (0: all).")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
+) -> None:
+    """List clusters of articles that copy or share passages, largest first.
+
+    A cluster's id is its first article's id; its title is its canonical
+    (first archived, not an exact copy) article's.
+
+    Example:  newsdedup clusters --min-size 3 --json
+    """
+    try:
+        with _open(ctx) as archive:
+            found = archive.clusters(min_size=min_size, limit=limit or None, offset=offset)
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        _print_json([c.to_dict() for c in found])
+        return
+    from .cluster_view import clusters_table
+
+    clusters_table(found)
+
+
+@app.command()
+def similar(
+    ctx: typer.Context,
+    article_id: Annotated[int, typer.Argument(metavar="ID", help="Article id (see `newsdedup list`).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Articles linked to one article: level (exact, near-duplicate, same-story), score, evidence.
+
+    Example:  newsdedup similar 1 --json
+    """
+    try:
+        with _open(ctx) as archive:
+            article = archive.get(article_id)
+            found = archive.similar(article_id)
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        from .cluster import not_linked_note
+
+        note = not_linked_note(article)
+        _print_json(
+            {"id": article.id, "cluster": article.cluster, "similar": [s.to_dict() for s in found]}
+            | ({"note": note} if note else {})
+        )
+        return
+    from .cluster_view import similar_table
+
+    similar_table(article, found)
+
+
+@app.command("diff")
+def diff_command(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[int] | None,
+        typer.Argument(metavar="ID", help="Two or more article ids (see `newsdedup list`).", show_default=False),
+    ] = None,
+    cluster: Annotated[
+        int | None,
+        typer.Option(
+            "--cluster", "-c", metavar="ID", help="Compare the articles of this cluster (`newsdedup clusters`)."
+        ),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text, markdown, json or html.")
+    ] = "text",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE.")
+    ] = None,
+    pivot: Annotated[
+        str,
+        typer.Option(
+            "--pivot",
+            metavar="RULE",
+            help="For 3+ articles, the reference: complete (most body text), earliest, or an article id.",
+        ),
+    ] = "complete",
+    as_json: Annotated[bool, typer.Option("--json", help="Short for --format json.")] = False,
+) -> None:
+    """Compare articles passage by passage: what they share, what each changed, what each alone carries.
+
+    Two ids: a side-by-side diff of paragraphs (same, changed, split, merged,
+    moved, only in one), word-level changes, and sentences reused inside
+    otherwise different paragraphs. Three or more ids, or --cluster: a
+    passages x articles view and what each article alone adds. On a terminal
+    the text view has colours and fits its width; piped, it is plain text.
+
+    Example:  newsdedup diff 1 2 --format html --output diff.html
+    """
+    from .diff import diff
+    from .report import FORMATS
+
+    fmt = "json" if as_json else output_format
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}", code=2)
+    try:
+        with _open(ctx) as archive:
+            result = diff(archive, ids or [], cluster=cluster, pivot=int(pivot) if pivot.isdigit() else pivot)
+    except NewsdedupError as err:
+        _fail(str(err))
+    _emit_report(result, fmt, output)
+
+
+def _emit_report(result: Any, fmt: str, output: str | None) -> None:
+    from .report import render
+
+    if fmt == "text" and output is None:
+        from rich.console import Console
+
+        console = Console()
+        if console.is_terminal:
+            from .report_terminal import print_terminal
+
+            print_terminal(result, console)
+            return
+    text = render(result, fmt)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as err:
+        _fail(f"cannot write {output}: {err.strerror or err}")
+    typer.echo(f"Wrote the {fmt} report to {output} ({len(text.encode()):,} bytes)", err=True)
 
 
 def main() -> None:

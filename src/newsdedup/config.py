@@ -11,7 +11,9 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import os
+
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from .errors import ConfigError
@@ -20,6 +22,9 @@ InputFormat = Literal["auto", "text", "html"]
 INPUT_FORMATS: tuple[str, ...] = ("auto", "text", "html")
 
 DEFAULT_MAX_INPUT_BYTES = 20 * 1024 * 1024
+
+#: Link levels, strongest first (see :mod:`newsdedup.similarity`).
+LINK_LEVELS: tuple[str, ...] = ("exact", "near-duplicate", "same-story")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,32 @@ class Config:
         source: outlet name given to every article of a run (plain text has
             none of its own; HTML falls back to its site name or host).
         include_hidden: also read dot-files and dot-folders inside folders.
+        template_min_articles: in how many articles of one source a line must
+            appear to be dropped as a ``site-template`` (see
+            :mod:`newsdedup.templates`).
+        align_min_similarity: word-sequence similarity (2 * common words in
+            order / all words, over comparison keys) from which two paragraphs,
+            or one paragraph and 2-3 consecutive ones, count as one passage.
+        align_max_group: most consecutive paragraphs on one side that can
+            match one paragraph on the other (2 or 3: splits and merges).
+        reuse_min_similarity: how closely a sentence must be found in the
+            other article (best window, word-level) to count as reused.
+        reuse_min_words: fewest words a reused sentence, or a paragraph
+            matched out of order (moved), must have.
+        workers: processes that read, extract and fingerprint inputs while
+            this one writes (``1``: all in this process; default: the cores).
+        near_duplicate_jaccard: word-shingle Jaccard from which two articles
+            are the same article republished (``near-duplicate``).
+        passage_min_words: fewest words of shared text that count as a passage.
+        same_story_min_passages, same_story_min_words, same_story_min_coverage:
+            a ``same-story`` link needs this many shared passages, holding
+            together this many words and this share of the shorter article.
+        same_story_single_passage_coverage: one shared passage is enough when
+            it covers this share of the shorter article.
+        verify_min_estimate: candidates whose MinHash-estimated containment is
+            below this are not verified (they cannot reach a link).
+        cluster_levels: link levels whose connected components are clusters.
+        Thresholds are measured on real data: see ``docs/architecture.md``.
     """
 
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
@@ -45,10 +76,25 @@ class Config:
     input_format: InputFormat = "auto"
     source: str | None = None
     include_hidden: bool = False
+    template_min_articles: int = 5
+    align_min_similarity: float = 0.5
+    align_max_group: int = 3
+    reuse_min_similarity: float = 0.8
+    reuse_min_words: int = 6
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    near_duplicate_jaccard: float = 0.8
+    passage_min_words: int = 20
+    same_story_min_passages: int = 2
+    same_story_min_words: int = 100
+    same_story_min_coverage: float = 0.25
+    same_story_single_passage_coverage: float = 0.5
+    verify_min_estimate: float = 0.1
+    cluster_levels: tuple[str, ...] = LINK_LEVELS
 
     def __post_init__(self) -> None:
         _require_int("max_input_bytes", self.max_input_bytes, minimum=1)
         _require_int("batch_size", self.batch_size, minimum=1)
+        _require_int("template_min_articles", self.template_min_articles, minimum=2)
         if not isinstance(self.busy_timeout, (int, float)) or isinstance(self.busy_timeout, bool):
             raise ConfigError(f"busy_timeout must be a number of seconds, got {self.busy_timeout!r}")
         if self.busy_timeout < 0:
@@ -57,6 +103,8 @@ class Config:
             raise ConfigError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, got {self.input_format!r}")
         if self.source is not None and (not isinstance(self.source, str) or not self.source.strip()):
             raise ConfigError(f"source must be a non-empty string or None, got {self.source!r}")
+        _validate_alignment(self)
+        _validate_linking(self)
 
     def with_options(self, **changes: Any) -> Config:
         """Return a copy with ``changes`` applied and validated.
@@ -74,3 +122,38 @@ class Config:
 def _require_int(name: str, value: object, *, minimum: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _validate_alignment(config: Config) -> None:
+    for name in ("align_min_similarity", "reuse_min_similarity"):
+        value = getattr(config, name)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 1:
+            raise ConfigError(f"{name} must be in (0, 1], got {value!r}")
+    if config.align_max_group not in (1, 2, 3) or isinstance(config.align_max_group, bool):
+        raise ConfigError(f"align_max_group must be 1, 2 or 3, got {config.align_max_group!r}")
+    _require_int("reuse_min_words", config.reuse_min_words, minimum=1)
+
+
+def _validate_linking(config: Config) -> None:
+    _require_int("workers", config.workers, minimum=1)
+    for name in (
+        "near_duplicate_jaccard",
+        "same_story_min_coverage",
+        "same_story_single_passage_coverage",
+        "verify_min_estimate",
+    ):
+        value = getattr(config, name)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
+            raise ConfigError(f"{name} must be in [0, 1], got {value!r}")
+    _require_int("passage_min_words", config.passage_min_words, minimum=1)
+    _require_int("same_story_min_passages", config.same_story_min_passages, minimum=1)
+    _require_int("same_story_min_words", config.same_story_min_words, minimum=1)
+    levels = config.cluster_levels
+    if (
+        not isinstance(levels, tuple)
+        or any(level not in LINK_LEVELS for level in levels)
+        or len(set(levels)) != len(levels)
+    ):
+        raise ConfigError(
+            f"cluster_levels must be a tuple of distinct levels from {', '.join(LINK_LEVELS)}, got {levels!r}"
+        )

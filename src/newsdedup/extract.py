@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -166,17 +167,23 @@ def extract_html(data: bytes, *, source: str | None = None, url: str | None = No
     """Extract an HTML page's main text and metadata with trafilatura."""
     # Imported here: trafilatura takes a moment to import and plain text never needs it.
     import trafilatura
+    from trafilatura.utils import load_html
 
     html, encoding = decode_html(data)
+    tree = load_html(html)
+    if tree is None:
+        raise InputError("cannot parse the HTML")
+    # Read before bare_extraction, which prunes the tree it is given (one parse serves both).
+    declared = _declared_bodies(tree)
     try:
         doc: Any = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=True
+            tree, url=url, with_metadata=True, include_comments=False, include_tables=True
         )
     except (ValueError, TypeError) as err:
         raise InputError(f"cannot parse the HTML: {err}") from None
     if doc is None or doc.body is None:
         raise EmptyInput("no article text found in the HTML")
-    texts = _html_blocks(doc.body)
+    texts = _prefer_fuller_text(_html_blocks(doc.body), declared)
     title = _clean(doc.title) or None
     if title and texts and comparison_key(texts[0][1]) == comparison_key(title):
         texts = texts[1:]  # the page's <h1> repeats the title block
@@ -198,25 +205,105 @@ def extract_html(data: bytes, *, source: str | None = None, url: str | None = No
     )
 
 
+# When the page's own paragraphs (or its JSON-LD articleBody) hold this much more
+# text than the main extraction, and contain nearly all of it, the extraction
+# stopped early (at an ad slot or a paywall div): take the fuller text.
+_FULLER_RATIO = 1.4
+_FULLER_CONTAINMENT = 0.8
+
+
+def _prefer_fuller_text(texts: list[tuple[str, str]], declared: list[str]) -> list[tuple[str, str]]:
+    main = "\n".join(t for _, t in texts)
+    main_words = _word_trigrams(main)
+    if not main_words:
+        return texts
+    fuller = ""
+    for candidate in declared:
+        if len(candidate) < _FULLER_RATIO * len(main) or len(candidate) <= len(fuller):
+            continue
+        if len(main_words & _word_trigrams(candidate)) >= _FULLER_CONTAINMENT * len(main_words):
+            fuller = candidate
+    if not fuller:
+        return texts
+    headings = {comparison_key(t) for role, t in texts if role == "subheading"}
+    return [
+        ("subheading" if comparison_key(line) in headings else "body", _clean(line))
+        for line in fuller.split("\n")
+        if line.strip()
+    ]
+
+
+def _declared_bodies(tree: Any) -> list[str]:
+    """Bodies the page declares: JSON-LD ``articleBody``, and the paragraphs of each ``<article>``."""
+    bodies = [_json_ld_body(script.text or "") for script in tree.iterfind(".//script[@type='application/ld+json']")]
+    for article in tree.iterfind(".//article"):
+        paragraphs = (" ".join(p.text_content().split()) for p in article.iterfind(".//p"))
+        bodies.append("\n".join(p for p in paragraphs if p))
+    return [b for b in bodies if b]
+
+
+def _json_ld_body(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            body = item.get("articleBody")
+            if isinstance(body, str) and body.strip():
+                return body
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return ""
+
+
+def _word_trigrams(text: str) -> set[tuple[str, ...]]:
+    words = comparison_key(text).split()
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
 def _html_blocks(body: Any) -> list[tuple[str, str]]:
-    """(role, text) for each block of trafilatura's output tree, in order."""
+    """(role, text) for each line of trafilatura's output tree, in reading order.
+
+    Text can sit in an element's tail (after a ``<head>``) and ``<lb/>`` breaks
+    lines inside a paragraph: each line becomes its own block, as in plain text.
+    """
     out: list[tuple[str, str]] = []
+
+    def add(role: str, text: str | None) -> None:
+        for line in (text or "").split("\n"):
+            cleaned = _clean(line)
+            if cleaned:
+                out.append((role, cleaned))
+
+    add("body", body.text)
     for element in body:
-        tag = element.tag
-        if tag == "list":
-            items = [_clean("".join(item.itertext())) for item in element.iter("item")]
-            out.extend(("body", t) for t in items if t)
-        elif tag == "table":
+        if element.tag == "list":
+            for item in element.iter("item"):
+                add("body", _element_text(item, skip="list"))
+        elif element.tag == "table":
             for row in element.iter("row"):
-                cells = [_clean("".join(cell.itertext())) for cell in row.iter("cell")]
-                line = " | ".join(c for c in cells if c)
-                if line:
-                    out.append(("body", line))
+                cells = [_clean(_element_text(cell)) for cell in row.iter("cell")]
+                add("body", " | ".join(c for c in cells if c))
         else:
-            text = _clean("".join(element.itertext()))
-            if text:
-                out.append(("subheading" if tag == "head" else "body", text))
+            add("subheading" if element.tag == "head" else "body", _element_text(element))
+        add("body", element.tail)
     return out
+
+
+def _element_text(element: Any, skip: str | None = None) -> str:
+    """An element's text with ``<lb/>`` as newlines, leaving out ``skip`` children (nested lists)."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == "lb":
+            parts.append("\n")
+        elif child.tag != skip:
+            parts.append(_element_text(child, skip))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _clean(text: str | None) -> str:

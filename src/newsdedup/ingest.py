@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from .archive import Archive
 from .config import Config
 from .errors import InputError
+from .clean import clean_article
 from .extract import extract
+from .fingerprint import Fingerprint, fingerprint
+from .parallel import prepare_all
 from .records import ExtractedArticle, IngestResult, RawInput
 from .sources import InputRef, iter_inputs, read_input
+from .templates import SiteTemplates
 
 _MAX_BATCH_BYTES = 64 * 1024 * 1024
 
@@ -37,6 +41,11 @@ ProgressCallback = Callable[[IngestResult], None]
 class _Prepared:
     raw: RawInput
     article: ExtractedArticle
+    fingerprint: Fingerprint | None = None
+
+
+#: What preparing one input gives: a result if it needs no writing.
+Prepared = IngestResult | _Prepared
 
 
 def ingest_paths(
@@ -66,8 +75,7 @@ def ingest_refs(
     """Ingest inputs already found (see :func:`newsdedup.sources.find_inputs`)."""
     pending: list[IngestResult | _Prepared] = []
     prepared = held_bytes = 0
-    for ref in refs:
-        item = prepare(archive, ref, config)
+    for item in prepare_all(archive, refs, config):
         pending.append(item)
         if isinstance(item, _Prepared):
             prepared += 1
@@ -80,7 +88,7 @@ def ingest_refs(
 
 
 def prepare(archive: Archive, ref: InputRef, config: Config) -> IngestResult | _Prepared:
-    """Read and extract one input; a result if it needs no writing."""
+    """Read, extract and clean one input; a result if it needs no writing."""
     try:
         raw = read_input(ref, config.max_input_bytes)
         existing = archive.find_original(raw.sha256)
@@ -88,7 +96,9 @@ def prepare(archive: Archive, ref: InputRef, config: Config) -> IngestResult | _
             return IngestResult(
                 path=ref.origin, status="duplicate", id=existing, duplicate_of=existing, match="same-bytes"
             )
-        return _Prepared(raw, extract(raw, config))
+        templates = SiteTemplates(archive.db.conn, config.template_min_articles)
+        article = clean_article(extract(raw, config), templates=templates)
+        return _Prepared(raw, article, fingerprint(article.body_text))
     except InputError as err:
         return IngestResult(path=ref.origin, status="error", error=str(err))
 
@@ -96,8 +106,10 @@ def prepare(archive: Archive, ref: InputRef, config: Config) -> IngestResult | _
 def _flush(
     archive: Archive, pending: list[IngestResult | _Prepared], on_result: ProgressCallback | None
 ) -> Iterator[IngestResult]:
-    to_store = [(p.raw, p.article) for p in pending if isinstance(p, _Prepared)]
-    stored = iter(archive.add_many(to_store) if to_store else [])
+    to_store = [p for p in pending if isinstance(p, _Prepared)]
+    stored = iter(
+        archive.add_many([(p.raw, p.article) for p in to_store], [p.fingerprint for p in to_store]) if to_store else []
+    )
     for item in pending:
         result = next(stored) if isinstance(item, _Prepared) else item
         if on_result is not None:

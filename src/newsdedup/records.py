@@ -88,6 +88,7 @@ class Article:
     duplicate_of: int | None
     ingested_at: str
     blocks: tuple[Block, ...] = field(default=())
+    cluster: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict, with blocks in reading order.
@@ -113,11 +114,34 @@ class Article:
             "status": "duplicate" if self.duplicate_of is not None else "canonical",
             "duplicate_of": self.duplicate_of,
             "ingested_at": self.ingested_at,
+            "cluster": self.cluster,
             "blocks": [
                 {"index": b.index, "role": b.role, "text": b.text, "kept": b.kept, "reason": b.reason}
                 for b in self.blocks
             ],
         }
+
+
+@dataclass(frozen=True)
+class Link:
+    """A verified link from one article to ``other`` (see :mod:`newsdedup.similarity`).
+
+    ``level`` is ``exact``, ``near-duplicate`` or ``same-story``; ``score`` is 1.0 for
+    exact copies, the shingle Jaccard for near-duplicates and the share of the shorter
+    article inside shared passages for same-story links; ``evidence`` holds the numbers.
+
+    >>> Link(2, "same-story", 0.42, {"passages": 6}).to_dict()["level"]
+    'same-story'
+    """
+
+    other: int
+    level: str
+    score: float
+    evidence: dict[str, object] | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return {"id": self.other, "level": self.level, "score": round(self.score, 4), "evidence": self.evidence}
 
 
 @dataclass(frozen=True)
@@ -128,6 +152,8 @@ class IngestResult:
     archived before, so ``id`` is that article; or the same normalised body,
     so ``id`` is the new record and ``duplicate_of`` the first one) or
     ``error`` (``error`` says why; nothing was written for this input).
+    ``cluster`` is the stored article's cluster and ``link`` its strongest link;
+    ``note`` says why an article was archived but not linked (no body text).
     """
 
     path: str
@@ -137,12 +163,15 @@ class IngestResult:
     match: str | None = None
     title: str | None = None
     error: str | None = None
+    cluster: int | None = None
+    link: Link | None = None
+    note: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; keys that do not apply are left out."""
         out: dict[str, object] = {"path": self.path, "id": self.id, "status": self.status}
-        for key in ("duplicate_of", "match", "title", "error"):
+        for key in ("duplicate_of", "match", "title", "error", "cluster", "link", "note"):
             value = getattr(self, key)
             if value is not None:
-                out[key] = value
+                out[key] = value.to_dict() if isinstance(value, Link) else value
         return out

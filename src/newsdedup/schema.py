@@ -25,6 +25,27 @@ Tables (version 1):
     ``text``, ``kept`` (0/1) and ``reason`` for dropped ones. A rowid table
     (not WITHOUT ROWID): its rows are large, and SQLite stores large rows more
     compactly in a table b-tree than in an index b-tree.
+
+Tables (version 2, see :mod:`newsdedup.fingerprint` and :mod:`newsdedup.cluster`):
+
+``fingerprints``
+    One row per fingerprinted article (canonical articles with body text; exact
+    duplicates and empty bodies have none): ``words``, ``shingles`` (distinct
+    word shingles) and ``signature`` (128 little-endian uint16, the low bits of
+    the MinHash values).
+``lsh_bands``
+    The persistent LSH index: one row per band of each fingerprint, ``key`` a
+    signed 32-bit band hash. WITHOUT ROWID, so the (key, article_id) primary key
+    is the table itself; no foreign key, to keep 64 inserts per article cheap.
+``links``
+    Verified links, ``a < b``: ``level`` (exact, near-duplicate, same-story),
+    ``score`` (1.0, the Jaccard, the passage coverage), ``evidence`` (JSON).
+``clusters``
+    Every article's cluster: the smallest article id of its connected component
+    over the links of the configured levels.
+``index_settings``
+    ``scheme`` (the fingerprint parameters) and ``cluster_levels`` the rows above
+    were made with.
 """
 
 from __future__ import annotations
@@ -67,6 +88,49 @@ MIGRATIONS: tuple[str, ...] = (
         reason TEXT
     );
     CREATE UNIQUE INDEX blocks_article_position ON blocks(article_id, position);
+    """,
+    # 2: fingerprints, the persistent LSH index, links and clusters (see newsdedup.cluster).
+    """
+    CREATE TABLE fingerprints (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        words INTEGER NOT NULL,
+        shingles INTEGER NOT NULL,
+        signature BLOB NOT NULL
+    );
+    CREATE TABLE lsh_bands (
+        key INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (key, article_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE links (
+        a INTEGER NOT NULL REFERENCES articles(id),
+        b INTEGER NOT NULL REFERENCES articles(id),
+        level TEXT NOT NULL,
+        score REAL NOT NULL,
+        evidence TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (a, b),
+        CHECK (a < b)
+    ) WITHOUT ROWID;
+    CREATE INDEX links_b ON links(b);
+    CREATE TABLE clusters (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        cluster_id INTEGER NOT NULL
+    );
+    CREATE INDEX clusters_cluster_id ON clusters(cluster_id);
+    CREATE TABLE index_settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 3: per-source line counts for site-template detection (see newsdedup.templates).
+    """
+    CREATE TABLE line_counts (
+        source TEXT NOT NULL,
+        hash INTEGER NOT NULL,
+        articles INTEGER NOT NULL,
+        PRIMARY KEY (source, hash)
+    ) WITHOUT ROWID;
     """,
 )
 

@@ -1,0 +1,251 @@
+"""Speed, memory and size of fingerprinting, the persistent LSH index and linking, on VNTC.
+
+Samples N articles (fixed seed) from ``vntc.jsonl.gz``, writes them as UTF-8 text files
+(one folder per outlet), and measures side by side in one run:
+
+* bare MinHash, one core: datasketch ``MinHash.bulk`` over word 3-shingles with its
+  default SHA-1 hash (the textbook way), and newsdedup's ``fingerprint`` (normalising,
+  shingling, MinHash, band keys) on the same bodies;
+* the in-memory baseline: datasketch ``MinHashLSH`` (64 bands x 2 rows), insert and
+  query of every signature, its time and its memory (tracemalloc);
+* end to end: ``newsdedup ingest`` (read, extract, clean, fingerprint, look up, verify,
+  link, store) as a separate process per outlet, with ``--workers`` as given (default:
+  the cores), in articles per second; the peak resident memory of the process tree
+  (writer + workers), sampled every 0.1 s;
+* lookup cost (band query, signature screen and verification, nothing stored) of the
+  same 500 held-out articles against an archive of the first 5,000 articles and
+  against the full archive, and their ratio (target: within 1.5x);
+* the archive's size against the raw text (target: at most 1.3x, originals included),
+  and the bytes of each newsdedup index table.
+
+The machine is shared: other processes running at the same time make the figures
+noisy. Re-run on a quiet machine for numbers to quote.
+
+Usage:
+    python bench/bench_links.py --eval ../shared/eval [--count 10000] [--workers 2] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+from newsdedup import Archive
+from newsdedup.fingerprint import BAND_ROWS, BANDS, NUM_PERM, fingerprint, words
+
+PROBES = 500
+
+
+def load(eval_dir: Path, count: int, seed: int) -> list[dict[str, str]]:
+    path = eval_dir / "vntc" / "vntc.jsonl.gz"
+    if not path.exists():
+        sys.exit(f"error: {path} is missing; pass --eval pointing at the shared eval folder")
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        rows = lines.readlines()
+    chosen = random.Random(seed).sample(rows, min(count + PROBES, len(rows)))
+    return [json.loads(line) for line in chosen]
+
+
+def write(rows: list[dict[str, str]], folder: Path) -> dict[str, Path]:
+    outlets: dict[str, Path] = {}
+    for n, row in enumerate(rows):
+        target = outlets.setdefault(row["outlet"], folder / row["outlet"])
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"{n:06d}.txt").write_text(row["text"], encoding="utf-8")
+    return outlets
+
+
+def body(text: str) -> str:
+    return text.split("\n", 1)[1] if "\n" in text else text
+
+
+def bare_minhash(texts: list[str]) -> dict[str, float]:
+    from datasketch import MinHash
+
+    start = time.perf_counter()
+    shingled = []
+    for text in texts:
+        w = words(text)
+        shingled.append([" ".join(w[i : i + 3]).encode() for i in range(max(1, len(w) - 2))])
+    shingling = time.perf_counter() - start
+    start = time.perf_counter()
+    MinHash.bulk(shingled, num_perm=NUM_PERM)
+    bulk = time.perf_counter() - start
+    start = time.perf_counter()
+    for text in texts:
+        fingerprint(text)
+    ours = time.perf_counter() - start
+    n = len(texts)
+    return {
+        "word3_shingling_per_s": round(n / shingling),
+        "datasketch_bulk_sha1_per_s": round(n / bulk),
+        "datasketch_shingling_plus_bulk_per_s": round(n / (shingling + bulk)),
+        "newsdedup_fingerprint_per_s": round(n / ours),
+    }
+
+
+def in_memory_lsh(texts: list[str]) -> dict[str, float]:
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+    prints = [fingerprint(t) for t in texts]
+    sketches = []
+    for fp in prints:
+        if fp is None:
+            continue
+        m = MinHash(NUM_PERM, seed=1, hashfunc=int, scheme="affine32")
+        m.update_batch(fp.shingle_array().tolist())
+        sketches.append(LeanMinHash(m))
+    tracemalloc.start()
+    lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, BAND_ROWS))
+    start = time.perf_counter()
+    candidates = 0
+    for n, sketch in enumerate(sketches):
+        candidates += len(lsh.query(sketch))
+        lsh.insert(n, sketch)
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "minhashlsh_query_insert_per_s": round(len(sketches) / seconds),
+        "minhashlsh_mean_candidates": round(candidates / len(sketches), 2),
+        "minhashlsh_memory_mb": round(peak / 1e6, 1),
+    }
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo.extend(int(c) for c in children)
+        except (OSError, AttributeError):
+            continue
+    return total
+
+
+def ingest(archive: Path, outlets: dict[str, Path], workers: int | None) -> tuple[float, int]:
+    peak = 0
+    start = time.perf_counter()
+    for outlet, folder in sorted(outlets.items()):
+        command = [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest", "--source", outlet]
+        if workers:
+            command += ["--workers", str(workers)]
+        proc = subprocess.Popen([*command, str(folder)], stdout=subprocess.DEVNULL)
+        done = threading.Event()
+
+        def sample(p: subprocess.Popen[bytes] = proc) -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss(p.pid))
+                time.sleep(0.1)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        code = proc.wait()
+        done.set()
+        sampler.join()
+        if code not in (0, 1):
+            sys.exit(f"error: ingest exited with {code}")
+    return time.perf_counter() - start, peak
+
+
+def lookup_seconds(archive_path: Path, probes: list[str]) -> tuple[float, float]:
+    """Mean seconds per lookup: the band query alone, and the whole lookup."""
+    prints = [fp for fp in map(fingerprint, probes) if fp is not None]
+    with Archive(archive_path) as archive:
+        index = archive.links
+        marks = ", ".join("?" * BANDS)
+        for fp in prints[:50]:  # warm the page cache
+            index.lookup(fp)
+        start = time.perf_counter()
+        for fp in prints:
+            archive.db.execute(f"SELECT DISTINCT article_id FROM lsh_bands WHERE key IN ({marks})", fp.bands).fetchall()
+        query = time.perf_counter() - start
+        start = time.perf_counter()
+        for fp in prints:
+            index.lookup(fp)
+        whole = time.perf_counter() - start
+    return query / len(prints), whole / len(prints)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval", type=Path, default=Path("../shared/eval"), help="the shared eval folder")
+    parser.add_argument("--count", type=int, default=10_000, help="articles to ingest (default 10,000)")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    parser.add_argument("--workers", type=int, default=None, help="ingest --workers (default: the cores)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+
+    rows = load(args.eval, args.count, args.seed)
+    probes, rows = [body(r["text"]) for r in rows[:PROBES]], rows[PROBES:]
+    texts = [body(r["text"]) for r in rows]
+    figures: dict[str, object] = {
+        "articles": len(rows),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    figures.update(bare_minhash(texts[:10_000]))
+    figures.update(in_memory_lsh(texts))
+    work = Path(tempfile.mkdtemp(prefix="newsdedup-bench-links-"))
+    try:
+        small = min(5_000, len(rows) // 2)
+        write(rows[:small], work / "small")
+        outlets = write(rows, work / "corpus")
+        raw_bytes = sum(p.stat().st_size for folder in outlets.values() for p in folder.iterdir())
+        ingest(work / "small-archive", {o: work / "small" / o for o in outlets if (work / "small" / o).exists()}, 1)
+        seconds, peak = ingest(work / "archive", outlets, args.workers)
+        small_query, small_lookup = lookup_seconds(work / "small-archive", probes)
+        full_query, full_lookup = lookup_seconds(work / "archive", probes)
+        with Archive(work / "archive") as archive:
+            archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            tables = archive.links.table_bytes()
+            links = dict(archive.db.execute("SELECT level, count(*) FROM links GROUP BY level").fetchall())
+        db_bytes = (work / "archive" / "newsdedup.db").stat().st_size
+        figures.update(
+            {
+                "ingest_seconds": round(seconds, 1),
+                "ingest_articles_per_s": round(len(rows) / seconds),
+                "ingest_workers": args.workers or os.cpu_count(),
+                "ingest_peak_rss_mb": round(peak / 1e6),
+                "links": links,
+                f"band_query_us_at_{small}": round(small_query * 1e6),
+                f"band_query_us_at_{len(rows)}": round(full_query * 1e6),
+                f"lookup_us_at_{small}": round(small_lookup * 1e6),
+                f"lookup_us_at_{len(rows)}": round(full_lookup * 1e6),
+                "lookup_ratio_full_vs_small": round(full_lookup / small_lookup, 2),
+                "raw_text_bytes": raw_bytes,
+                "archive_bytes": db_bytes,
+                "archive_vs_raw_text": round(db_bytes / raw_bytes, 3),
+                "index_table_bytes": tables,
+                "index_tables_vs_raw_text": round(sum(tables.values()) / raw_bytes, 3),
+            }
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    width = max(map(len, figures))
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

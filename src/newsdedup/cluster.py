@@ -1,0 +1,473 @@
+"""The persistent LSH index, verified links and clusters, kept inside the archive.
+
+For every stored article, inside the archive's write transaction:
+
+1. an exact copy (same ``body_hash`` as an archived article) gets an ``exact`` link to
+   that article and joins its cluster; it adds nothing to the index;
+2. an article without body text (after cleaning) is archived, not linked, and says so;
+3. otherwise its LSH band keys (:mod:`newsdedup.fingerprint`) are looked up in the
+   ``lsh_bands`` table with one statement, so a lookup costs a few index probes
+   whatever the archive's size and nothing is ever rebuilt in memory;
+4. candidates are screened by their stored signatures (estimated containment at least
+   ``verify_min_estimate``), then verified on their text (:mod:`newsdedup.similarity`):
+   only a verified pair is linked, with its level, score and evidence;
+5. the article's fingerprint and band keys are stored, and its cluster is updated.
+
+Clusters are the connected components of the links whose level is in
+``Config.cluster_levels``. A cluster's id is the smallest article id in it, so it
+never changes as the cluster grows; when a link joins two clusters the merged
+cluster keeps the older (smaller) id. Its canonical article is the first archived
+member that is not an exact duplicate.
+
+Example:
+    >>> from newsdedup import Archive
+    >>> from newsdedup.records import RawInput
+    >>> from newsdedup.extract import extract
+    >>> archive = Archive(":memory:")
+    >>> body = " ".join(f"câu số {i} nói về cuộc họp của thành phố." for i in range(40))
+    >>> raws = [RawInput(f"{n}.txt", f"{n}.txt", f"Tin {n}\\n{body} {extra}".encode(), str(n) * 64)
+    ...         for n, extra in ((1, ""), (2, "Thêm một câu."))]
+    >>> [(r.status, r.cluster, r.link and r.link.level) for r in archive.add_many([(r, extract(r)) for r in raws])]
+    [('new', 1, None), ('new', 1, 'near-duplicate')]
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from .config import LINK_LEVELS, Config
+from .errors import ArchiveError, ArticleNotFound
+from .fingerprint import SCHEME, Fingerprint, fingerprint, shingle_hashes, signature_values
+from .records import BODY_ROLES, Article, ExtractedArticle, IngestResult, Link
+from .similarity import Evidence, compare, link_level
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+#: Level order, strongest first.
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LINK_LEVELS)}
+#: At most this many candidates (best estimates first) are verified per article, which
+#: bounds the cost of an article that resembles a huge cluster; it still joins it.
+MAX_VERIFIED = 100
+# Shingles of recently compared articles: stories arrive together, so the same
+# candidates recur. Bounded: about 2 kB per article.
+_SHINGLE_CACHE_SIZE = 4096
+_BODY_ROLES_SQL = ", ".join(f"'{role}'" for role in sorted(BODY_ROLES))
+NO_BODY_NOTE = "no body text after cleaning: archived but not fingerprinted or linked"
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What indexing one article did: its cluster, its strongest link, and a note."""
+
+    cluster: int
+    link: Link | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterSummary:
+    """One cluster: its stable id, canonical article, size and members' metadata."""
+
+    id: int
+    size: int
+    canonical: int
+    title: str | None
+    sources: tuple[str, ...]
+    first_published: str | None
+    last_published: str | None
+    members: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return {
+            "id": self.id,
+            "size": self.size,
+            "canonical": self.canonical,
+            "title": self.title,
+            "sources": list(self.sources),
+            "first_published": self.first_published,
+            "last_published": self.last_published,
+            "members": list(self.members),
+        }
+
+
+@dataclass(frozen=True)
+class SimilarArticle:
+    """An article linked to another one, with the link."""
+
+    link: Link
+    title: str | None
+    source: str | None
+    published: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: the link's fields and the article's metadata."""
+        return {**self.link.to_dict(), "title": self.title, "source": self.source, "published": self.published}
+
+
+class LinkIndex:
+    """The index, links and clusters of one archive connection.
+
+    Writing methods expect to run inside the caller's write transaction.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, config: Config) -> None:
+        self.conn = conn
+        self.config = config
+        self._shingles: OrderedDict[int, npt.NDArray[np.uint32]] = OrderedDict()
+
+    # -- settings ------------------------------------------------------------
+
+    def settings_current(self) -> bool:
+        """True if the stored scheme and cluster levels are this code's and config's."""
+        stored = dict(self.conn.execute("SELECT name, value FROM index_settings").fetchall())
+        return stored.get("scheme") == SCHEME and stored.get("cluster_levels") == ",".join(self.config.cluster_levels)
+
+    def apply_settings(self) -> None:
+        """Record the settings; re-cluster or index old articles as needed (in a write transaction).
+
+        Raises:
+            ArchiveError: the archive was fingerprinted with another scheme.
+        """
+        stored = dict(self.conn.execute("SELECT name, value FROM index_settings").fetchall())
+        scheme = stored.get("scheme")
+        if scheme is not None and scheme != SCHEME:
+            raise ArchiveError(
+                f"the archive was fingerprinted with scheme {scheme}, this newsdedup uses {SCHEME}; "
+                "its fingerprints cannot be compared"
+            )
+        levels = ",".join(self.config.cluster_levels)
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO index_settings (name, value) VALUES (?, ?)",
+            [("scheme", SCHEME), ("cluster_levels", levels)],
+        )
+        if scheme is None:
+            self.index_unindexed()
+        elif stored.get("cluster_levels") != levels:
+            self.rebuild_clusters()
+
+    def index_unindexed(self) -> int:
+        """Fingerprint and link the articles that have no cluster yet (archives made
+        before fingerprinting existed), in id order. Returns how many."""
+        rows = self.conn.execute(
+            "SELECT id, duplicate_of, ingested_at FROM articles WHERE id NOT IN (SELECT article_id FROM clusters) "
+            "ORDER BY id"
+        ).fetchall()
+        for article_id, duplicate_of, created in rows:
+            text = self._body_texts([article_id]).get(article_id, "")
+            self.add(article_id, fingerprint(text), duplicate_of, created)
+        return len(rows)
+
+    # -- writing -------------------------------------------------------------
+
+    def index_result(
+        self,
+        result: IngestResult,
+        article: ExtractedArticle,
+        fingerprints: Sequence[Fingerprint | None] | None,
+        position: int,
+        now: str,
+    ) -> IngestResult:
+        """Index the article a just-made :class:`IngestResult` stored; the result with
+        its cluster, strongest link and note. ``fingerprints[position]`` is the article's
+        fingerprint when it was computed beforehand (in a worker process)."""
+        if result.id is None or result.status == "error":
+            return result
+        if result.match == "same-bytes":  # nothing was stored: the article is archived already
+            return replace(result, cluster=self.cluster_of(result.id))
+        fp = fingerprints[position] if fingerprints is not None else fingerprint(article.body_text)
+        done = self.add(result.id, fp, result.duplicate_of, now)
+        return replace(result, cluster=done.cluster, link=done.link, note=done.note)
+
+    def add(self, article_id: int, fp: Fingerprint | None, duplicate_of: int | None, now: str) -> Indexed:
+        """Index a just-stored article: look up, verify, link, store, cluster."""
+        if duplicate_of is not None:
+            link = Link(duplicate_of, "exact", 1.0, {"match": "same-text"})
+            cluster = self._store_links(article_id, [link], now)
+            return Indexed(cluster, link)
+        if fp is None:
+            return Indexed(self._store_links(article_id, [], now), None, NO_BODY_NOTE)
+        links = self._verified_links(article_id, fp)
+        self.conn.execute(
+            "INSERT INTO fingerprints (article_id, words, shingles, signature) VALUES (?, ?, ?, ?)",
+            (article_id, fp.words, fp.distinct, fp.signature),
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES (?, ?)", [(key, article_id) for key in fp.bands]
+        )
+        self._remember(article_id, fp.shingle_array())
+        cluster = self._store_links(article_id, links, now)
+        return Indexed(cluster, _strongest(links))
+
+    def add_link(self, a: int, b: int, level: str, score: float, evidence: dict[str, object] | None, now: str) -> int:
+        """Store a link made outside ingestion (the stronger level wins); return the cluster.
+
+        Raises:
+            ArticleNotFound: either article is missing.
+            ArchiveError: the level is unknown or ``a == b``.
+        """
+        if level not in LEVEL_RANK:
+            raise ArchiveError(f"level must be one of {', '.join(LINK_LEVELS)}, got {level!r}")
+        if a == b:
+            raise ArchiveError(f"cannot link article {a} to itself")
+        for article_id in (a, b):
+            if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
+                raise ArticleNotFound(f"no article with id {article_id}")
+        self._insert_link(min(a, b), max(a, b), Link(a, level, score, evidence), now)
+        self._ensure_cluster(a)
+        self._ensure_cluster(b)
+        if level in self.config.cluster_levels:
+            return self._merge([self.cluster_of(a), self.cluster_of(b)])
+        return self.cluster_of(b)
+
+    def rebuild_clusters(self) -> None:
+        """Recompute every cluster from the links of the configured levels."""
+        parent: dict[int, int] = {}
+
+        def find(x: int) -> int:
+            root = x
+            while parent.get(root, root) != root:
+                root = parent[root]
+            while parent.get(x, x) != root:
+                parent[x], x = root, parent[x]
+            return root
+
+        levels = self.config.cluster_levels
+        marks = ", ".join("?" * len(levels)) or "NULL"
+        for a, b in self.conn.execute(f"SELECT a, b FROM links WHERE level IN ({marks})", levels):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        self.conn.execute("UPDATE clusters SET cluster_id = article_id")
+        self.conn.executemany(
+            "UPDATE clusters SET cluster_id = ? WHERE article_id = ?", [(find(x), x) for x in list(parent)]
+        )
+
+    def lookup(self, fp: Fingerprint) -> list[Link]:
+        """Verified links from a fingerprint to archived articles, without storing anything.
+
+        >>> from newsdedup import Archive
+        >>> Archive(":memory:").links.lookup(fingerprint("một hai ba bốn"))
+        []
+        """
+        return sorted(self._verified_links(0, fp), key=lambda link: (LEVEL_RANK[link.level], -link.score))
+
+    def _verified_links(self, article_id: int, fp: Fingerprint) -> list[Link]:
+        marks = ", ".join("?" * len(fp.bands))
+        candidates = [
+            row[0]
+            for row in self.conn.execute(f"SELECT DISTINCT article_id FROM lsh_bands WHERE key IN ({marks})", fp.bands)
+        ]
+        if not candidates:
+            return []
+        import numpy as np
+
+        mine = signature_values(fp.signature)
+        screened: list[tuple[float, int]] = []
+        for other, shingles, signature in self._fingerprints(candidates):
+            jaccard = float(np.count_nonzero(signature_values(signature) == mine)) / len(mine)
+            # |A ∩ B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set.
+            containment = jaccard * (fp.distinct + shingles) / ((1 + jaccard) * min(fp.distinct, shingles))
+            if containment >= self.config.verify_min_estimate:
+                screened.append((containment, other))
+        screened.sort(reverse=True)
+        chosen = [other for _, other in screened[:MAX_VERIFIED]]
+        links = []
+        new_shingles = fp.shingle_array()
+        # Passage words hardly exceed shared shingles: below half the coverage a
+        # same-story link needs, passages cannot reach it and are not looked for.
+        config = self.config
+        needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
+        for other, shingles in self._shingles_of(chosen).items():
+            evidence = compare(
+                new_shingles, shingles, min_passage_words=config.passage_min_words, passages_from_containment=needed
+            )
+            level = link_level(evidence, self.config)
+            if level is not None:
+                links.append(Link(other, level, _score(level, evidence), evidence.to_dict()))
+        return links
+
+    def _fingerprints(self, ids: Sequence[int]) -> Iterable[tuple[int, int, bytes]]:
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            yield from self.conn.execute(
+                f"SELECT article_id, shingles, signature FROM fingerprints WHERE article_id IN ({marks})", chunk
+            )
+
+    def _shingles_of(self, ids: Sequence[int]) -> dict[int, npt.NDArray[np.uint32]]:
+        found = {i: self._shingles[i] for i in ids if i in self._shingles}
+        missing = [i for i in ids if i not in found]
+        for article_id, text in self._body_texts(missing).items():
+            found[article_id] = self._remember(article_id, shingle_hashes(text))
+        return found
+
+    def _body_texts(self, ids: Sequence[int]) -> dict[int, str]:
+        paragraphs: dict[int, list[str]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            for article_id, text in self.conn.execute(
+                f"SELECT article_id, text FROM blocks WHERE article_id IN ({marks}) AND kept = 1 "
+                f"AND role IN ({_BODY_ROLES_SQL}) ORDER BY article_id, position",
+                chunk,
+            ):
+                paragraphs[article_id].append(text)
+        return {i: "\n".join(p) for i, p in paragraphs.items()}
+
+    def _remember(self, article_id: int, shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+        self._shingles[article_id] = shingles
+        self._shingles.move_to_end(article_id)
+        if len(self._shingles) > _SHINGLE_CACHE_SIZE:
+            self._shingles.popitem(last=False)
+        return shingles
+
+    def _store_links(self, article_id: int, links: Sequence[Link], now: str) -> int:
+        for link in links:
+            self._insert_link(min(article_id, link.other), max(article_id, link.other), link, now)
+        joined = [link.other for link in links if link.level in self.config.cluster_levels]
+        clusters = {self.cluster_of(other) for other in joined}
+        cluster = self._merge(clusters) if clusters else article_id
+        self.conn.execute("INSERT INTO clusters (article_id, cluster_id) VALUES (?, ?)", (article_id, cluster))
+        return cluster
+
+    def _insert_link(self, a: int, b: int, link: Link, now: str) -> None:
+        row = self.conn.execute("SELECT level FROM links WHERE a = ? AND b = ?", (a, b)).fetchone()
+        if row is not None and LEVEL_RANK[row[0]] <= LEVEL_RANK[link.level]:
+            return  # as strong a link is there already
+        self.conn.execute(
+            "INSERT OR REPLACE INTO links (a, b, level, score, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (a, b, link.level, link.score, json.dumps(link.evidence) if link.evidence else None, now),
+        )
+
+    def _ensure_cluster(self, article_id: int) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO clusters (article_id, cluster_id) VALUES (?, ?)", (article_id, article_id)
+        )
+
+    def _merge(self, clusters: Iterable[int]) -> int:
+        ids = sorted(set(clusters))
+        target, others = ids[0], ids[1:]
+        if others:
+            marks = ", ".join("?" * len(others))
+            self.conn.execute(f"UPDATE clusters SET cluster_id = ? WHERE cluster_id IN ({marks})", [target, *others])
+        return target
+
+    # -- reading -------------------------------------------------------------
+
+    def cluster_of(self, article_id: int) -> int:
+        """The cluster id of an article.
+
+        Raises:
+            ArticleNotFound: the article has no cluster (it does not exist).
+        """
+        row = self.conn.execute("SELECT cluster_id FROM clusters WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise ArticleNotFound(f"no article with id {article_id}")
+        return int(row[0])
+
+    def with_clusters(self, articles: Sequence[Article]) -> list[Article]:
+        """``articles`` with their ``cluster`` filled in (one query per 500)."""
+        clusters: dict[int, int] = {}
+        for chunk in _chunks([a.id for a in articles]):
+            marks = ", ".join("?" * len(chunk))
+            clusters.update(
+                self.conn.execute(f"SELECT article_id, cluster_id FROM clusters WHERE article_id IN ({marks})", chunk)
+            )
+        return [replace(a, cluster=clusters.get(a.id)) for a in articles]
+
+    def similar(self, article_id: int) -> list[SimilarArticle]:
+        """The articles linked to ``article_id``, strongest first."""
+        rows = self.conn.execute(
+            """SELECT l.a, l.b, l.level, l.score, l.evidence, ar.title, ar.source, ar.published
+               FROM links AS l JOIN articles AS ar ON ar.id = (CASE WHEN l.a = ?1 THEN l.b ELSE l.a END)
+               WHERE l.a = ?1 OR l.b = ?1""",
+            (article_id,),
+        ).fetchall()
+        found = [
+            SimilarArticle(
+                Link(b if a == article_id else a, level, score, json.loads(evidence) if evidence else None),
+                title,
+                source,
+                published,
+            )
+            for a, b, level, score, evidence, title, source, published in rows
+        ]
+        found.sort(key=lambda s: (LEVEL_RANK[s.link.level], -s.link.score, s.link.other))
+        return found
+
+    def clusters(self, *, min_size: int = 2, limit: int | None = None, offset: int = 0) -> list[ClusterSummary]:
+        """Clusters of at least ``min_size`` articles, largest first (then oldest)."""
+        rows = self.conn.execute(
+            "SELECT cluster_id, count(*) AS n FROM clusters GROUP BY cluster_id HAVING n >= ? "
+            "ORDER BY n DESC, cluster_id LIMIT ? OFFSET ?",
+            (min_size, -1 if limit is None else limit, offset),
+        ).fetchall()
+        return [self.cluster(cluster_id) for cluster_id, _ in rows]
+
+    def cluster(self, cluster_id: int) -> ClusterSummary:
+        """One cluster by id.
+
+        Raises:
+            ArticleNotFound: no such cluster.
+        """
+        members = self.conn.execute(
+            """SELECT a.id, a.title, a.source, a.published, a.duplicate_of FROM clusters AS c
+               JOIN articles AS a ON a.id = c.article_id WHERE c.cluster_id = ? ORDER BY a.id""",
+            (cluster_id,),
+        ).fetchall()
+        if not members:
+            raise ArticleNotFound(f"no cluster with id {cluster_id}")
+        canonical = next((m for m in members if m[4] is None), members[0])
+        dates = sorted(m[3] for m in members if m[3])
+        return ClusterSummary(
+            id=cluster_id,
+            size=len(members),
+            canonical=canonical[0],
+            title=canonical[1],
+            sources=tuple(sorted({m[2] for m in members if m[2]})),
+            first_published=dates[0] if dates else None,
+            last_published=dates[-1] if dates else None,
+            members=tuple(m[0] for m in members),
+        )
+
+    def table_bytes(self) -> dict[str, int]:
+        """Bytes used by each table and index of the index (needs SQLite's dbstat; {} without it)."""
+        names = ("fingerprints", "lsh_bands", "links", "links_b", "clusters", "clusters_cluster_id")
+        try:
+            rows = self.conn.execute(
+                f"SELECT name, sum(pgsize) FROM dbstat WHERE name IN ({', '.join('?' * len(names))}) GROUP BY name",
+                names,
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        return {name: int(size) for name, size in rows}
+
+
+def not_linked_note(article: Article) -> str | None:
+    """Why an article has no links by construction (no body text), or None.
+
+    >>> from newsdedup.records import Article
+    >>> not_linked_note(Article(1, None, None, "T", None, None, None, "x", "text", None, "ab", None, None, "t"))
+    'no body text after cleaning: archived but not fingerprinted or linked'
+    """
+    return NO_BODY_NOTE if article.body_hash is None and article.duplicate_of is None else None
+
+
+def _score(level: str, evidence: Evidence) -> float:
+    return evidence.jaccard if level == "near-duplicate" else evidence.coverage
+
+
+def _strongest(links: Sequence[Link]) -> Link | None:
+    return min(links, key=lambda link: (LEVEL_RANK[link.level], -link.score, link.other), default=None)
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[list[int]]:
+    # SQLite limits the number of parameters of one statement.
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])

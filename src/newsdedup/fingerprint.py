@@ -1,0 +1,247 @@
+"""Fingerprints: word shingles of the body text, their MinHash and its LSH band keys.
+
+An article's kept body text (roles ``body`` and ``subheading``) is turned into its
+comparison key (:func:`newsdedup.normalize.comparison_key`: case, tone-mark placement,
+quotes and white space do not matter), split into words (``\\w+``: punctuation does not
+matter either), and every run of :data:`SHINGLE_SIZE` consecutive words becomes one
+32-bit shingle hash. Paragraph breaks count as white space, so an outlet that splits a
+paragraph in two keeps the same shingles. datasketch's :class:`~datasketch.MinHash`
+(``affine32`` scheme, :data:`NUM_PERM` permutations) summarises the set of shingles;
+the signature is cut into :data:`BANDS` bands of :data:`BAND_ROWS` values, and each
+band becomes one integer key of the persistent LSH index (see :mod:`newsdedup.cluster`).
+
+Why word 3-shingles, 128 permutations, 64 bands of 2 rows (measured by
+``eval/eval_vntc.py`` and ``bench/bench_fingerprint.py``, see ``docs/architecture.md``):
+3 words are long enough that unrelated Vietnamese articles share few shingles (one
+syllable per token, so a 3-shingle is about one English word pair), and short enough
+that an edited paragraph keeps most of its shingles. Same-story pairs like the seeds sit
+at a Jaccard of 0.2-0.26; bands of 2 rows make such a pair an LSH candidate with
+probability ``1 - (1 - J**2) ** 64``: 0.93 at J = 0.2, 0.98 at 0.25, 0.999 at 0.35,
+while bands of 3 rows would find it only 29% of the time.
+
+Byte layouts (stored in the archive):
+
+* ``signature``: :data:`NUM_PERM` little-endian ``uint16``: the low 16 bits of each
+  MinHash value (a minimum of 32-bit values has its high bits mostly zero; its low bits
+  are uniform). Two different values agree by chance with probability 2**-16, which
+  biases a Jaccard estimate by 0.00002; it halves the row against 32-bit values.
+* band key: a signed 32-bit integer (SQLite stores it in 4 bytes): the MurmurHash3
+  64-bit finalizer of ``band << 32 | v[2*band] << 16 | v[2*band + 1]``, cut to its low 32
+  bits, over the 16-bit values above. Keys of two different bands may collide (2**-32);
+  such a false candidate is dropped by verification.
+
+Example:
+    >>> fp = fingerprint("Hôm nay trời đẹp quá. Chúng tôi đi chơi công viên.")
+    >>> fp.distinct, len(fp.signature), len(fp.bands)
+    (9, 256, 64)
+    >>> fingerprint("HÔM NAY trời đẹp quá!  Chúng tôi đi chơi công viên").bands == fp.bands
+    True
+    >>> fingerprint("   ") is None
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .normalize import comparison_key
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+#: Words per shingle.
+SHINGLE_SIZE = 3
+#: MinHash permutations.
+NUM_PERM = 128
+#: Values per LSH band.
+BAND_ROWS = 2
+#: LSH bands (``BANDS * BAND_ROWS == NUM_PERM``).
+BANDS = NUM_PERM // BAND_ROWS
+#: Seed of the MinHash permutations: fixed, so fingerprints agree across processes and runs.
+SEED = 1
+#: Names everything above; stored in the archive so that an archive indexed with other
+#: parameters is refused instead of silently compared with incompatible fingerprints.
+SCHEME = f"words{SHINGLE_SIZE}-minhash{NUM_PERM}-affine32-seed{SEED}-u16-bands{BANDS}x{BAND_ROWS}-v1"
+
+_WORD = re.compile(r"\w+")
+_MASK64 = (1 << 64) - 1
+# Odd 64-bit multipliers to combine word hashes into a shingle hash.
+_MIX1 = 0x9E3779B97F4A7C15
+_MIX2 = 0xC2B2AE3D27D4EB4F
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What an article is compared by.
+
+    ``shingles``: the shingle hashes in reading order (little-endian ``uint32``; not
+    stored: verification recomputes a stored article's from its blocks).
+    ``signature``: see the module's byte layouts. ``bands``: one LSH key per band.
+    ``distinct``: number of distinct shingles. ``words``: number of words.
+    """
+
+    shingles: bytes
+    signature: bytes
+    bands: tuple[int, ...]
+    distinct: int
+    words: int
+
+    def shingle_array(self) -> npt.NDArray[np.uint32]:
+        """The shingle hashes as a numpy array (no copy)."""
+        import numpy as np
+
+        return np.frombuffer(self.shingles, dtype="<u4")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``'s comparison key: what shingles are made of.
+
+    >>> words("Hòa  “Lạc”, 3.204,3ha!")
+    ['hoà', 'lạc', '3', '204', '3ha']
+    """
+    return _WORD.findall(comparison_key(text))
+
+
+def shingle_hashes(text: str) -> npt.NDArray[np.uint32]:
+    """32-bit hashes of the word :data:`SHINGLE_SIZE`-shingles of ``text``, in order.
+
+    A text with fewer words than a shingle gives one shingle of all its words; an
+    empty text gives none. Hashes are stable across processes and Python versions.
+
+    >>> len(shingle_hashes("một hai ba bốn")), len(shingle_hashes("một hai")), len(shingle_hashes(""))
+    (2, 1, 0)
+    """
+    return _shingles_of_hashes(_text_word_hashes(text))
+
+
+def _shingles_of_hashes(word_hashes: list[int]) -> npt.NDArray[np.uint32]:
+    import numpy as np
+
+    if not word_hashes:
+        return np.zeros(0, dtype=np.uint32)
+    hashes = np.array(word_hashes, dtype=np.uint64)
+    k = SHINGLE_SIZE
+    if len(hashes) < k:
+        hashes = np.concatenate([hashes, np.zeros(k - len(hashes), dtype=np.uint64)])
+    n = len(hashes) - k + 1
+    # Combine the k word hashes of each window: h = (w0 * M1 + w1) * M2 + w2 (mod 2**64).
+    # Unsigned overflow is the intended modulo; the high half is the best-mixed.
+    with np.errstate(over="ignore"):
+        combined = hashes[:n].copy()
+        for offset in range(1, k):
+            combined *= np.uint64(_MIX1 if offset % 2 else _MIX2)
+            combined += hashes[offset : offset + n]
+    return (combined >> np.uint64(32)).astype(np.uint32)
+
+
+def fingerprint(body_text: str) -> Fingerprint | None:
+    """The fingerprint of an article's kept body text, or None if it holds no word."""
+    hashes = _text_word_hashes(body_text)
+    if not hashes:
+        return None
+    return fingerprint_shingles(_shingles_of_hashes(hashes), word_count=len(hashes))
+
+
+def _text_word_hashes(text: str) -> list[int]:
+    """The hashes of :func:`words` of ``text``, fast: news repeats its tokens, so each
+    white-space token's normalised words are looked up in a cache, not recomputed."""
+    out: list[int] = []
+    get = _TOKEN_HASHES.get
+    for token in text.split():
+        found = get(token)
+        if found is None:
+            if len(_TOKEN_HASHES) >= _WORD_HASHES_MAX:
+                _TOKEN_HASHES.clear()
+            found = _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(comparison_key(token))))
+        out.extend(found)
+    return out
+
+
+def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -> Fingerprint:
+    """The fingerprint of a non-empty array of shingle hashes."""
+    import numpy as np
+    from datasketch import MinHash
+
+    minhash = MinHash(NUM_PERM, seed=SEED, hashfunc=int, permutations=_permutations(), scheme="affine32")
+    minhash.update_batch(shingles.tolist())
+    values = (minhash.hashvalues & np.uint32(0xFFFF)).astype("<u2")
+    return Fingerprint(
+        shingles=shingles.astype("<u4").tobytes(),
+        signature=values.tobytes(),
+        bands=band_keys(values),
+        distinct=int(len(np.unique(shingles))),
+        words=word_count,
+    )
+
+
+def band_keys(values: npt.NDArray[np.uint16]) -> tuple[int, ...]:
+    """The LSH key of each band of a signature of 16-bit values (see the byte layouts)."""
+    import numpy as np
+
+    rows = values.astype(np.uint64).reshape(BANDS, BAND_ROWS)
+    packed = np.arange(BANDS, dtype=np.uint64)
+    for column in range(BAND_ROWS):
+        packed = (packed << np.uint64(16)) | rows[:, column]
+    mixed = _fmix64(packed) & np.uint64(0xFFFFFFFF)
+    return tuple(mixed.astype(np.uint32).view(np.int32).tolist())
+
+
+def signature_values(signature: bytes) -> npt.NDArray[np.uint16]:
+    """A stored signature as an array of :data:`NUM_PERM` 16-bit values."""
+    import numpy as np
+
+    return np.frombuffer(signature, dtype="<u2")
+
+
+def estimate_jaccard(a: bytes, b: bytes) -> float:
+    """The Jaccard similarity estimated from two stored signatures.
+
+    >>> x = fingerprint("một hai ba bốn năm sáu bảy tám chín mười")
+    >>> estimate_jaccard(x.signature, x.signature)
+    1.0
+    """
+    import numpy as np
+
+    return float(np.count_nonzero(signature_values(a) == signature_values(b))) / NUM_PERM
+
+
+def _fmix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        values = values ^ (values >> np.uint64(33))
+        values = values * np.uint64(0xFF51AFD7ED558CCD)
+        values = values ^ (values >> np.uint64(33))
+        values = values * np.uint64(0xC4CEB9FE1A85EC53)
+        return values ^ (values >> np.uint64(33))
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> Any:
+    # Drawing the permutations costs more than hashing a short article: draw them once.
+    from datasketch import MinHash
+
+    return MinHash(NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32").permutations
+
+
+# Word hashes: a language has few distinct words, so a cache makes hashing one dict
+# look-up per word. It is emptied when it grows too large (names, numbers).
+_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES_MAX = 1 << 18
+# White-space tokens (with their punctuation, case, spelling) -> their words' hashes.
+_TOKEN_HASHES: dict[str, tuple[int, ...]] = {}
+
+
+def _word_hash(word: str) -> int:
+    value = _WORD_HASHES.get(word)
+    if value is None:
+        if len(_WORD_HASHES) >= _WORD_HASHES_MAX:
+            _WORD_HASHES.clear()
+        value = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+        _WORD_HASHES[word] = value
+    return value

@@ -1,0 +1,169 @@
+"""Links and clusters in the archive: exact, near-duplicate, same-story; stable clusters."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, ingest_paths
+from newsdedup.cluster import NO_BODY_NOTE
+from newsdedup.extract import extract
+from newsdedup.fingerprint import BANDS
+from newsdedup.records import Block, ExtractedArticle, RawInput
+
+from .conftest import DATA, article_text
+from .test_similarity import paragraph
+
+
+def add(archive: Archive, name: str, text: str) -> object:
+    raw = RawInput(name, name, text.encode(), name.rjust(64, "0"))
+    return archive.add_many([(raw, extract(raw))])[0]
+
+
+def story(seed: int, paragraphs: int = 8) -> list[str]:
+    rng = random.Random(seed)
+    return [paragraph(rng) for _ in range(paragraphs)]
+
+
+def test_the_seed_articles_are_one_cluster(memory_archive: Archive) -> None:
+    results = list(ingest_paths(memory_archive, [str(DATA)]))
+    assert [r.cluster for r in results] == [1, 1]
+    link = results[1].link
+    assert link is not None and link.other == 1 and link.level == "same-story"
+    assert link.evidence is not None and link.evidence["passages"] >= 3
+    [cluster] = memory_archive.clusters()
+    assert (cluster.id, cluster.size, cluster.canonical, cluster.members) == (1, 2, 1, (1, 2))
+    assert memory_archive.get(2).cluster == 1
+    assert [s.link.other for s in memory_archive.similar(2)] == [1]
+
+
+def test_exact_near_duplicate_and_same_story_links(memory_archive: Archive) -> None:
+    a = story(1)
+    rng = random.Random(99)
+    first = add(memory_archive, "a", article_text("A", *a))
+    exact = add(memory_archive, "b", article_text("Another title", *(p.upper() for p in a)))
+    near = add(memory_archive, "c", article_text("C", *a, paragraph(rng, 30)))
+    same = add(memory_archive, "d", article_text("D", a[1], paragraph(rng), a[4], a[6], *story(7, 6)))
+    other = add(memory_archive, "e", article_text("E", *story(2)))
+    assert (exact.status, exact.duplicate_of, exact.link.level, exact.link.score) == ("duplicate", 1, "exact", 1.0)
+    assert near.link.level == "near-duplicate" and near.link.other == 1 and near.link.score > 0.8
+    assert same.link.level == "same-story"
+    assert [r.cluster for r in (first, exact, near, same, other)] == [1, 1, 1, 1, 5]
+    assert other.link is None
+    levels = {s.link.other: s.link.level for s in memory_archive.similar(1)}
+    assert levels[2] == "exact" and levels[3] == "near-duplicate" and levels[4] == "same-story"
+    assert [c.size for c in memory_archive.clusters()] == [4]
+    assert memory_archive.clusters(min_size=1)[-1].members == (5,)
+
+
+def test_exact_duplicates_add_nothing_to_the_index(memory_archive: Archive) -> None:
+    text = article_text("A", *story(1))
+    add(memory_archive, "a", text)
+    add(memory_archive, "b", text.replace("\n", "\n\n"))
+    db = memory_archive.db
+    assert db.execute("SELECT count(*) FROM fingerprints").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM lsh_bands").fetchone()[0] == BANDS
+
+
+def without_body(name: str, title: str) -> tuple[RawInput, ExtractedArticle]:
+    raw = RawInput(name, name, title.encode(), name.rjust(64, "0"))
+    blocks = (Block(0, "title", title), Block(1, "boilerplate", "Chia sẻ", kept=False, reason="share"))
+    return raw, ExtractedArticle(blocks=blocks, title=title)
+
+
+def test_an_article_without_body_is_archived_not_linked_and_says_so(memory_archive: Archive) -> None:
+    result, again = memory_archive.add_many([without_body("t", "Chỉ có tiêu đề"), without_body("u", "Tiêu đề khác")])
+    assert result.status == "new" and result.note == NO_BODY_NOTE and result.link is None
+    assert again.note == NO_BODY_NOTE and again.cluster == again.id  # empty bodies are not "the same"
+    assert memory_archive.similar(result.id) == []
+
+
+def test_a_brief_inside_a_long_article_is_not_a_near_duplicate(memory_archive: Archive) -> None:
+    long = story(3, 14)
+    add(memory_archive, "long", article_text("Long", *long))
+    brief = add(memory_archive, "brief", article_text("Brief", long[5][:200]))
+    assert brief.link is None or brief.link.level != "near-duplicate"
+
+
+def test_a_link_joins_two_clusters_under_the_older_id(memory_archive: Archive) -> None:
+    a, b = story(1), story(2)
+    add(memory_archive, "a", article_text("A", *a))
+    add(memory_archive, "b", article_text("B", *b))
+    # Shares passages with both: the two clusters become one, with the older id.
+    bridge = add(memory_archive, "c", article_text("C", a[0], a[1], a[2], b[0], b[1], b[2]))
+    assert bridge.cluster == 1
+    assert [c.members for c in memory_archive.clusters()] == [(1, 2, 3)]
+
+
+def test_links_added_later_merge_clusters(memory_archive: Archive) -> None:
+    for n in range(3):
+        add(memory_archive, str(n), article_text(f"T{n}", *story(n)))
+    assert memory_archive.link(3, 2, "same-story", 0.5, {"by": "hand"}) == 2
+    assert memory_archive.get(3).cluster == 2 and memory_archive.get(1).cluster == 1
+    # A weaker level does not replace a stronger one.
+    memory_archive.link(2, 3, "near-duplicate", 0.9)
+    memory_archive.link(2, 3, "same-story", 0.1)
+    assert [s.link.level for s in memory_archive.similar(2)] == ["near-duplicate"]
+    with pytest.raises(ArticleNotFound):
+        memory_archive.link(1, 99, "exact")
+    with pytest.raises(ArchiveError, match="level must be one of"):
+        memory_archive.link(1, 2, "related")
+
+
+def test_cluster_levels_are_a_choice_and_clusters_follow_it(archive_dir: Path) -> None:
+    a = story(1)
+    with Archive(archive_dir) as archive:
+        add(archive, "a", article_text("A", *a))
+        add(archive, "b", article_text("B", a[0], a[2], a[4], *story(5)))
+        assert archive.get(2).cluster == 1
+    exact_only = Config(cluster_levels=("exact", "near-duplicate"))
+    with Archive(archive_dir, exact_only) as archive:
+        assert archive.get(2).cluster == 2 and archive.clusters() == []
+        assert archive.similar(2)[0].link.level == "same-story"  # the link is kept
+    with Archive(archive_dir) as archive:
+        assert archive.get(2).cluster == 1
+
+
+def test_lookups_use_the_stored_index_across_sessions(archive_dir: Path) -> None:
+    a = story(1)
+    with Archive(archive_dir) as archive:
+        add(archive, "a", article_text("A", *a))
+    with Archive(archive_dir) as archive:
+        result = add(archive, "b", article_text("B", *a, "Một câu thêm vào cuối bài."))
+    assert result.link is not None and result.link.other == 1
+
+
+def test_an_archive_from_before_fingerprints_is_indexed_on_open(archive_dir: Path) -> None:
+    a = story(1)
+    with Archive(archive_dir) as archive:
+        add(archive, "a", article_text("A", *a))
+        add(archive, "b", article_text("B", *a[:7]))
+    # Make it look like a version-1 archive: no index, no links, no clusters.
+    conn = sqlite3.connect(archive_dir / "newsdedup.db")
+    with conn:
+        for table in ("fingerprints", "lsh_bands", "links", "clusters", "index_settings"):
+            conn.execute(f"DELETE FROM {table}")
+    conn.close()
+    with Archive(archive_dir) as archive:
+        assert archive.get(2).cluster == 1
+        assert archive.similar(2)[0].link.level == "near-duplicate"
+
+
+def test_an_archive_indexed_with_another_scheme_is_refused(archive_dir: Path) -> None:
+    Archive(archive_dir).close()
+    conn = sqlite3.connect(archive_dir / "newsdedup.db")
+    with conn:
+        conn.execute("UPDATE index_settings SET value = 'words5-other' WHERE name = 'scheme'")
+    conn.close()
+    with pytest.raises(ArchiveError, match="fingerprinted with scheme words5-other"):
+        Archive(archive_dir)
+
+
+def test_similar_and_cluster_of_missing_ids(memory_archive: Archive) -> None:
+    with pytest.raises(ArticleNotFound):
+        memory_archive.similar(7)
+    with pytest.raises(ArticleNotFound):
+        memory_archive.cluster(7)

@@ -1,0 +1,91 @@
+"""Verification: Jaccard, containment and shared passages; the level they support."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from newsdedup import Config, ConfigError
+from newsdedup.fingerprint import shingle_hashes
+from newsdedup.similarity import Evidence, compare, link_level
+
+VOCABULARY = (
+    "thành phố hà nội bộ công thương hội nghị phát triển kinh tế doanh nghiệp thị trường chính sách "
+    "xuất khẩu hàng hoá đầu tư dự án ngân sách người dân lao động nông nghiệp giáo dục y tế giao thông "
+    "quy hoạch đất đai cán bộ ủy ban nhân dân tỉnh huyện xã điều tra vụ án bị cáo tòa xét xử công an"
+).split()
+
+
+def paragraph(rng: random.Random, words: int = 60) -> str:
+    return " ".join(rng.choice(VOCABULARY) for _ in range(words)) + "."
+
+
+def shingles(*paragraphs: str) -> object:
+    return shingle_hashes("\n".join(paragraphs))
+
+
+def test_split_and_edited_paragraphs_stay_passages() -> None:
+    rng = random.Random(1)
+    shared = [paragraph(rng) for _ in range(3)]
+    a = [shared[0], paragraph(rng), shared[1], paragraph(rng), shared[2], paragraph(rng)]
+    words, edited = shared[1].split(), shared[2].split()
+    edited[20] = "khác"
+    # Outlet B splits one paragraph in two, edits a word in another, and reorders them.
+    b = [" ".join(words[:30]), " ".join(words[30:]), paragraph(rng), " ".join(edited), shared[0], paragraph(rng)]
+    evidence = compare(shingles(*a), shingles(*b))
+    assert evidence.passages == 3  # the split and the edit do not cut passages in two
+    assert 175 <= evidence.passage_words <= 180
+    # Copied in another order, consecutive paragraphs are separate passages.
+    moved = compare(shingles(*shared), shingles(shared[2], shared[0], shared[1]))
+    assert moved.passages == 2 and moved.passage_words == 180
+    assert link_level(evidence, Config()) == "same-story"
+
+
+def test_one_shared_background_paragraph_is_not_a_story_link() -> None:
+    rng = random.Random(2)
+    background = paragraph(rng, 110)
+    a = [paragraph(rng) for _ in range(3)] + [background]
+    b = [background] + [paragraph(rng) for _ in range(3)]
+    evidence = compare(shingles(*a), shingles(*b))
+    assert evidence.passages == 1 and evidence.coverage < 0.5
+    assert link_level(evidence, Config()) is None
+
+
+def test_same_topic_without_shared_text_is_not_linked() -> None:
+    rng = random.Random(3)
+    evidence = compare(shingles(*(paragraph(rng) for _ in range(6))), shingles(*(paragraph(rng) for _ in range(6))))
+    assert evidence.passages == 0 and evidence.jaccard < 0.05
+    assert link_level(evidence, Config()) is None
+
+
+def test_short_article_inside_a_long_one_is_not_a_near_duplicate() -> None:
+    rng = random.Random(4)
+    long = [paragraph(rng) for _ in range(12)]
+    two_lines = long[3]
+    evidence = compare(shingles(two_lines), shingles(*long))
+    assert evidence.containment == 1.0 and evidence.jaccard < 0.1
+    assert link_level(evidence, Config()) != "near-duplicate"
+
+
+def test_a_republished_article_with_a_paragraph_more_is_a_near_duplicate() -> None:
+    rng = random.Random(5)
+    a = [paragraph(rng) for _ in range(10)]
+    evidence = compare(shingles(*a), shingles(*a, paragraph(rng, 40)))
+    assert evidence.jaccard > 0.9
+    assert link_level(evidence, Config()) == "near-duplicate"
+
+
+def test_empty_sides_give_no_evidence() -> None:
+    assert compare(shingle_hashes(""), shingle_hashes("một hai ba")) == Evidence(0.0, 0.0, 0, 0, 0)
+
+
+def test_thresholds_are_validated() -> None:
+    with pytest.raises(ConfigError, match=r"near_duplicate_jaccard must be in \[0, 1\], got 1.3"):
+        Config(near_duplicate_jaccard=1.3)
+    with pytest.raises(ConfigError, match="same_story_min_passages must be an integer >= 1"):
+        Config(same_story_min_passages=0)
+    with pytest.raises(ConfigError, match="cluster_levels must be a tuple"):
+        Config(cluster_levels=("exact", "related"))
+    with pytest.raises(ConfigError, match="workers must be an integer >= 1, got 0"):
+        Config(workers=0)
