@@ -151,7 +151,7 @@ def ingest(archive: Path, outlets: dict[str, Path], workers: int | None) -> tupl
         proc = subprocess.Popen([*command, str(folder)], stdout=subprocess.DEVNULL)
         done = threading.Event()
 
-        def sample(p: subprocess.Popen[bytes] = proc) -> None:
+        def sample(p: subprocess.Popen[bytes] = proc, done: threading.Event = done) -> None:
             nonlocal peak
             while not done.is_set():
                 peak = max(peak, tree_rss(p.pid))
@@ -172,12 +172,11 @@ def lookup_seconds(archive_path: Path, probes: list[str]) -> tuple[float, float]
     prints = [fp for fp in map(fingerprint, probes) if fp is not None]
     with Archive(archive_path) as archive:
         index = archive.links
-        marks = ", ".join("?" * BANDS)
         for fp in prints[:50]:  # warm the page cache
             index.lookup(fp)
         start = time.perf_counter()
         for fp in prints:
-            archive.db.execute(f"SELECT DISTINCT article_id FROM lsh_bands WHERE key IN ({marks})", fp.bands).fetchall()
+            index.candidates(fp)
         query = time.perf_counter() - start
         start = time.perf_counter()
         for fp in prints:

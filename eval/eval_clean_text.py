@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--sample", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="write the counts to this file")
     args = parser.parse_args()
 
     articles = vntc_sample(args.eval, args.count, args.seed)
@@ -107,6 +108,17 @@ def main() -> None:
                     print(f"  caption: {caption[:150]}")
                     shown += 1
     print(f"\nVMDS dev: {credits} photo credits in the bodies; {found} caption blocks split out")
+    if args.json:
+        figures = {
+            "vntc_articles": len(articles),
+            "vntc_blocks": sum(roles.values()),
+            "vntc_roles": dict(roles.most_common()),
+            "vntc_dropped": dict(reasons.most_common()),
+            "clean_us_per_article": round(clean_s / len(articles) * 1e6),
+            "vmds_photo_credits": credits,
+            "vmds_captions_found": found,
+        }
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,12 @@ and recall averaged over pages; F1 from the two averages. In the same run it
 scores bare ``trafilatura.extract`` with its default settings and with
 ``favor_precision=True``, and times each (best of ``--repeat`` interleaved rounds).
 
+The committed baseline ``eval/baselines/aeb.json`` is the gate: with
+``--check`` the script exits 1 if newsdedup's F1 falls more than 0.005 below it
+or below either trafilatura setting.
+
 Usage:
-    python eval/eval_html.py --eval ../shared/eval [--json out.json] [--worst 5]
+    python eval/eval_html.py --eval ../shared/eval [--json out.json] [--worst 5] [--check]
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=Path("../shared/eval"))
     parser.add_argument("--json", type=Path, help="write the scores to this file")
+    parser.add_argument("--check", action="store_true", help="fail if F1 falls below the committed baseline")
     parser.add_argument("--repeat", type=int, default=3, help="timing rounds; the best is kept")
     parser.add_argument("--worst", type=int, default=5, help="print the N pages newsdedup scores worst on")
     args = parser.parse_args()
@@ -111,6 +116,14 @@ def main() -> None:
             print(f"  {key[:16]}  tp {tp:.2f} fp {fp:.2f} fn {fn:.2f}  {truth[key].get('url', '')[:70]}")
     if args.json:
         args.json.write_text(json.dumps({"pages": len(pages), "systems": results}, indent=2) + "\n")
+    if args.check:
+        baseline = json.loads((Path(__file__).parent / "baselines" / "aeb.json").read_text())
+        floor = baseline["systems"]["newsdedup"]["f1"] - 0.005
+        f1 = results["newsdedup"]["f1"]
+        rivals = max(results["trafilatura"]["f1"], results["trafilatura favor_precision"]["f1"])
+        if f1 < floor or f1 <= rivals:
+            sys.exit(f"FAIL: newsdedup F1 {f1:.3f} (baseline floor {floor:.3f}, trafilatura best {rivals:.3f})")
+        print(f"PASS: newsdedup F1 {f1:.3f} >= {floor:.3f} and > trafilatura's {rivals:.3f}")
 
 
 if __name__ == "__main__":

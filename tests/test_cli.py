@@ -127,3 +127,55 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(runner: CliRunner, archiv
     assert code == 0 and err == ""  # not a terminal: no bar
     code, _, err = run(runner, archive_dir, "ingest", "--progress", str(DATA))
     assert code == 0 and "2/2" in err
+
+
+def test_ingest_json_reports_cluster_and_strongest_link(runner: CliRunner, archive_dir: Path) -> None:
+    code, out, _ = run(runner, archive_dir, "ingest", "--json", str(DATA))
+    assert code == 0
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["cluster"] == 1 and "link" not in first
+    assert second["cluster"] == 1
+    assert second["link"]["id"] == 1 and second["link"]["level"] == "same-story"
+    assert set(second["link"]["evidence"]) == {"jaccard", "containment", "passages", "passage_words", "coverage"}
+    code, out, _ = run(runner, archive_dir, "show", "2", "--json")
+    assert code == 0 and json.loads(out)["cluster"] == 1
+    code, out, _ = run(runner, archive_dir, "show", "2")
+    assert "cluster: 1" in out
+
+
+def test_clusters_and_similar(runner: CliRunner, archive_dir: Path) -> None:
+    run(runner, archive_dir, "ingest", str(DATA))
+    code, out, _ = run(runner, archive_dir, "clusters", "--json")
+    assert code == 0
+    [cluster] = json.loads(out)
+    assert (cluster["id"], cluster["size"], cluster["canonical"], cluster["members"]) == (1, 2, 1, [1, 2])
+    assert cluster["first_published"] == "2020-08-13T18:50"
+    code, out, _ = run(runner, archive_dir, "clusters")
+    assert code == 0 and "Thường trực Thành ủy" in out
+    code, out, _ = run(runner, archive_dir, "similar", "1", "--json")
+    assert code == 0
+    found = json.loads(out)
+    assert found["cluster"] == 1 and [(s["id"], s["level"]) for s in found["similar"]] == [(2, "same-story")]
+    code, out, _ = run(runner, archive_dir, "similar", "1")
+    assert code == 0 and "same-story" in out and "passages" in out
+    code, _, err = run(runner, archive_dir, "similar", "9")
+    assert code == 1 and err.startswith("Error: no article with id 9")
+    code, out, _ = run(runner, archive_dir, "clusters", "--min-size", "3")
+    assert code == 0 and "No clusters" in out
+
+
+def test_similar_says_why_an_article_without_body_has_no_links(
+    runner: CliRunner, archive_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "boiler.txt").write_text("Tiêu đề\nChia sẻ\nBình luận\n", encoding="utf-8")
+    code, out, _ = run(runner, archive_dir, "ingest", "--json", str(tmp_path / "boiler.txt"))
+    assert code == 0 and "no body text" in json.loads(out)["note"]
+    code, out, _ = run(runner, archive_dir, "similar", "1", "--json")
+    assert json.loads(out)["similar"] == [] and "no body text" in json.loads(out)["note"]
+
+
+def test_new_commands_have_examples(runner: CliRunner) -> None:
+    for command in ("clusters", "similar"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0 and "Example:" in result.stdout
+    assert "--workers" in runner.invoke(app, ["ingest", "--help"]).stdout

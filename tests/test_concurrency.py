@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from newsdedup.fingerprint import BANDS
+
 pytestmark = pytest.mark.slow
 
 
@@ -60,6 +62,39 @@ def assert_consistent(archive: Path) -> None:
         )
         == []
     )
+    assert_index_consistent(archive)
+
+
+def assert_index_consistent(archive: Path) -> None:
+    """Fingerprints, band rows, links and clusters agree with the articles and each other."""
+    # Every canonical article with a body is fingerprinted and indexed once; copies are not.
+    assert query(
+        archive, "SELECT count(*) FROM articles WHERE duplicate_of IS NULL AND body_hash IS NOT NULL"
+    ) == query(archive, "SELECT count(*) FROM fingerprints")
+    assert query(archive, "SELECT article_id FROM fingerprints JOIN articles ON id = article_id "
+                 "WHERE duplicate_of IS NOT NULL") == []  # fmt: skip
+    assert query(archive, f"SELECT article_id FROM lsh_bands GROUP BY article_id HAVING count(*) > {BANDS}") == []
+    # Every copy has its exact link; every article has one cluster.
+    assert query(
+        archive,
+        "SELECT id FROM articles WHERE duplicate_of IS NOT NULL EXCEPT "
+        "SELECT b FROM links WHERE level = 'exact'",
+    ) == []
+    assert query(archive, "SELECT count(*) FROM clusters") == query(archive, "SELECT count(*) FROM articles")
+    # Clusters are exactly the connected components of the links, named by their smallest id.
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in query(archive, "SELECT a, b FROM links"):
+        ra, rb = find(int(a)), find(int(b))  # type: ignore[call-overload]
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    stored = dict(query(archive, "SELECT article_id, cluster_id FROM clusters"))
+    assert all(cluster == find(int(article)) for article, cluster in stored.items())  # type: ignore[call-overload]
 
 
 def test_two_processes_ingesting_at_once_lose_and_double_nothing(tmp_path: Path) -> None:

@@ -134,4 +134,11 @@ def test_source_option_overrides_site_name() -> None:
 
 def test_html_without_article_text() -> None:
     with pytest.raises(EmptyInput):
-        extract(raw(b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "empty.html"))
+        extract(raw(b"<html><head><title></title></head><body></body></html>", "empty.html"))
+
+
+def test_html_with_only_navigation_has_no_body_after_cleaning() -> None:
+    from newsdedup.clean import clean_article
+
+    article = clean_article(extract(raw(b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "nav.html")))
+    assert [(b.text, b.kept, b.reason) for b in article.blocks] == [("Home", False, "navigation")]

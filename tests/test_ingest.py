@@ -109,3 +109,38 @@ def test_large_single_line_within_the_limit_is_one_block(tmp_path: Path, memory_
     assert result.status == "new"
     article = memory_archive.get(result.id or 0)
     assert len(article.blocks) == 1 and article.title is None
+
+
+@pytest.mark.slow
+def test_workers_give_the_same_results_in_input_order(tmp_path: Path) -> None:
+    import random
+
+    from .test_similarity import paragraph
+
+    rng = random.Random(7)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stories = [[paragraph(rng) for _ in range(6)] for _ in range(40)]
+    for i in range(100):
+        story = stories[i % 40]
+        # Every story three times: itself, an exact copy, then a version sharing passages.
+        if i < 40:
+            text = article_text(f"Tin {i}", *story)
+        elif i < 80:
+            text = article_text(f"Bản sao {i}", *(" ".join(p.split()) for p in story))
+        else:
+            text = article_text(f"Bài khác {i}", story[0], story[2], story[4], paragraph(rng), paragraph(rng))
+        (corpus / f"{i:03d}.txt").write_text(text, encoding="utf-8")
+
+    def run(workers: int) -> list[tuple[object, ...]]:
+        with Archive(tmp_path / f"archive-{workers}") as archive:
+            return [
+                (Path(r.path).name, r.status, r.id, r.cluster, r.link and (r.link.other, r.link.level))
+                for r in ingest_paths(archive, [str(corpus)], Config(workers=workers, batch_size=16))
+            ]
+
+    one, two = run(1), run(2)
+    assert one == two
+    assert [name for name, *_ in two] == sorted(p.name for p in corpus.iterdir())
+    assert {level for *_, link in two[40:80] if link for level in [link[1]]} == {"exact"}
+    assert all(link is not None and link[1] == "same-story" for *_, link in two[80:])

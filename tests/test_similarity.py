@@ -10,11 +10,12 @@ from newsdedup import Config, ConfigError
 from newsdedup.fingerprint import shingle_hashes
 from newsdedup.similarity import Evidence, compare, link_level
 
-VOCABULARY = (
+_WORDS = (
     "thành phố hà nội bộ công thương hội nghị phát triển kinh tế doanh nghiệp thị trường chính sách "
     "xuất khẩu hàng hoá đầu tư dự án ngân sách người dân lao động nông nghiệp giáo dục y tế giao thông "
     "quy hoạch đất đai cán bộ ủy ban nhân dân tỉnh huyện xã điều tra vụ án bị cáo tòa xét xử công an"
-).split()
+)
+VOCABULARY = tuple(_WORDS.split())
 
 
 def paragraph(rng: random.Random, words: int = 60) -> str:

@@ -99,7 +99,7 @@ class Change:
 
     def mirrored(self) -> Change:
         """The same change seen from the other article."""
-        return Change(self.op, self.b, self.a, self.b_text, self.a_text)
+        return Change(_op_name(self.b, self.a), self.b, self.a, self.b_text, self.a_text)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""

@@ -33,14 +33,14 @@ from typing import Any
 
 import sqlite_utils
 
+from .cluster import ClusterSummary, LinkIndex, SimilarArticle
 from .config import Config
 from .errors import ArchiveError, ArticleNotFound
+from .fingerprint import Fingerprint
 from .normalize import body_hash
 from .records import BODY_ROLES, Article, Block, ExtractedArticle, IngestResult, RawInput
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .templates import count_lines
-from .cluster import ClusterSummary, LinkIndex, SimilarArticle
-from .fingerprint import Fingerprint
 
 DB_NAME = "newsdedup.db"
 MEMORY = ":memory:"

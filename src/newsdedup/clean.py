@@ -39,6 +39,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from .extract import find_date
 from .normalize import comparison_key
 from .records import Block, ExtractedArticle
 
@@ -55,6 +56,8 @@ _PROSE_WORDS = 45
 _SHORT_WORDS = 45  # captions, subheadings, headlines are at most this long
 _BYLINE_WORDS = 7
 _HEADLINE_WORDS = 16
+_MAX_PRE_HEADLINE = 4
+_MAX_LEAD_LINKS = 6
 _INNER_SENTENCE_END = re.compile(r"[.!?…]\s+\S")
 _BYLINE_GLUE = frozenset({"và", "từ", "tại", "and", "in", "from", "at"})
 _SENTENCE_END = (".", "!", "?", "…", '."', ".”", "!”", "?”", ':"', ".)", ".'", "。", "！", "？", "」")
@@ -153,6 +156,12 @@ _NOTICE = re.compile(
     r"ghi rõ nguồn|không được sao chép|cấm sao chép)|all rights reserved\.?$",
     re.IGNORECASE,
 )
+# Self-promotion closing a page: newsletters, apps, subscriptions.
+_PROMO = re.compile(
+    r"^(?:get the latest (?:news|updates|headlines)|download (?:our|the) app|đăng ký nhận (?:tin|bản tin)|"
+    r"tải ứng dụng)|\bnewsletters?\b|\bbản tin qua email\b",
+    re.IGNORECASE,
+)
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$")
 # A timestamp line: "Updated at 1:23 p.m.", "Cập nhật: 13/08/2020 18:50", "Published 4 March 2021".
 _TIMESTAMP = re.compile(
@@ -160,6 +169,8 @@ _TIMESTAMP = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b[^.!?]{0,60}\d",
     re.IGNORECASE,
 )
+_CLOCK = re.compile(r"\b\d{1,2}[:h]\d{2}\b")
+_DATE_WITH_CLOCK = re.compile(r"\b(?:19|20)\d\d\b.{0,20}\b\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2}\b.{0,30}\b(?:19|20)\d\d\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 # Form fields: "Họ tên:(*)", "Email:", "Tiêu đề:(*)", "Mã xác nhận: ...".
 _FORM_FIELD = re.compile(
@@ -168,10 +179,13 @@ _FORM_FIELD = re.compile(
     re.IGNORECASE,
 )
 # A line that links elsewhere: ">> Headline", "Xem thêm: ...", "Read more: ...".
-_LINK_LINE = re.compile(r"^(?:>>|»|>|→|\+\s)|^(?:xem thêm|đọc thêm|tin liên quan|read more|see also|related)\s*:",
+# ("+ " and "- " start list items, not links.)
+_LINK_LINE = re.compile(r"^(?:>>|&gt;&gt;|»|>|→)|^(?:xem thêm|đọc thêm|tin liên quan|read more|see also|related)\s*:",
                         re.IGNORECASE)  # fmt: skip
 # Breadcrumbs: short items joined by > or » or |.
-_BREADCRUMB = re.compile(r"^[^.!?]{1,40}(?:\s(?:>|»|›|/|\|)\s[^.!?]{1,40}){1,6}$")
+_BREADCRUMB = re.compile(
+    r"^[^.!?]{1,40}(?:\s(?:>|»|›)\s[^.!?]{1,40}){1,6}$|^[^.!?|]{1,30}(?:\s\|\s[^.!?|]{1,30}){2,8}$"
+)
 # Photo credits and caption markers.
 _CREDIT = re.compile(
     r"(?:^|[\s(\-–])(?:ảnh|photo|image|picture|nguồn ảnh|ảnh minh họa|ảnh minh hoạ|ảnh tư liệu)\s*:\s*\S",
@@ -280,6 +294,8 @@ def _line_reason(line: _Line) -> str | None:
         return None
     if _NOTICE.search(text):
         return "notice"
+    if line.words <= 25 and _PROMO.search(text):
+        return "advert"
     if line.words <= 10:  # whole-line markers are short: skip the regexes for longer lines
         if _URL_ONLY.match(text):
             return "navigation"
@@ -316,8 +332,14 @@ def _drop_repeats(blocks: list[Block], roles: list[str], kept: list[bool], drop:
         if roles[i] == "title" or not kept[i]:
             continue
         key = comparison_key(block.text)
-        if len(key) >= 12 and len(key.split()) < _PROSE_WORDS and key in title_key:
+        if len(key) >= max(12, len(title_key) // 2) and len(key.split()) < _PROSE_WORDS and key in title_key:
             drop(i, "duplicate")
+            before = [j for j in range(i) if kept[j] and roles[j] != "title"]
+            if len(before) <= _MAX_PRE_HEADLINE:
+                # The article starts at its own headline: what the page printed
+                # above it (teasers, menus) is not the article.
+                for j in before:
+                    drop(j, "navigation")
 
 
 def _first_prose(lines: list[_Line], roles: list[str], kept: list[bool]) -> int:
@@ -394,13 +416,18 @@ def _drop_lead_links(
 ) -> None:
     """Headlines stacked between the title and the first paragraph are links.
 
-    Two or more short, headline-shaped lines in a row before the article
-    starts are a related-articles box, not the article.
+    Two to six short, headline-shaped lines in a row before the article starts
+    (and shorter than what follows) are a related-articles box, not the article.
     """
     if first_prose >= len(lines):
         return  # no paragraph of prose at all: nothing to measure the lead against
     run = [i for i in range(first_prose) if kept[i] and roles[i] == "body" and _headline_shaped(lines[i])]
-    if len(run) >= 2 and run == list(range(run[0], run[0] + len(run))):
+    rest = sum(line.words for i, line in enumerate(lines) if i >= first_prose and kept[i])
+    if (
+        2 <= len(run) <= _MAX_LEAD_LINKS
+        and rest > sum(lines[i].words for i in run)
+        and run == list(range(run[0], run[0] + len(run)))
+    ):
         for i in run:
             drop(i, "related-links")
 
@@ -457,6 +484,9 @@ def _assign_short_roles(
     for i in after[:2]:
         if i in candidates and _looks_like_byline(lines[i]) and not _CREDIT.search(lines[i].text):
             roles[i] = "byline"
+    for i in [i for i in range(len(lines)) if kept[i] and roles[i] == "body"][-2:]:
+        if lines[i].words <= 30 and _EMAIL.search(lines[i].text):
+            roles[i] = "byline"  # "Write to X at x@y.com", "Liên hệ: ...": the author's contact
     marked_captions = any(_CAPTION_BAR.search(line.text) for line in lines)
     kept_order = [i for i in range(len(lines)) if kept[i]]
     position = {i: n for n, i in enumerate(kept_order)}
@@ -477,7 +507,7 @@ def _assign_short_roles(
         if _CAPTION_BAR.search(text) or _CREDIT.search(text):
             roles[i] = "caption"
             continue
-        if lines[i].words <= 12 and _TIMESTAMP.match(text):
+        if lines[i].words <= 12 and (_TIMESTAMP.match(text) or _is_timestamp(text)):
             roles[i] = "dateline"
             continue
         if lines[i].words <= 14 and _EMAIL.search(text) and not lines[i].prose:
@@ -495,6 +525,11 @@ def _assign_short_roles(
             roles[i] = "caption"
         elif first_prose < i < last_prose and prose_at(n + 1):
             roles[i] = "subheading"
+
+
+def _is_timestamp(text: str) -> bool:
+    """A short line that is mostly a date and a time, in any language."""
+    return (bool(_CLOCK.search(text)) and find_date(text) is not None) or bool(_DATE_WITH_CLOCK.search(text))
 
 
 def _looks_like_byline(line: _Line) -> bool:

@@ -126,8 +126,9 @@ def ingest(
             source=source,
             batch_size=batch_size,
             include_hidden=include_hidden,
-            **({"workers": workers} if workers is not None else {}),
         )
+        if workers is not None:
+            config = config.with_options(workers=workers)
         archive = _open(ctx, config)
     except NewsdedupError as err:
         _fail(str(err))

@@ -38,6 +38,7 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .config import LINK_LEVELS, Config
@@ -55,6 +56,9 @@ LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LINK_LEVE
 #: At most this many candidates (best estimates first) are verified per article, which
 #: bounds the cost of an article that resembles a huge cluster; it still joins it.
 MAX_VERIFIED = 100
+#: A lookup reads at most this many (the newest) articles of one band's bucket: a bucket
+#: shared by more is a template (a recurring report), whose newest members suffice.
+MAX_BUCKET = 64
 # Shingles of recently compared articles: stories arrive together, so the same
 # candidates recur. Bounded: about 2 kB per article.
 _SHINGLE_CACHE_SIZE = 4096
@@ -259,22 +263,22 @@ class LinkIndex:
         """
         return sorted(self._verified_links(0, fp), key=lambda link: (LEVEL_RANK[link.level], -link.score))
 
+    def candidates(self, fp: Fingerprint) -> list[int]:
+        """Archived articles sharing at least one LSH band with ``fp`` (not verified)."""
+        return [row[0] for row in self.conn.execute(_lookup_sql(len(fp.bands)), fp.bands)]
+
     def _verified_links(self, article_id: int, fp: Fingerprint) -> list[Link]:
-        marks = ", ".join("?" * len(fp.bands))
-        candidates = [
-            row[0]
-            for row in self.conn.execute(f"SELECT DISTINCT article_id FROM lsh_bands WHERE key IN ({marks})", fp.bands)
-        ]
+        candidates = self.candidates(fp)
         if not candidates:
             return []
         import numpy as np
 
         mine = signature_values(fp.signature)
         screened: list[tuple[float, int]] = []
-        for other, shingles, signature in self._fingerprints(candidates):
+        for other, size, signature in self._fingerprints(candidates):
             jaccard = float(np.count_nonzero(signature_values(signature) == mine)) / len(mine)
             # |A ∩ B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set.
-            containment = jaccard * (fp.distinct + shingles) / ((1 + jaccard) * min(fp.distinct, shingles))
+            containment = jaccard * (fp.distinct + size) / ((1 + jaccard) * min(fp.distinct, size))
             if containment >= self.config.verify_min_estimate:
                 screened.append((containment, other))
         screened.sort(reverse=True)
@@ -457,6 +461,18 @@ def not_linked_note(article: Article) -> str | None:
     'no body text after cleaning: archived but not fingerprinted or linked'
     """
     return NO_BODY_NOTE if article.body_hash is None and article.duplicate_of is None else None
+
+
+@lru_cache(maxsize=4)
+def _lookup_sql(bands: int) -> str:
+    """One statement reading, for every band key, its newest MAX_BUCKET articles.
+
+    Each part is an index seek on (key, article_id) read backwards, so a lookup costs
+    ``bands`` seeks whatever the archive's size, and a bucket shared by thousands of
+    templated articles (weather reports, price lists) costs no more than a small one.
+    """
+    part = f"SELECT * FROM (SELECT article_id FROM lsh_bands WHERE key = ? ORDER BY article_id DESC LIMIT {MAX_BUCKET})"
+    return "SELECT DISTINCT article_id FROM (" + " UNION ALL ".join([part] * bands) + ")"
 
 
 def _score(level: str, evidence: Evidence) -> float:

@@ -79,9 +79,9 @@ class Passage:
     blocks: tuple[int, ...]
     cells: tuple[Cell, ...]
 
-    def holders(self) -> tuple[int, ...]:
-        """Positions of the articles that carry the passage in some form."""
-        return tuple(i for i, c in enumerate(self.cells) if c.status != "absent")
+    def carriers(self) -> tuple[int, ...]:
+        """Positions of the articles that carry the passage, as it is or edited (not just a sentence of it)."""
+        return tuple(i for i, c in enumerate(self.cells) if c.status in ("present", "changed"))
 
     def to_dict(self, articles: Sequence[Article]) -> dict[str, object]:
         """A JSON-ready dict, with article ids for positions."""
@@ -108,8 +108,12 @@ class ClusterComparison:
         return self.articles[self.pivot]
 
     def alone(self, position: int) -> tuple[int, ...]:
-        """Indices of the passages that only the article at ``position`` carries, in any form."""
-        return tuple(i for i, p in enumerate(self.passages) if p.holders() == (position,))
+        """Indices of the passages that only the article at ``position`` carries.
+
+        Others may quote a sentence of such a passage (their cell is ``partial``):
+        the passage as a whole is still what this article adds.
+        """
+        return tuple(i for i, p in enumerate(self.passages) if p.carriers() == (position,))
 
     def status_counts(self, position: int) -> dict[str, int]:
         """How many passages the article at ``position`` has in each status."""
@@ -149,7 +153,7 @@ def compare_articles(
         last_row: int | None = None
         blocks = {b.index: b for b in article.blocks}
         for group in alignment.section("body"):
-            if group.a:
+            if group.a and group.b and group.kind != "moved":  # in-order matches anchor the rest
                 last_row = after_pivot_block[group.a[-1]]
             _place_pivot_group(rows, after_pivot_block, group, other)
             if group.kind == "only-b":

@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 

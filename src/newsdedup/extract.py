@@ -177,7 +177,7 @@ def extract_html(data: bytes, *, source: str | None = None, url: str | None = No
     declared = _declared_bodies(tree)
     try:
         doc: Any = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=True, include_comments=False, include_tables=True
+            tree, url=url, with_metadata=True, include_comments=False, include_tables=True, fast=True
         )
     except (ValueError, TypeError) as err:
         raise InputError(f"cannot parse the HTML: {err}") from None
@@ -274,10 +274,8 @@ def _html_blocks(body: Any) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
 
     def add(role: str, text: str | None) -> None:
-        for line in (text or "").split("\n"):
-            cleaned = _clean(line)
-            if cleaned:
-                out.append((role, cleaned))
+        # Lines broken with <br> at a fixed width are re-joined, as in plain text.
+        out.extend((role, line) for line in split_paragraphs(text or ""))
 
     add("body", body.text)
     for element in body:

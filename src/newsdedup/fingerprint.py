@@ -174,7 +174,7 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
         shingles=shingles.astype("<u4").tobytes(),
         signature=values.tobytes(),
         bands=band_keys(values),
-        distinct=int(len(np.unique(shingles))),
+        distinct=len(np.unique(shingles)),
         words=word_count,
     )
 

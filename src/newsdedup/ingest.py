@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .archive import Archive
+from .clean import clean_article
 from .config import Config
 from .errors import InputError
-from .clean import clean_article
 from .extract import extract
 from .fingerprint import Fingerprint, fingerprint
 from .parallel import prepare_all

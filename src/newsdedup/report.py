@@ -346,14 +346,16 @@ def _excerpt(text: str, width: int) -> str:
 
 # -- Markdown ---------------------------------------------------------------------
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#<>"} | {"&": "&amp;"})
+# Markup characters get a backslash; <, > and & become entities, which every
+# Markdown renderer shows as text (not all honour a backslash before "<").
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~#"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
 
 
 def md_escape(text: str) -> str:
     """Escape text for Markdown: inline markup characters and HTML.
 
     >>> md_escape("a*b* <script> | x")
-    'a\\\\*b\\\\* \\\\<script\\\\> \\\\| x'
+    'a\\\\*b\\\\* &lt;script&gt; \\\\| x'
     """
     return " ".join(text.split()).translate(_MD_SPECIAL)
 
