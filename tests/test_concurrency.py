@@ -74,12 +74,15 @@ def assert_index_consistent(archive: Path) -> None:
     assert query(archive, "SELECT article_id FROM fingerprints JOIN articles ON id = article_id "
                  "WHERE duplicate_of IS NOT NULL") == []  # fmt: skip
     assert query(archive, f"SELECT article_id FROM lsh_bands GROUP BY article_id HAVING count(*) > {BANDS}") == []
+    assert query(archive, "SELECT article_id FROM fingerprints EXCEPT SELECT article_id FROM lsh_bands") == []
     # Every copy has its exact link; every article has one cluster.
-    assert query(
-        archive,
-        "SELECT id FROM articles WHERE duplicate_of IS NOT NULL EXCEPT "
-        "SELECT b FROM links WHERE level = 'exact'",
-    ) == []
+    assert (
+        query(
+            archive,
+            "SELECT id FROM articles WHERE duplicate_of IS NOT NULL EXCEPT SELECT b FROM links WHERE level = 'exact'",
+        )
+        == []
+    )
     assert query(archive, "SELECT count(*) FROM clusters") == query(archive, "SELECT count(*) FROM articles")
     # Clusters are exactly the connected components of the links, named by their smallest id.
     parent: dict[int, int] = {}

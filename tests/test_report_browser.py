@@ -45,7 +45,10 @@ const check = {
   smallestText: Math.min(...[...document.querySelectorAll('.side p, .card .title')]
     .map(e => parseFloat(getComputedStyle(e).fontSize))),
   stacked: [...document.querySelectorAll('.group')].every(g => {
-    const [a, , b] = g.children; return a.getBoundingClientRect().left === b.getBoundingClientRect().left; }),
+    const [a, , b] = g.children;  // A's version, the kind, B's version
+    if (!a.children.length || !b.children.length) return true;  // one side empty, hidden
+    const [ra, rb] = [a.getBoundingClientRect(), b.getBoundingClientRect()];
+    return ra.left === rb.left && rb.top >= ra.bottom; }),
 };
 parent.document.body.setAttribute('data-check', JSON.stringify(check));
 </script>"""

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -38,6 +37,7 @@ from .config import Config
 from .errors import ArchiveError, ArticleNotFound
 from .fingerprint import Fingerprint
 from .normalize import body_hash
+from .originals import OriginalStore
 from .records import BODY_ROLES, Article, Block, ExtractedArticle, IngestResult, RawInput
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .templates import count_lines
@@ -118,6 +118,7 @@ class Archive:
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+            self.originals = OriginalStore(conn)
             self.links = LinkIndex(conn, self.config)
             if not self.links.settings_current():
                 with self._write():
@@ -269,12 +270,7 @@ class Archive:
         return IngestResult(path=raw.origin, status="new", id=article_id, title=article.title)
 
     def _store_original(self, raw: RawInput) -> None:
-        packed = zlib.compress(raw.data, 9)
-        compression, data = ("zlib", packed) if len(packed) < len(raw.data) else ("none", raw.data)
-        self.db.execute(
-            "INSERT OR IGNORE INTO originals (sha256, size, compression, data) VALUES (?, ?, ?, ?)",
-            [raw.sha256, len(raw.data), compression, data],
-        )
+        self.originals.put(raw.sha256, raw.data)
 
     # -- reading -------------------------------------------------------------
 
@@ -322,11 +318,7 @@ class Archive:
 
     def original(self, sha256: str) -> bytes:
         """The original bytes stored under ``sha256``, exactly as they were read."""
-        row = self.db.execute("SELECT compression, data FROM originals WHERE sha256 = ?", [sha256]).fetchone()
-        if row is None:
-            raise ArchiveError(f"no original {sha256} in {self.path}")
-        compression, data = row
-        return zlib.decompress(data) if compression == "zlib" else bytes(data)
+        return self.originals.get(sha256)
 
     # -- links and clusters (see newsdedup.cluster) ----------------------------
 

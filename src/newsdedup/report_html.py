@@ -49,7 +49,7 @@ _CSS = """
     --same: #8e8e93; --changed: #ffb35c; --split: #5ccfe6; --moved: #c9a4ff; --only-a: #ff8a80; --only-b: #7be08f; }
 }
 * { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg);
+body { margin: 0; background: var(--bg); color: var(--fg); overflow-wrap: anywhere;
   font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
 header, main, footer { max-width: 1200px; margin: 0 auto; padding: 0 16px; }
 h1 { font-size: 1.4rem; margin: 20px 0 12px; }

@@ -9,10 +9,8 @@ Tables (version 1):
 
 ``originals``
     Every input's bytes, once, keyed by the SHA-256 of the uncompressed bytes.
-    ``data`` is ``zlib.compress(bytes, 9)`` (a zlib stream: 2-byte header,
-    deflate data, Adler-32 trailer) when ``compression`` is ``zlib``, or the
-    bytes as they are when it is ``none`` (used where zlib would not shrink
-    them). ``size`` is the uncompressed length. Rows are only ever inserted;
+    ``data`` is compressed as ``compression`` says: ``none``, ``zlib``,
+    ``zstd`` or ``zstd:<dictionary id>`` (layouts in :mod:`newsdedup.originals`). ``size`` is the uncompressed length. Rows are only ever inserted;
     where an original came from and when is in its ``articles`` rows.
 ``articles``
     One row per article. ``(raw_sha256, raw_item)`` is unique: ``raw_item``
@@ -131,6 +129,15 @@ MIGRATIONS: tuple[str, ...] = (
         articles INTEGER NOT NULL,
         PRIMARY KEY (source, hash)
     ) WITHOUT ROWID;
+    """,
+    # 4: zstd dictionaries for compressing originals (see newsdedup.originals).
+    """
+    CREATE TABLE compression_dicts (
+        id INTEGER PRIMARY KEY,
+        data BLOB NOT NULL,
+        samples INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
     """,
 )
 

@@ -1,0 +1,147 @@
+"""The raw originals: every input's bytes, once, compressed, never modified.
+
+News articles are small (2-10 kB) and compress poorly one by one: zlib gets
+Vietnamese plain text to about 0.44 of its size. A zstd dictionary trained on
+the archive's own originals gets it to about 0.35 at level 3, in a tenth of
+zlib-9's time (measured on 2,000 VNTC articles). So the store compresses with
+plain zstd until the archive holds :data:`TRAIN_AT` originals, then trains a
+dictionary from a sample of them and uses it for every later original.
+Dictionaries are rows that are only ever inserted, so every original stays
+readable; originals are never re-compressed.
+
+Layout of ``originals.data`` by ``originals.compression``:
+
+=============  ==============================================================
+``none``       the bytes as read (when compression would not shrink them)
+``zlib``       ``zlib.compress(bytes, 9)``: a zlib stream (RFC 1950)
+``zstd``       one zstd frame (RFC 8878), content size in its header, no checksum
+``zstd:<id>``  one zstd frame compressed with dictionary ``compression_dicts.id``
+=============  ==============================================================
+
+``compression_dicts(id, data, samples, created_at)``: ``data`` is a zstd
+dictionary as ``zstandard.train_dictionary`` makes it (magic ``0xEC30A437``,
+dictionary id, entropy tables, content).
+
+Example:
+    >>> from newsdedup import Archive
+    >>> store = OriginalStore(Archive(":memory:").db.conn)
+    >>> store.put("ab" * 32, "Tiêu đề\\nNội dung bài báo. ".encode() * 20)
+    >>> store.get("ab" * 32).decode()[:9]
+    'Tiêu đề\\nN'
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from datetime import UTC, datetime
+
+import zstandard
+
+from .errors import ArchiveError
+
+#: Originals an archive holds before a dictionary is trained.
+TRAIN_AT = 1000
+#: Originals sampled to train it, and the dictionary's size in bytes.
+TRAIN_SAMPLES = 2000
+DICT_SIZE = 64 * 1024
+#: zstd level: 3 is the library's default; higher levels gain 2-3% at 10x the time.
+LEVEL = 3
+
+
+class OriginalStore:
+    """Puts and gets originals by SHA-256 in the archive's ``originals`` table.
+
+    ``put`` must run inside the archive's write transaction: it re-reads the
+    newest dictionary there, so two writing processes agree on it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._dicts: dict[int, zstandard.ZstdCompressionDict] = {}
+        self._plain = zstandard.ZstdCompressor(level=LEVEL, write_checksum=False)
+        self._compressors: dict[int, zstandard.ZstdCompressor] = {}
+        self._count: int | None = None
+
+    def put(self, sha256: str, data: bytes) -> None:
+        """Store ``data`` under ``sha256`` unless it is there already."""
+        if self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?", [sha256]).fetchone():
+            return
+        dict_id = self._current_dict()
+        if dict_id is None:
+            dict_id = self._maybe_train()
+        if dict_id is None:
+            label, packed = "zstd", self._plain.compress(data)
+        else:
+            label, packed = f"zstd:{dict_id}", self._compressor(dict_id).compress(data)
+        if len(packed) >= len(data):
+            label, packed = "none", data
+        self.conn.execute(
+            "INSERT INTO originals (sha256, size, compression, data) VALUES (?, ?, ?, ?)",
+            [sha256, len(data), label, packed],
+        )
+        if self._count is not None:
+            self._count += 1
+
+    def get(self, sha256: str) -> bytes:
+        """The original bytes stored under ``sha256``.
+
+        Raises:
+            ArchiveError: no such original, or an unknown compression label.
+        """
+        row = self.conn.execute("SELECT compression, data FROM originals WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            raise ArchiveError(f"no original {sha256} in the archive")
+        label, data = row
+        return self.decode(label, bytes(data))
+
+    def decode(self, label: str, data: bytes) -> bytes:
+        """Undo the compression named by ``label``."""
+        if label == "none":
+            return data
+        if label == "zlib":
+            return zlib.decompress(data)
+        if label == "zstd":
+            return bytes(zstandard.ZstdDecompressor().decompress(data))
+        if label.startswith("zstd:"):
+            dictionary = self._dictionary(int(label[5:]))
+            return bytes(zstandard.ZstdDecompressor(dict_data=dictionary).decompress(data))
+        raise ArchiveError(f"unknown compression {label!r} of an original; upgrade newsdedup")
+
+    def _current_dict(self) -> int | None:
+        row = self.conn.execute("SELECT max(id) FROM compression_dicts").fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def _maybe_train(self) -> int | None:
+        if self._count is None:
+            self._count = int(self.conn.execute("SELECT count(*) FROM originals").fetchone()[0])
+        if self._count < TRAIN_AT:
+            return None
+        rows = self.conn.execute(
+            "SELECT compression, data FROM originals ORDER BY random() LIMIT ?", [TRAIN_SAMPLES]
+        ).fetchall()
+        samples: list[bytes | bytearray | memoryview] = [self.decode(label, bytes(data)) for label, data in rows]
+        try:
+            trained = zstandard.train_dictionary(DICT_SIZE, samples)
+        except zstandard.ZstdError:
+            return None  # too little varied data to train on: keep plain zstd
+        cursor = self.conn.execute(
+            "INSERT INTO compression_dicts (data, samples, created_at) VALUES (?, ?, ?)",
+            [trained.as_bytes(), len(samples), datetime.now(UTC).isoformat(timespec="seconds")],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _dictionary(self, dict_id: int) -> zstandard.ZstdCompressionDict:
+        if dict_id not in self._dicts:
+            row = self.conn.execute("SELECT data FROM compression_dicts WHERE id = ?", [dict_id]).fetchone()
+            if row is None:
+                raise ArchiveError(f"compression dictionary {dict_id} is missing from the archive")
+            self._dicts[dict_id] = zstandard.ZstdCompressionDict(bytes(row[0]))
+        return self._dicts[dict_id]
+
+    def _compressor(self, dict_id: int) -> zstandard.ZstdCompressor:
+        if dict_id not in self._compressors:
+            self._compressors[dict_id] = zstandard.ZstdCompressor(
+                level=LEVEL, dict_data=self._dictionary(dict_id), write_checksum=False
+            )
+        return self._compressors[dict_id]
