@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, ingest_paths
-from newsdedup.cluster import NO_BODY_NOTE
+from newsdedup.cluster import MAX_BUCKET, NO_BODY_NOTE
 from newsdedup.extract import extract
-from newsdedup.fingerprint import BANDS
+from newsdedup.fingerprint import BANDS, fingerprint
 from newsdedup.records import Block, ExtractedArticle, RawInput
 
 from .conftest import DATA, article_text
@@ -167,3 +167,13 @@ def test_similar_and_cluster_of_missing_ids(memory_archive: Archive) -> None:
         memory_archive.similar(7)
     with pytest.raises(ArticleNotFound):
         memory_archive.cluster(7)
+
+
+def test_a_bucket_shared_by_many_articles_is_read_newest_first_and_capped(memory_archive: Archive) -> None:
+    # A band key shared by 500 articles (a templated text): a lookup reads its newest MAX_BUCKET.
+    fp = fingerprint("Nhiệt độ cao nhất hôm nay ở Hà Nội là 30 độ, thấp nhất 25 độ, trời nhiều mây.")
+    assert fp is not None
+    memory_archive.db.conn.executemany(
+        "INSERT INTO lsh_bands (key, article_id) VALUES (?, ?)", [(fp.bands[0], n) for n in range(1, 501)]
+    )
+    assert sorted(memory_archive.links.candidates(fp)) == list(range(501 - MAX_BUCKET, 501))

@@ -62,3 +62,14 @@ def test_vocabulary_skips_the_surrogate_range() -> None:
     assert not any(0xD800 <= ord(c) <= 0xDFFF for c in code)
     code.encode("utf-8")  # no lone surrogate
     assert vocab.encode(["0", "1"]) == code[:2]
+
+
+def test_i_y_spelling_variants_share_a_key() -> None:
+    def keys(text: str) -> list[str]:
+        return [t.key for t in tokenize(text)]
+
+    assert keys("tỉ kĩ lí sĩ quí hi mĩ") == keys("TỶ kỹ lý sỹ quý hy mỹ")
+    assert keys("quy định") == keys("qui định")
+    assert keys("ly") != keys("li")  # a glass, a millimetre
+    assert keys("ý kiến") == ["ý", "kiến"]  # no onset: not a variant
+    assert keys("tay") != keys("tai") and keys("thủy") == ["thuỷ"]

@@ -80,7 +80,7 @@ class Config:
     align_max_group: int = 3
     reuse_min_similarity: float = 0.8
     reuse_min_words: int = 6
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    workers: int = field(default_factory=lambda: _usable_cores())
     near_duplicate_jaccard: float = 0.8
     passage_min_words: int = 20
     same_story_min_passages: int = 2
@@ -131,6 +131,14 @@ def _validate_alignment(config: Config) -> None:
     if config.align_max_group not in (1, 2, 3) or isinstance(config.align_max_group, bool):
         raise ConfigError(f"align_max_group must be 1, 2 or 3, got {config.align_max_group!r}")
     _require_int("reuse_min_words", config.reuse_min_words, minimum=1)
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (fewer than the machine's under a CPU affinity mask)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _validate_linking(config: Config) -> None:

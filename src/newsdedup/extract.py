@@ -184,7 +184,7 @@ def extract_html(data: bytes, *, source: str | None = None, url: str | None = No
     if doc is None or doc.body is None:
         raise EmptyInput("no article text found in the HTML")
     texts = _prefer_fuller_text(_html_blocks(doc.body), declared)
-    title = _clean(doc.title) or None
+    title = _strip_site_name(_clean(doc.title), _clean(doc.sitename), doc.hostname) or None
     if title and texts and comparison_key(texts[0][1]) == comparison_key(title):
         texts = texts[1:]  # the page's <h1> repeats the title block
     blocks: list[Block] = []
@@ -263,6 +263,34 @@ def _json_ld_body(text: str) -> str:
 def _word_trigrams(text: str) -> set[tuple[str, ...]]:
     words = comparison_key(text).split()
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+_TITLE_SEPARATORS = (" - ", " – ", " — ", " | ", " · ", " :: ", " » ")
+
+
+def _strip_site_name(title: str, sitename: str, hostname: str | None) -> str:
+    """Drop the outlet's name that pages append to their titles ("... - TechCrunch").
+
+    >>> _strip_site_name("Bridge reopens | The Coastal Times", "The Coastal Times", None)
+    'Bridge reopens'
+    >>> _strip_site_name("Site | Slogan: Actress Is Back", "Site | Slogan", None)
+    'Actress Is Back'
+    >>> _strip_site_name("New SUVs - L.A. Auto Show", "Connecticut Post", "ctpost.com")
+    'New SUVs - L.A. Auto Show'
+    """
+    while sitename and title.lower().startswith(sitename.lower()):
+        rest = title[len(sitename) :].lstrip()
+        if rest[:1] not in ("|", ":", "-", "–", "—", "·", "»"):
+            break
+        title = rest[1:].strip()
+    names = {comparison_key(sitename)} if sitename else set()
+    if hostname:
+        names.add(comparison_key(hostname.removeprefix("www.").split(".")[0]))
+    for separator in _TITLE_SEPARATORS:
+        head, sep, tail = title.rpartition(separator)
+        if sep and head and comparison_key(tail).replace(" ", "") in {n.replace(" ", "") for n in names if n}:
+            return head.strip()
+    return title
 
 
 def _html_blocks(body: Any) -> list[tuple[str, str]]:

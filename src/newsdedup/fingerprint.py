@@ -46,6 +46,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from .normalize import comparison_key
@@ -150,16 +151,16 @@ def fingerprint(body_text: str) -> Fingerprint | None:
 def _text_word_hashes(text: str) -> list[int]:
     """The hashes of :func:`words` of ``text``, fast: news repeats its tokens, so each
     white-space token's normalised words are looked up in a cache, not recomputed."""
-    out: list[int] = []
-    get = _TOKEN_HASHES.get
-    for token in text.split():
-        found = get(token)
-        if found is None:
-            if len(_TOKEN_HASHES) >= _WORD_HASHES_MAX:
-                _TOKEN_HASHES.clear()
-            found = _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(comparison_key(token))))
-        out.extend(found)
-    return out
+    tokens = text.split()
+    missing = set(tokens).difference(_TOKEN_HASHES)
+    if missing:
+        if len(_TOKEN_HASHES) + len(missing) > _WORD_HASHES_MAX:
+            _TOKEN_HASHES.clear()
+            missing = set(tokens)
+        for token in missing:
+            _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(comparison_key(token))))
+    # Looked up and flattened in C: no Python bytecode per word.
+    return list(chain.from_iterable(map(_TOKEN_HASHES.__getitem__, tokens)))
 
 
 def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -> Fingerprint:
@@ -174,7 +175,7 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
         shingles=shingles.astype("<u4").tobytes(),
         signature=values.tobytes(),
         bands=band_keys(values),
-        distinct=len(np.unique(shingles)),
+        distinct=len(set(shingles.tolist())),
         words=word_count,
     )
 

@@ -1,9 +1,10 @@
 """Words and sentences of a paragraph, with where each sits in the displayed text.
 
-The aligner compares comparison keys (see :mod:`newsdedup.normalize`) but shows
-people the original text, so every token keeps its character span in the text
-it came from. A token is a number ("3.204,3", "20.267"), a word (letters, digits
-and combining marks, so NFD text stays one word per syllable) or one punctuation
+The aligner compares comparison keys (see :mod:`newsdedup.normalize`), which
+also fold the i/y spelling variants here ("tỉ"/"tỷ"), but shows people the
+original text, so every token keeps its character span in the text it came
+from. A token is a number ("3.204,3", "20.267"), a word (letters, digits and
+combining marks, so NFD text stays one word per syllable) or one punctuation
 character: punctuation changes ("cao." vs "cao;") are then small, separate edits.
 
 For the fast string routines of rapidfuzz, a :class:`Vocabulary` turns each
@@ -45,6 +46,19 @@ _ABBREVIATIONS = frozenset(
 _KEY_CACHE: dict[str, str] = {}
 _KEY_CACHE_MAX = 1 << 18
 
+# The i/y spelling variants of the 1980s spelling reform: a syllable made of one
+# onset and a lone i or y is written either way ("tỉ"/"tỷ", "kĩ"/"kỹ", "lí"/"lý",
+# "sĩ"/"sỹ", "quí"/"quý", "hi vọng"/"hy vọng"), and outlets keep to their own
+# habit. Folded to i here, for the aligner only (stored hashes are unaffected).
+# Untoned "ly" (a glass) and "li" (a millimetre) are different words: kept apart.
+_I_FOR_Y = dict(zip("yýỳỷỹỵ", "iíìỉĩị", strict=True))
+_IY_FOLD = {
+    onset + y: onset + i
+    for onset in ("h", "k", "l", "m", "s", "t", "qu")
+    for y, i in _I_FOR_Y.items()
+    if not (onset == "l" and y == "y")
+}
+
 
 class Token(NamedTuple):
     """One token: its comparison key and its span ``[start, end)`` in the text.
@@ -63,6 +77,8 @@ def tokenize(text: str) -> tuple[Token, ...]:
 
     >>> [t.key for t in tokenize("DN “bán lẻ”")]
     ['dn', '"', 'bán', 'lẻ', '"']
+    >>> [t.key for t in tokenize("1.500 tỷ, KỸ sư, quy định, ly")]
+    ['1.500', 'tỉ', ',', 'kĩ', 'sư', ',', 'qui', 'định', ',', 'ly']
     """
     cache = _KEY_CACHE
     out = []
@@ -81,7 +97,8 @@ def _key(token: str) -> str:
             _KEY_CACHE.clear()
         # A token can normalise to nothing (a zero-width character): keep it
         # as itself so every token has a non-empty key.
-        key = _KEY_CACHE[token] = comparison_key(token) or token
+        key = comparison_key(token) or token
+        key = _KEY_CACHE[token] = _IY_FOLD.get(key, key)
     return key
 
 
