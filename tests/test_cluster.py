@@ -177,3 +177,23 @@ def test_a_bucket_shared_by_many_articles_is_read_newest_first_and_capped(memory
         "INSERT INTO lsh_bands (key, article_id) VALUES (?, ?)", [(fp.bands[0], n) for n in range(1, 501)]
     )
     assert sorted(memory_archive.links.candidates(fp)) == list(range(501 - MAX_BUCKET, 501))
+
+
+def test_a_rolled_back_batch_leaves_no_stale_state(archive_dir: Path) -> None:
+    x, y = story(11), story(12)
+
+    def item(name: str, text: str) -> tuple[RawInput, ExtractedArticle]:
+        raw = RawInput(name, name, text.encode(), name.rjust(64, "0"))
+        return raw, extract(raw)
+
+    with Archive(archive_dir) as mine, Archive(archive_dir) as other:
+        # A batch fails after its first article was indexed: everything is rolled back...
+        first_x = item("x", article_text("X", *x))
+        with pytest.raises(IndexError):  # one fingerprint for two articles
+            mine.add_many([first_x, item("x2", article_text("X2", *x[:3]))], [fingerprint(first_x[1].body_text)])
+        assert mine.stats().articles == 0
+        # ...another process stores another article under the freed id...
+        assert other.add_many([item("y", article_text("Y", *y))])[0].id == 1
+        # ...and this one compares with that article's text, not the rolled-back one's.
+        again = mine.add_many([item("y2", article_text("Y2", *y, "Thêm một câu."))])[0]
+    assert again.link is not None and (again.link.other, again.link.level) == (1, "near-duplicate")

@@ -30,9 +30,10 @@ def make_corpus(folder: Path, count: int) -> None:
         (folder / f"{i:05d}.txt").write_text(text, encoding="utf-8")
 
 
-def ingest_process(archive: Path, folder: Path, *extra: str) -> subprocess.Popen[str]:
+def ingest_process(archive: Path, paths: Path | list[Path], *extra: str) -> subprocess.Popen[str]:
+    names = [str(p) for p in (paths if isinstance(paths, list) else [paths])]
     return subprocess.Popen(
-        [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest", "--json", *extra, str(folder)],
+        [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest", "--json", *extra, *names],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -103,8 +104,10 @@ def assert_index_consistent(archive: Path) -> None:
 def test_two_processes_ingesting_at_once_lose_and_double_nothing(tmp_path: Path) -> None:
     corpus, archive = tmp_path / "corpus", tmp_path / "archive"
     make_corpus(corpus, 1500)
-    # Small batches so the two writers interleave many times.
-    procs = [ingest_process(archive, corpus, "--batch-size", "7") for _ in range(2)]
+    files = sorted(corpus.iterdir())
+    # One writer goes front to back, the other back to front, in small batches: both
+    # write, and they meet in the middle, however unevenly the machine schedules them.
+    procs = [ingest_process(archive, order, "--batch-size", "7", "--workers", "1") for order in (files, files[::-1])]
     outputs = [p.communicate(timeout=300) for p in procs]
     for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err

@@ -35,7 +35,7 @@ CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "
 CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
 PAYLOADS = [
     "<script>document.title='PWNED'</script>",
-    '"><img src=x onerror="document.body.setAttribute(\'data-pwned\', \'1\')">',
+    "\"><img src=x onerror=\"document.body.setAttribute('data-pwned', '1')\">",
     "'><svg onload=\"document.body.setAttribute('data-pwned', '2')\">",
 ]
 MEASURE = """<script>
@@ -53,7 +53,6 @@ const check = {
 parent.document.body.setAttribute('data-check', JSON.stringify(check));
 </script>"""
 PHONE = '<iframe style="width:390px;height:844px;border:0" srcdoc="{}"></iframe>'
-
 
 
 def article(article_id: int, texts: list[str], url: str | None = None) -> Article:
@@ -82,6 +81,8 @@ def hostile() -> Alignment:
 
 def chromium(*args: str, profile: Path) -> str:
     if CHROMIUM is None:
+        if os.environ.get("NEWSDEDUP_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required here (NEWSDEDUP_REQUIRE_BROWSER=1) but not installed: make chromium")
         pytest.skip("Chromium is not installed (make chromium)")
     command = [
         CHROMIUM,
@@ -103,7 +104,9 @@ def chromium(*args: str, profile: Path) -> str:
 
 
 def dump_dom(page: Path, profile: Path, width: int = 1280) -> str:
-    return chromium(f"--window-size={width},900", "--virtual-time-budget=3000", "--dump-dom", page.as_uri(), profile=profile)
+    return chromium(
+        f"--window-size={width},900", "--virtual-time-budget=3000", "--dump-dom", page.as_uri(), profile=profile
+    )
 
 
 def png_size(path: Path) -> tuple[int, int]:

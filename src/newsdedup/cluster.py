@@ -9,7 +9,8 @@ For every stored article, inside the archive's write transaction:
    ``lsh_bands`` table with one statement, so a lookup costs a few index probes
    whatever the archive's size and nothing is ever rebuilt in memory;
 4. candidates are screened by their stored signatures (estimated containment at least
-   ``verify_min_estimate``), then verified on their text (:mod:`newsdedup.similarity`):
+   ``verify_min_estimate``, and an estimated Jaccard or number of shared shingles at least
+   half what a link needs), then verified on their text (:mod:`newsdedup.similarity`):
    only a verified pair is linked, with its level, score and evidence;
 5. the article's fingerprint and band keys are stored, and its cluster is updated.
 
@@ -125,7 +126,9 @@ class LinkIndex:
     def __init__(self, conn: sqlite3.Connection, config: Config) -> None:
         self.conn = conn
         self.config = config
-        self._shingles: OrderedDict[int, npt.NDArray[np.uint32]] = OrderedDict()
+        # article id -> (its stored signature, its shingles). The signature proves an entry
+        # still belongs to the article with that id: a rolled-back batch frees its ids.
+        self._shingles: OrderedDict[int, tuple[bytes, npt.NDArray[np.uint32]]] = OrderedDict()
 
     # -- settings ------------------------------------------------------------
 
@@ -206,7 +209,7 @@ class LinkIndex:
         self.conn.executemany(
             "INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES (?, ?)", [(key, article_id) for key in fp.bands]
         )
-        self._remember(article_id, fp.shingle_array())
+        self._remember(article_id, fp.signature, fp.shingle_array())
         cluster = self._store_links(article_id, links, now)
         return Indexed(cluster, _strongest(links))
 
@@ -275,11 +278,20 @@ class LinkIndex:
 
         mine = signature_values(fp.signature)
         screened: list[tuple[float, int]] = []
+        signatures: dict[int, bytes] = {}
+        config = self.config
+        # What a link needs, with a margin of half for the estimates' error: a near-duplicate
+        # a Jaccard of near_duplicate_jaccard; a same-story link about 0.8 * same_story_min_words
+        # shared shingles (a passage of w words holds w - 2 shingles, some of them bridged).
+        min_jaccard = 0.5 * config.near_duplicate_jaccard
+        min_shared = 0.4 * config.same_story_min_words
         for other, size, signature in self._fingerprints(candidates):
+            signatures[other] = signature
             jaccard = float(np.count_nonzero(signature_values(signature) == mine)) / len(mine)
             # |A ∩ B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set.
-            containment = jaccard * (fp.distinct + size) / ((1 + jaccard) * min(fp.distinct, size))
-            if containment >= self.config.verify_min_estimate:
+            shared = jaccard * (fp.distinct + size) / (1 + jaccard)
+            containment = shared / min(fp.distinct, size)
+            if containment >= config.verify_min_estimate and (jaccard >= min_jaccard or shared >= min_shared):
                 screened.append((containment, other))
         screened.sort(reverse=True)
         chosen = [other for _, other in screened[:MAX_VERIFIED]]
@@ -287,9 +299,8 @@ class LinkIndex:
         new_shingles = fp.shingle_array()
         # Passage words hardly exceed shared shingles: below half the coverage a
         # same-story link needs, passages cannot reach it and are not looked for.
-        config = self.config
         needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
-        for other, shingles in self._shingles_of(chosen).items():
+        for other, shingles in self._shingles_of({i: signatures[i] for i in chosen}).items():
             evidence = compare(
                 new_shingles, shingles, min_passage_words=config.passage_min_words, passages_from_containment=needed
             )
@@ -305,11 +316,15 @@ class LinkIndex:
                 f"SELECT article_id, shingles, signature FROM fingerprints WHERE article_id IN ({marks})", chunk
             )
 
-    def _shingles_of(self, ids: Sequence[int]) -> dict[int, npt.NDArray[np.uint32]]:
-        found = {i: self._shingles[i] for i in ids if i in self._shingles}
-        missing = [i for i in ids if i not in found]
+    def _shingles_of(self, signatures: dict[int, bytes]) -> dict[int, npt.NDArray[np.uint32]]:
+        found: dict[int, npt.NDArray[np.uint32]] = {}
+        for article_id, signature in signatures.items():
+            cached = self._shingles.get(article_id)
+            if cached is not None and cached[0] == signature:
+                found[article_id] = cached[1]
+        missing = [i for i in signatures if i not in found]
         for article_id, text in self._body_texts(missing).items():
-            found[article_id] = self._remember(article_id, shingle_hashes(text))
+            found[article_id] = self._remember(article_id, signatures[article_id], shingle_hashes(text))
         return found
 
     def _body_texts(self, ids: Sequence[int]) -> dict[int, str]:
@@ -324,8 +339,8 @@ class LinkIndex:
                 paragraphs[article_id].append(text)
         return {i: "\n".join(p) for i, p in paragraphs.items()}
 
-    def _remember(self, article_id: int, shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
-        self._shingles[article_id] = shingles
+    def _remember(self, article_id: int, signature: bytes, shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+        self._shingles[article_id] = (signature, shingles)
         self._shingles.move_to_end(article_id)
         if len(self._shingles) > _SHINGLE_CACHE_SIZE:
             self._shingles.popitem(last=False)

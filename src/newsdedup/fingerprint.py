@@ -233,7 +233,7 @@ def _permutations() -> Any:
 # Word hashes: a language has few distinct words, so a cache makes hashing one dict
 # look-up per word. It is emptied when it grows too large (names, numbers).
 _WORD_HASHES: dict[str, int] = {}
-_WORD_HASHES_MAX = 1 << 18
+_WORD_HASHES_MAX = 1 << 16
 # White-space tokens (with their punctuation, case, spelling) -> their words' hashes.
 _TOKEN_HASHES: dict[str, tuple[int, ...]] = {}
 

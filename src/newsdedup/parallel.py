@@ -3,8 +3,8 @@
 ``prepare`` (read, decode, extract, clean, fingerprint) is the costly, per-input part of
 ingestion and needs no write lock, so :func:`prepare_all` runs it in a pool of
 ``config.workers`` processes; the calling process stays the archive's only writer.
-Results come back in input order. Memory stays bounded: at most ``2 * workers``
-chunks of :data:`CHUNK` inputs are in flight, whatever the number of inputs.
+Results come back in input order. Memory stays bounded: at most a batch's worth plus
+``2 * workers`` chunks of :data:`CHUNK` inputs are in flight, whatever the number of inputs.
 
 Runs of fewer than :data:`MIN_PARALLEL` inputs, ``workers = 1``, and in-memory
 archives (which other processes cannot open) are prepared in this process. Standard
@@ -69,6 +69,9 @@ def prepare_all(archive: Archive, refs: Iterable[InputRef], config: Config) -> I
 def _in_pool(archive: Archive, refs: Iterator[InputRef], config: Config) -> Iterator[Prepared]:
     context = multiprocessing.get_context("spawn")
     window: deque[Future[list[Prepared]] | list[InputRef]] = deque()
+    # Enough chunks in flight that the workers stay busy while this process writes a
+    # whole batch, and no more: the window bounds memory.
+    ahead = -(-config.batch_size // CHUNK) + 2 * config.workers
     with ProcessPoolExecutor(
         config.workers, mp_context=context, initializer=_start_worker, initargs=(archive.path, config)
     ) as pool:
@@ -77,7 +80,7 @@ def _in_pool(archive: Archive, refs: Iterator[InputRef], config: Config) -> Iter
             for chunk in chunks:
                 # Standard input can only be read here: keep it in its place in the order.
                 window.append(chunk if any(r.origin == STDIN for r in chunk) else pool.submit(_prepare_chunk, chunk))
-                if len(window) >= 2 * config.workers:
+                if len(window) >= ahead:
                     yield from _take(window.popleft(), archive, config)
             while window:
                 yield from _take(window.popleft(), archive, config)

@@ -84,6 +84,7 @@ body:has(#hide-same:checked) .k-identical { display: none; }
 table.grid { border-collapse: collapse; width: 100%; font-size: .95rem; }
 table.grid th, table.grid td { border-bottom: 1px solid var(--line); padding: 6px 4px; vertical-align: top;
   overflow-wrap: anywhere; }
+table.grid th { text-align: left; color: var(--muted); font-size: .85rem; }
 table.grid td.s { text-align: center; font-size: 1.1rem; width: 2.2rem; }
 .st-present { color: var(--only-b); } .st-changed { color: var(--changed); } .st-partial { color: var(--split); }
 .st-absent { color: var(--muted); }

@@ -10,8 +10,9 @@ Tables (version 1):
 ``originals``
     Every input's bytes, once, keyed by the SHA-256 of the uncompressed bytes.
     ``data`` is compressed as ``compression`` says: ``none``, ``zlib``,
-    ``zstd`` or ``zstd:<dictionary id>`` (layouts in :mod:`newsdedup.originals`). ``size`` is the uncompressed length. Rows are only ever inserted;
-    where an original came from and when is in its ``articles`` rows.
+    ``zstd`` or ``zstd:<dictionary id>`` (layouts in :mod:`newsdedup.originals`).
+    ``size`` is the uncompressed length. Rows are only ever inserted; where an
+    original came from and when is in its ``articles`` rows.
 ``articles``
     One row per article. ``(raw_sha256, raw_item)`` is unique: ``raw_item``
     numbers the articles inside one original (0 for a file; entries of a feed
