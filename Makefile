@@ -12,10 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: archive the bundled articles in data/ and list them
+## demo: archive the two articles in data/, show their cluster, and diff them
 demo: $(STAMP)
 	$(BIN)/newsdedup ingest data/
 	$(BIN)/newsdedup list
+	$(BIN)/newsdedup clusters
+	$(BIN)/newsdedup diff 1 2
 
 ## test: the test suite (no evaluation data needed)
 test: $(STAMP)

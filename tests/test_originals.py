@@ -13,7 +13,29 @@ from newsdedup import originals as originals_module
 from newsdedup.errors import ArchiveError
 from newsdedup.originals import OriginalStore
 
-WORDS = "thành phố hà nội bộ công thương phát triển kinh tế đầu tư dự án người dân năm nay kết quả".split(" ")
+WORDS = [
+    "thành",
+    "phố",
+    "hà",
+    "nội",
+    "bộ",
+    "công",
+    "thương",
+    "phát",
+    "triển",
+    "kinh",
+    "tế",
+    "đầu",
+    "tư",
+    "dự",
+    "án",
+    "người",
+    "dân",
+    "năm",
+    "nay",
+    "kết",
+    "quả",
+]
 
 
 def article(seed: int) -> bytes:
