@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean chromium
+.PHONY: demo test lint typecheck check bench clean chromium bench-links eval-links
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ chromium:
 EVAL ?= ../shared/eval
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py --eval $(EVAL)
+
+## bench-links: fingerprint, LSH lookup and end-to-end ingest speed, memory, index size (COUNT articles)
+COUNT ?= 10000
+bench-links: $(STAMP)
+	$(BIN)/python bench/bench_links.py --eval $(EVAL) --count $(COUNT)
+
+## eval-links: link quality on VMDS and all of VNTC, checked against eval/baselines (fails on a regression)
+eval-links: $(STAMP)
+	$(BIN)/python eval/eval_links_vmds.py --eval $(EVAL) --baseline eval/baselines/links_vmds.json --check
+	$(BIN)/python eval/eval_links_vntc.py --eval $(EVAL) --baseline eval/baselines/links_vntc.json --check
 
 clean:
 	rm -rf $(VENV) archive/*.db archive/*.db-wal archive/*.db-shm
