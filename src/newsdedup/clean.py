@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from .extract import find_date
 from .normalize import comparison_key
 from .records import Block, ExtractedArticle
+from .templates import MAX_TEMPLATE_WORDS as _TEMPLATE_WORDS
 
 REASONS: tuple[str, ...] = (
     "comment-form", "related-links", "navigation", "share", "advert", "garbled", "site-template", "notice",
@@ -57,6 +58,7 @@ _SHORT_WORDS = 45  # captions, subheadings, headlines are at most this long
 _BYLINE_WORDS = 7
 _HEADLINE_WORDS = 16
 _MAX_PRE_HEADLINE = 4
+_TEMPLATE_EDGE = 8
 _MAX_LEAD_LINKS = 6
 _INNER_SENTENCE_END = re.compile(r"[.!?…]\s+\S")
 _BYLINE_GLUE = frozenset({"và", "từ", "tại", "and", "in", "from", "at"})
@@ -328,8 +330,10 @@ def _drop_repeats(blocks: list[Block], roles: list[str], kept: list[bool], drop:
     title_key = next((comparison_key(b.text) for i, b in enumerate(blocks) if roles[i] == "title"), "")
     if not title_key:
         return
+    title_length = len(blocks[next(i for i, r in enumerate(roles) if r == "title")].text)
     for i, block in enumerate(blocks):
-        if roles[i] == "title" or not kept[i]:
+        # Only a line about as long as the title can repeat it: skip the key for the rest.
+        if roles[i] == "title" or not kept[i] or not 12 <= len(block.text) <= 2 * title_length:
             continue
         key = comparison_key(block.text)
         if len(key) >= max(12, len(title_key) // 2) and len(key.split()) < _PROSE_WORDS and key in title_key:
@@ -454,15 +458,19 @@ def _drop_templates(
     Only edges: a paragraph in the middle of an article is its text, even if
     the outlet used it before.
     """
-    keys = [comparison_key(b.text) for b in blocks]
-    known = templates(source, keys)
+    # Templates sit at the edges: only the first and last few kept lines can be one.
+    kept_order = [i for i in range(len(blocks)) if kept[i] and roles[i] != "title"]
+    head, tail = kept_order[:_TEMPLATE_EDGE], kept_order[::-1][:_TEMPLATE_EDGE]
+    # A line longer than any template ends the walk: it needs no key.
+    keys = {i: comparison_key(blocks[i].text) for i in head + tail if len(blocks[i].text.split()) <= _TEMPLATE_WORDS}
+    known = templates(source, list(keys.values())) if keys else set()
     if not known:
         return
-    for order in (range(len(blocks)), range(len(blocks) - 1, -1, -1)):
+    for order in (head, tail):
         for i in order:
-            if roles[i] == "title" or not kept[i]:
+            if not kept[i]:
                 continue
-            if keys[i] not in known:
+            if keys.get(i) not in known:
                 break
             drop(i, "site-template")
 

@@ -45,7 +45,9 @@ def line_hash(key: str) -> int:
 
 def count_lines(conn: sqlite3.Connection, source: str, lines: Iterable[str]) -> None:
     """Add one article's lines to its source's counts (call inside the write transaction)."""
-    hashes = {line_hash(key) for key in map(comparison_key, lines) if key and len(key.split()) <= MAX_TEMPLATE_WORDS}
+    # Word counts first: most paragraphs are longer than a template and need no key.
+    short = (line for line in lines if len(line.split()) <= MAX_TEMPLATE_WORDS)
+    hashes = {line_hash(key) for key in map(comparison_key, short) if key}
     conn.executemany(
         "INSERT INTO line_counts (source, hash, articles) VALUES (?, ?, 1) "
         "ON CONFLICT (source, hash) DO UPDATE SET articles = articles + 1",
