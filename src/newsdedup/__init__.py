@@ -7,7 +7,8 @@ Example:
     ['new']
 """
 
-from .archive import Archive, ArchiveStats
+from typing import TYPE_CHECKING, Any
+
 from .config import Config
 from .errors import (
     ArchiveError,
@@ -22,8 +23,25 @@ from .errors import (
     InputTooLarge,
     NewsdedupError,
 )
-from .ingest import ingest_paths
 from .records import Article, Block, ExtractedArticle, IngestResult, RawInput
+
+if TYPE_CHECKING:
+    from .archive import Archive, ArchiveStats
+    from .ingest import ingest_paths
+
+# The archive and ingestion pull in sqlite-utils and the fingerprinting stack:
+# imported on first use, so `newsdedup --help` (which imports this package) stays quick.
+_LAZY = {"Archive": ".archive", "ArchiveStats": ".archive", "ingest_paths": ".ingest"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Archive",
