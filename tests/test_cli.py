@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from newsdedup.cli import app
 
-from .conftest import DATA, SEED_A, article_text
+from .conftest import DATA, FIXTURES, SEED_A, article_text
 
 
 def run(runner: CliRunner, archive: Path, *args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
@@ -81,9 +81,29 @@ def test_list_and_stats_json(runner: CliRunner, archive_dir: Path) -> None:
 
 
 def test_show_missing_article(runner: CliRunner, archive_dir: Path) -> None:
+    run(runner, archive_dir, "ingest", str(SEED_A))
     code, _, err = run(runner, archive_dir, "show", "99")
     assert code == 1
     assert err.startswith("Error: no article with id 99")
+
+
+@pytest.mark.parametrize(
+    "command", [["list"], ["show", "1"], ["stats"], ["clusters"], ["similar", "1"], ["diff", "1", "2"]]
+)
+def test_reading_commands_never_create_an_archive(runner: CliRunner, tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "typo"
+    code, _, err = run(runner, missing, *command)
+    assert code == 1
+    assert err.startswith(f"Error: no archive at {missing}")
+    assert not missing.exists()
+
+
+def test_show_piped_keeps_long_lines_whole(runner: CliRunner, archive_dir: Path) -> None:
+    html = (FIXTURES / "html" / "article.html").read_bytes()
+    run(runner, archive_dir, "ingest", "-", input=html)
+    code, out, _ = run(runner, archive_dir, "show", "1")
+    assert code == 0
+    assert "url: https://coastal.example/news/harbour-bridge-reopens\n" in out
 
 
 def test_usage_errors_exit_2(runner: CliRunner, archive_dir: Path) -> None:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from newsdedup import Archive
 from newsdedup.cli import app
 
-from .conftest import DATA, article_text
+from .conftest import DATA, SEED_A, SEED_B, article_text
 
 
 def run(runner: CliRunner, archive: Path, *args: str) -> tuple[int, str, str]:
@@ -147,3 +147,12 @@ def test_terminal_gets_colours_and_columns_pipe_gets_plain_text(seeded: Path) ->
     assert max(len(line) for line in plain.splitlines()) <= 150
     row = next(line for line in plain.splitlines() if "Kết luận hội nghị" in line)
     assert "Kết luận cuộc làm việc" in row  # side by side
+
+
+def test_diff_refuses_repeated_ids_and_unknown_pivots(runner: CliRunner, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    assert runner.invoke(app, ["--archive", str(archive), "ingest", str(SEED_A), str(SEED_B)]).exit_code == 0
+    for args in (["diff", "1", "1"], ["diff", "1", "2", "1"], ["diff", "1", "2", "--pivot", "bogus"]):
+        result = runner.invoke(app, ["--archive", str(archive), *args])
+        assert result.exit_code != 0, args
+        assert "Error:" in result.stderr, args

@@ -101,3 +101,8 @@ def test_html_declared_charset_wins_when_valid() -> None:
 def test_html_false_charset_falls_back_to_evidence() -> None:
     html = '<html><head><meta charset="ascii"></head><body><p>Hà Nội</p></body></html>'.encode()
     assert decode_html(html)[1] == "utf-8"
+
+
+def test_bom_over_garbage_is_refused() -> None:
+    with pytest.raises(EncodingError, match="unassigned or private"):
+        decode_text(b"\xff\xfe\xfa garbage \x81\x82")

@@ -90,3 +90,13 @@ def test_legacy_zlib_rows_and_unknown_labels(memory_archive: Archive) -> None:
         memory_archive.original("x")
     with pytest.raises(ArchiveError, match="no original"):
         memory_archive.original("missing")
+
+
+def test_corrupt_original_is_reported_not_returned(memory_archive: Archive) -> None:
+    data = article(3)
+    memory_archive.db.execute(
+        "INSERT INTO originals (sha256, size, compression, data) VALUES (?, ?, 'none', ?)",
+        [sha(data), len(data), data[:-1] + b"!"],
+    )
+    with pytest.raises(ArchiveError, match="corrupt"):
+        memory_archive.original(sha(data))

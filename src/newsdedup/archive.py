@@ -89,11 +89,18 @@ class Archive:
         path: a folder (the database is ``newsdedup.db`` inside it, created
             with the folder if missing), a ``.db`` file, or ``:memory:``.
         config: options; only ``busy_timeout`` matters here.
+        create: make the archive if it does not exist (``False`` for commands
+            that only read: a mistyped path is then an error, not a new archive).
     """
 
-    def __init__(self, path: str | os.PathLike[str], config: Config | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], config: Config | None = None, *, create: bool = True) -> None:
         self.config = config or Config()
         self.path = resolve_db_path(path)
+        if not create and self.path != MEMORY and not os.path.isfile(self.path):
+            raise ArchiveError(
+                f"no archive at {os.fspath(path)} (no {self.path}); ingest something first, "
+                "or check --archive / NEWSDEDUP_ARCHIVE"
+            )
         if self.path != MEMORY:
             parent = os.path.dirname(self.path)
             try:
@@ -157,9 +164,8 @@ class Archive:
                     f"newsdedup understands ({SCHEMA_VERSION}); upgrade newsdedup"
                 )
             for number in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
+                for statement in _statements(MIGRATIONS[number]):
+                    self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
 
     @contextmanager
@@ -173,7 +179,9 @@ class Archive:
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK")
+            # Some errors (disk full, I/O) have already rolled the transaction back.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         else:
             conn.execute("COMMIT")
@@ -378,6 +386,26 @@ class Archive:
 
     def _scalar(self, sql: str, params: Iterable[Any] = ()) -> int:
         return int(self.db.execute(sql, list(params)).fetchone()[0])
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (``executescript`` would commit the open transaction).
+
+    SQLite itself says where a statement ends, so semicolons inside strings or
+    triggers do not cut one apart.
+
+    >>> _statements("CREATE TABLE t (x TEXT DEFAULT ';');\\nCREATE INDEX i ON t(x);")
+    ["CREATE TABLE t (x TEXT DEFAULT ';');", 'CREATE INDEX i ON t(x);']
+    """
+    statements: list[str] = []
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    return statements
 
 
 def _article(row: dict[str, Any], blocks: tuple[Block, ...]) -> Article:

@@ -66,10 +66,11 @@ def main_options(
     ctx.obj = {"archive": archive}
 
 
-def _open(ctx: typer.Context, config: Config | None = None) -> Archive:
+def _open(ctx: typer.Context, config: Config | None = None, *, create: bool = False) -> Archive:
+    """The archive named by --archive; only ``ingest`` creates one."""
     from .archive import Archive
 
-    return Archive(ctx.obj["archive"], config)
+    return Archive(ctx.obj["archive"], config, create=create)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -129,7 +130,7 @@ def ingest(
         )
         if workers is not None:
             config = config.with_options(workers=workers)
-        archive = _open(ctx, config)
+        archive = _open(ctx, config, create=True)
     except NewsdedupError as err:
         _fail(str(err))
     counts = {"new": 0, "duplicate": 0, "error": 0}
@@ -249,7 +250,8 @@ def show(
     from rich.console import Console
     from rich.text import Text
 
-    console = Console()
+    # Piped, lines are not wrapped at 80 columns: URLs and paths stay whole for grep.
+    console = Console(soft_wrap=not sys.stdout.isatty())
     console.print(Text(article.title or "(no title)", style="bold"))
     for label, value in (
         ("id", article.id),

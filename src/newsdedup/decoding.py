@@ -56,10 +56,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise EmptyInput("empty input (0 bytes)")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _strict(data, encoding, "its byte-order mark says"), encoding
+            return _assigned(_strict(data, encoding, "its byte-order mark says"), encoding), encoding
     utf16 = _utf16_without_bom(data)
     if utf16 is not None:
-        return _strict(data, utf16, "its NUL-byte pattern says"), utf16
+        return _assigned(_strict(data, utf16, "its NUL-byte pattern says"), utf16), utf16
     if b"\x00" in data:
         raise BinaryInput("binary data (NUL bytes), not text")
     try:
@@ -106,6 +106,15 @@ def _strict(data: bytes, encoding: str, why: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as err:
         raise EncodingError(f"invalid {encoding} at byte {err.start}, although {why} {encoding}") from None
+
+
+def _assigned(text: str, encoding: str) -> str:
+    """Refuse UTF-16/32 text full of unassigned or private code points: bytes that only look like it."""
+    sample = text[:4096]
+    odd = sum(1 for c in sample if unicodedata.category(c) in ("Cn", "Co", "Cs"))
+    if odd > max(1, 0.01 * len(sample)):
+        raise EncodingError(f"not {encoding} text: {odd} unassigned or private characters in the first {len(sample)}")
+    return text
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from .align import Alignment, align_articles
 from .archive import Archive
-from .compare import ClusterComparison, compare_articles
+from .compare import PIVOT_RULES, ClusterComparison, compare_articles
 from .config import Config
 from .errors import ConfigError
 
@@ -41,6 +41,10 @@ def diff(
     """
     if cluster is not None and ids:
         raise ConfigError("give article ids or a cluster id, not both")
+    if isinstance(pivot, str) and pivot not in PIVOT_RULES:
+        raise ConfigError(f"pivot must be one of {', '.join(PIVOT_RULES)} or an article id, got {pivot!r}")
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"each article can be compared once; got the ids {', '.join(map(str, ids))}")
     if cluster is not None:
         ids = archive.cluster(cluster).members
         if len(ids) < 2:

@@ -172,7 +172,10 @@ def extract_html(data: bytes, *, source: str | None = None, url: str | None = No
     html, encoding = decode_html(data)
     tree = load_html(html)
     if tree is None:
-        raise InputError("cannot parse the HTML")
+        raise InputError(
+            "cannot parse the HTML: no document tree could be built (not HTML, or too large or deep for the parser); "
+            "try --format text"
+        )
     # Read before bare_extraction, which prunes the tree it is given (one parse serves both).
     declared = _declared_bodies(tree)
     try:

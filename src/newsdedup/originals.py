@@ -23,15 +23,18 @@ dictionary as ``zstandard.train_dictionary`` makes it (magic ``0xEC30A437``,
 dictionary id, entropy tables, content).
 
 Example:
+    >>> import hashlib
     >>> from newsdedup import Archive
     >>> store = OriginalStore(Archive(":memory:").db.conn)
-    >>> store.put("ab" * 32, "Tiêu đề\\nNội dung bài báo. ".encode() * 20)
-    >>> store.get("ab" * 32).decode()[:9]
-    'Tiêu đề\\nN'
+    >>> data = "Tiêu đề\\nNội dung bài báo. ".encode() * 20
+    >>> store.put(hashlib.sha256(data).hexdigest(), data)
+    >>> store.get(hashlib.sha256(data).hexdigest()) == data
+    True
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import zlib
 from datetime import UTC, datetime
@@ -62,6 +65,7 @@ class OriginalStore:
         self._plain = zstandard.ZstdCompressor(level=LEVEL, write_checksum=False)
         self._compressors: dict[int, zstandard.ZstdCompressor] = {}
         self._count: int | None = None
+        self._retry_at = 0
 
     def put(self, sha256: str, data: bytes) -> None:
         """Store ``data`` under ``sha256`` unless it is there already."""
@@ -93,7 +97,11 @@ class OriginalStore:
         if row is None:
             raise ArchiveError(f"no original {sha256} in the archive")
         label, data = row
-        return self.decode(label, bytes(data))
+        original = self.decode(label, bytes(data))
+        # The store holds the only copy: check it is the bytes it was filed under.
+        if hashlib.sha256(original).hexdigest() != sha256:
+            raise ArchiveError(f"original {sha256} is corrupt: its bytes no longer match their SHA-256")
+        return original
 
     def decode(self, label: str, data: bytes) -> bytes:
         """Undo the compression named by ``label``."""
@@ -115,7 +123,7 @@ class OriginalStore:
     def _maybe_train(self) -> int | None:
         if self._count is None:
             self._count = int(self.conn.execute("SELECT count(*) FROM originals").fetchone()[0])
-        if self._count < TRAIN_AT:
+        if self._count < max(TRAIN_AT, self._retry_at):
             return None
         rows = self.conn.execute(
             "SELECT compression, data FROM originals ORDER BY random() LIMIT ?", [TRAIN_SAMPLES]
@@ -124,7 +132,9 @@ class OriginalStore:
         try:
             trained = zstandard.train_dictionary(DICT_SIZE, samples)
         except zstandard.ZstdError:
-            return None  # too little varied data to train on: keep plain zstd
+            # Too little varied data to train on: plain zstd, and no new try before TRAIN_AT more.
+            self._retry_at = self._count + TRAIN_AT
+            return None
         cursor = self.conn.execute(
             "INSERT INTO compression_dicts (data, samples, created_at) VALUES (?, ?, ?)",
             [trained.as_bytes(), len(samples), datetime.now(UTC).isoformat(timespec="seconds")],
