@@ -188,16 +188,16 @@ class Archive:
 
     # -- writing -------------------------------------------------------------
 
-    def find_original(self, sha256: str, item: int = 0) -> int | None:
-        """The id of the article already made from these bytes, if any.
+    def find_original(self, sha256: str, item: int = 0) -> tuple[int, str | None] | None:
+        """The id and title of the article already made from these bytes, if any.
 
         A cheap check before extraction; :meth:`add_many` checks again
         under the write lock.
         """
         row = self.db.execute(
-            "SELECT id FROM articles WHERE raw_sha256 = ? AND raw_item = ?", [sha256, item]
+            "SELECT id, title FROM articles WHERE raw_sha256 = ? AND raw_item = ?", [sha256, item]
         ).fetchone()
-        return int(row[0]) if row else None
+        return (int(row[0]), row[1]) if row else None
 
     def add_many(
         self,
@@ -226,15 +226,8 @@ class Archive:
     def _add_one(self, raw: RawInput, article: ExtractedArticle, now: str) -> IngestResult:
         existing = self.find_original(raw.sha256)
         if existing is not None:
-            return IngestResult(
-                path=raw.origin,
-                status="duplicate",
-                id=existing,
-                duplicate_of=existing,
-                match="same-bytes",
-                title=article.title,
-            )
-        self._store_original(raw)
+            return IngestResult.same_bytes(raw.origin, *existing)
+        self.originals.put(raw.sha256, raw.data)
         digest = body_hash(b.text for b in article.blocks if b.kept and b.role in BODY_ROLES)
         first = None
         if digest is not None:
@@ -279,9 +272,6 @@ class Archive:
                 title=article.title,
             )
         return IngestResult(path=raw.origin, status="new", id=article_id, title=article.title)
-
-    def _store_original(self, raw: RawInput) -> None:
-        self.originals.put(raw.sha256, raw.data)
 
     # -- reading -------------------------------------------------------------
 

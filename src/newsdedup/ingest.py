@@ -93,9 +93,7 @@ def prepare(archive: Archive, ref: InputRef, config: Config) -> IngestResult | _
         raw = read_input(ref, config.max_input_bytes)
         existing = archive.find_original(raw.sha256)
         if existing is not None:
-            return IngestResult(
-                path=ref.origin, status="duplicate", id=existing, duplicate_of=existing, match="same-bytes"
-            )
+            return IngestResult.same_bytes(ref.origin, *existing)
         templates = SiteTemplates(archive.db.conn, config.template_min_articles)
         article = clean_article(extract(raw, config), templates=templates)
         return _Prepared(raw, article, fingerprint(article.body_text))

@@ -167,6 +167,15 @@ class IngestResult:
     link: Link | None = None
     note: str | None = None
 
+    @classmethod
+    def same_bytes(cls, path: str, existing: int, title: str | None) -> IngestResult:
+        """The result for an input whose bytes are archived already as article ``existing``.
+
+        >>> IngestResult.same_bytes("a.txt", 3, "T").to_dict()["match"]
+        'same-bytes'
+        """
+        return cls(path=path, status="duplicate", id=existing, duplicate_of=existing, match="same-bytes", title=title)
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; keys that do not apply are left out."""
         out: dict[str, object] = {"path": self.path, "id": self.id, "status": self.status}
