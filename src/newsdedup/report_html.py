@@ -103,14 +103,9 @@ footer { color: var(--muted); font-size: .8rem; padding: 24px 16px 40px; }
 }
 """
 
-_PAIR = """
-{%- macro seg(segments) -%}
-{%- for text, mark in segments -%}
-{%- if mark == "del" %}<del>{{ text }}</del>{% elif mark == "ins" %}<ins>{{ text }}</ins>
-{%- elif mark == "reused" %}<mark>{{ text }}</mark>{% else %}{{ text }}{% endif -%}
-{%- endfor -%}
-{%- endmacro -%}
-<!doctype html>
+# One <head> for every page: the Content-Security-Policy (nothing may load,
+# no script may run) must not drift between page kinds.
+_HEAD = """<!doctype html>
 <html lang="{{ lang }}">
 <head>
 <meta charset="utf-8">
@@ -120,7 +115,19 @@ _PAIR = """
 <title>{{ page_title }}</title>
 <style>{{ css | safe }}</style>
 </head>
-<body>
+"""
+
+_PAIR = (
+    """
+{%- macro seg(segments) -%}
+{%- for text, mark in segments -%}
+{%- if mark == "del" %}<del>{{ text }}</del>{% elif mark == "ins" %}<ins>{{ text }}</ins>
+{%- elif mark == "reused" %}<mark>{{ text }}</mark>{% else %}{{ text }}{% endif -%}
+{%- endfor -%}
+{%- endmacro -%}
+"""
+    + _HEAD
+    + """<body>
 <header>
 <h1>{{ page_title }}</h1>
 <div class="articles">
@@ -162,18 +169,11 @@ _PAIR = """
 </body>
 </html>
 """
+)
 
-_CLUSTER = """<!doctype html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="referrer" content="no-referrer">
-<title>{{ page_title }}</title>
-<style>{{ css | safe }}</style>
-</head>
-<body>
+_CLUSTER = (
+    _HEAD
+    + """<body>
 <header>
 <h1>{{ page_title }}</h1>
 <p class="legend">Pivot: {{ pivot }} ({{ pivot_rule }}). Each row is a passage in the words of the article
@@ -213,6 +213,7 @@ it comes from; open it to read every version.</p>
 </body>
 </html>
 """
+)
 
 
 @cache
