@@ -228,7 +228,7 @@ class Archive:
         if existing is not None:
             return IngestResult.same_bytes(raw.origin, *existing)
         self.originals.put(raw.sha256, raw.data)
-        digest = body_hash(b.text for b in article.blocks if b.kept and b.role in BODY_ROLES)
+        digest = article.body_hash or body_hash(b.text for b in article.blocks if b.kept and b.role in BODY_ROLES)
         first = None
         if digest is not None:
             row = self.db.execute(

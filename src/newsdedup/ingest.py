@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .archive import Archive
 from .clean import clean_article
@@ -26,8 +26,9 @@ from .config import Config
 from .errors import InputError
 from .extract import extract
 from .fingerprint import Fingerprint, fingerprint
+from .normalize import body_hash
 from .parallel import prepare_all
-from .records import ExtractedArticle, IngestResult, RawInput
+from .records import BODY_ROLES, ExtractedArticle, IngestResult, RawInput
 from .sources import InputRef, iter_inputs, read_input
 from .templates import SiteTemplates
 
@@ -96,7 +97,10 @@ def prepare(archive: Archive, ref: InputRef, config: Config) -> IngestResult | _
             return IngestResult.same_bytes(ref.origin, *existing)
         templates = SiteTemplates(archive.db.conn, config.template_min_articles)
         article = clean_article(extract(raw, config), templates=templates)
-        return _Prepared(raw, article, fingerprint(article.body_text))
+        body = [b.text for b in article.blocks if b.kept and b.role in BODY_ROLES]
+        # Hashed here, in the worker: the writer is the pipeline's one serial stage.
+        article = replace(article, body_hash=body_hash(body))
+        return _Prepared(raw, article, fingerprint("\n".join(body)))
     except InputError as err:
         return IngestResult(path=ref.origin, status="error", error=str(err))
 

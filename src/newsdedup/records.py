@@ -62,6 +62,9 @@ class ExtractedArticle:
     language: str | None = None
     input_format: str = "text"
     encoding: str | None = None
+    #: SHA-256 of the kept body's comparison key, when computed ahead (by
+    #: ``ingest.prepare``, in a worker process) rather than by the single writer.
+    body_hash: str | None = None
 
     @property
     def body_text(self) -> str:
