@@ -29,7 +29,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import platform
 import random
@@ -45,6 +44,8 @@ from pathlib import Path
 from newsdedup import Archive, Config, ingest_paths
 from newsdedup.align import KINDS, MATCHED_KINDS, Alignment, align_articles, section_of
 from newsdedup.compare import compare_articles
+from newsdedup.errors import InputNotFound
+from newsdedup.evaldata import load_vntc, write_by_outlet
 from newsdedup.normalize import comparison_key
 from newsdedup.records import Article
 
@@ -112,22 +113,8 @@ def describe(label: str, ours: list[float], base: list[float]) -> dict[str, floa
 # -- VNTC ------------------------------------------------------------------------------
 
 
-def load_vntc(eval_dir: Path, count: int, seed: int) -> list[dict[str, str]]:
-    path = eval_dir / "vntc" / "vntc.jsonl.gz"
-    if not path.exists():
-        sys.exit(f"error: {path} is missing; pass --eval pointing at the shared eval folder")
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines]
-    return rows if count >= len(rows) else random.Random(seed).sample(rows, count)
-
-
 def ingest_vntc(rows: list[dict[str, str]], folder: Path, archive: Archive) -> float:
-    by_outlet: dict[str, Path] = {}
-    for row in rows:
-        target = by_outlet.setdefault(row["outlet"], folder / row["outlet"])
-        target.mkdir(parents=True, exist_ok=True)
-        name = row["id"].replace("/", "_").removesuffix(".txt")
-        (target / f"{name}.txt").write_text(row["text"], encoding="utf-8")
+    by_outlet = write_by_outlet(rows, folder)
     started = time.perf_counter()
     for outlet, target in sorted(by_outlet.items()):
         for _ in ingest_paths(archive, [str(target)], Config(source=outlet)):
@@ -197,7 +184,10 @@ def main() -> None:
     print(f"    newsdedup found {found}")
     print(f"    difflib found   {dict(base_found)}")
 
-    rows = load_vntc(args.eval, args.articles, args.seed)
+    try:
+        rows = load_vntc(args.eval, args.articles, args.seed)
+    except InputNotFound as err:
+        sys.exit(f"error: {err}")
     with tempfile.TemporaryDirectory() as tmp:
         archive = Archive(Path(tmp) / "archive")
         seconds = ingest_vntc(rows, Path(tmp) / "in", archive)

@@ -19,11 +19,8 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import platform
-import random
 import shutil
 import sqlite3
 import sys
@@ -33,28 +30,8 @@ from collections import Counter
 from pathlib import Path
 
 from newsdedup import Archive, Config, ingest_paths
-
-
-def load_articles(eval_dir: Path, count: int, seed: int) -> list[dict[str, str]]:
-    """A random sample (fixed seed) of ``count`` articles: the file is sorted by topic."""
-    path = eval_dir / "vntc" / "vntc.jsonl.gz"
-    if not path.exists():
-        sys.exit(f"error: {path} is missing; pass --eval pointing at the shared eval folder")
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        all_lines = lines.readlines()
-    chosen = random.Random(seed).sample(all_lines, min(count, len(all_lines)))
-    return [json.loads(line) for line in chosen]
-
-
-def write_files(articles: list[dict[str, str]], folder: Path) -> dict[str, Path]:
-    outlets: dict[str, Path] = {}
-    for article in articles:
-        outlet = article.get("outlet") or "unknown"
-        target = outlets.setdefault(outlet, folder / outlet)
-        target.mkdir(parents=True, exist_ok=True)
-        name = article["id"].replace("/", "_").removesuffix(".txt")
-        (target / f"{name}.txt").write_text(article["text"], encoding="utf-8")
-    return outlets
+from newsdedup.errors import InputNotFound
+from newsdedup.evaldata import load_vntc, print_figures, write_by_outlet
 
 
 def baseline(files: list[Path], db_path: Path) -> float:
@@ -86,10 +63,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
-    articles = load_articles(args.eval, args.count, args.seed)
+    try:
+        articles = load_vntc(args.eval, args.count, args.seed)
+    except InputNotFound as err:
+        sys.exit(f"error: {err}")
     work = Path(tempfile.mkdtemp(prefix="newsdedup-bench-"))
     try:
-        outlets = write_files(articles, work / "corpus")
+        outlets = write_by_outlet(articles, work / "corpus")
         files = sorted(p for folder in outlets.values() for p in folder.iterdir())
         raw_bytes = sum(p.stat().st_size for p in files)
 
@@ -124,11 +104,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    width = max(map(len, figures))
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    print_figures(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,8 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import platform
-import random
 import re
 import shutil
 import subprocess
@@ -44,28 +41,11 @@ import tracemalloc
 from pathlib import Path
 
 from newsdedup import Archive
+from newsdedup.errors import InputNotFound
+from newsdedup.evaldata import load_vntc, print_figures, write_by_outlet
 from newsdedup.fingerprint import BAND_ROWS, BANDS, NUM_PERM, fingerprint, words
 
 PROBES = 500
-
-
-def load(eval_dir: Path, count: int, seed: int) -> list[dict[str, str]]:
-    path = eval_dir / "vntc" / "vntc.jsonl.gz"
-    if not path.exists():
-        sys.exit(f"error: {path} is missing; pass --eval pointing at the shared eval folder")
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        rows = lines.readlines()
-    chosen = random.Random(seed).sample(rows, min(count + PROBES, len(rows)))
-    return [json.loads(line) for line in chosen]
-
-
-def write(rows: list[dict[str, str]], folder: Path) -> dict[str, Path]:
-    outlets: dict[str, Path] = {}
-    for n, row in enumerate(rows):
-        target = outlets.setdefault(row["outlet"], folder / row["outlet"])
-        target.mkdir(parents=True, exist_ok=True)
-        (target / f"{n:06d}.txt").write_text(row["text"], encoding="utf-8")
-    return outlets
 
 
 def body(text: str) -> str:
@@ -198,7 +178,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
-    rows = load(args.eval, args.count, args.seed)
+    try:
+        rows = load_vntc(args.eval, args.count + PROBES, args.seed)
+    except InputNotFound as err:
+        sys.exit(f"error: {err}")
     probes, rows = [body(r["text"]) for r in rows[:PROBES]], rows[PROBES:]
     texts = [body(r["text"]) for r in rows]
     figures: dict[str, object] = {
@@ -210,8 +193,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsdedup-bench-links-"))
     try:
         small = min(5_000, len(rows) // 2)
-        write(rows[:small], work / "small")
-        outlets = write(rows, work / "corpus")
+        write_by_outlet(rows[:small], work / "small")
+        outlets = write_by_outlet(rows, work / "corpus")
         raw_bytes = sum(p.stat().st_size for folder in outlets.values() for p in folder.iterdir())
         ingest(work / "small-archive", {o: work / "small" / o for o in outlets if (work / "small" / o).exists()}, 1)
         seconds, peak, writer_peak = ingest(work / "archive", outlets, args.workers)
@@ -244,11 +227,7 @@ def main() -> None:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    width = max(map(len, figures))
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    print_figures(figures, args.json)
 
 
 if __name__ == "__main__":

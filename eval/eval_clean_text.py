@@ -16,7 +16,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import random
@@ -28,19 +27,12 @@ from pathlib import Path
 
 from newsdedup import Archive
 from newsdedup.clean import clean_article
+from newsdedup.errors import InputNotFound
+from newsdedup.evaldata import load_vntc
 from newsdedup.extract import extract_text
 from newsdedup.records import RawInput
 
 CREDIT = re.compile(r"(?:\(\s*)?(?:Ảnh|Photo)\s*:\s*\S", re.IGNORECASE)
-
-
-def vntc_sample(eval_dir: Path, count: int, seed: int) -> list[dict[str, str]]:
-    path = eval_dir / "vntc" / "vntc.jsonl.gz"
-    if not path.exists():
-        sys.exit(f"error: {path} is missing; pass --eval pointing at the shared eval folder")
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        all_lines = lines.readlines()
-    return [json.loads(line) for line in random.Random(seed).sample(all_lines, count)]
 
 
 def main() -> None:
@@ -52,7 +44,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the counts to this file")
     args = parser.parse_args()
 
-    articles = vntc_sample(args.eval, args.count, args.seed)
+    try:
+        articles = load_vntc(args.eval, args.count, args.seed)
+    except InputNotFound as err:
+        sys.exit(f"error: {err}")
     roles: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     dropped: list[tuple[str, str, str]] = []

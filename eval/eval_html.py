@@ -33,7 +33,6 @@ import trafilatura
 
 from newsdedup.clean import clean_article
 from newsdedup.extract import extract_html
-from newsdedup.records import BODY_ROLES
 
 TOKEN = re.compile(r"\w+")
 
@@ -66,7 +65,7 @@ def scores(counts: list[tuple[float, float, float]]) -> dict[str, float]:
 
 def newsdedup_text(html: bytes) -> str:
     article = clean_article(extract_html(html))
-    return "\n".join(b.text for b in article.blocks if b.kept and b.role in BODY_ROLES)
+    return article.body_text
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from newsdedup import Archive, Config, ingest_paths
+from newsdedup.evaldata import report_gate
 
 LEVELS = ("exact", "near-duplicate", "same-story")
 
@@ -115,10 +116,7 @@ def check(figures: dict[str, object], baseline: dict[str, object]) -> int:
             failures.append(f"{key}: precision {now['precision']} < baseline {then['precision']} - 0.02")
         if now["recall"] < then["recall"] - 0.05:
             failures.append(f"{key}: recall {now['recall']} < baseline {then['recall']} - 0.05")
-    for failure in failures:
-        print(f"FAIL: {failure}", file=sys.stderr)
-    print("gate:", "failed" if failures else "passed")
-    return 1 if failures else 0
+    return report_gate(failures)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import random
@@ -34,32 +33,14 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from newsdedup import Archive, Config, ingest_paths
+from newsdedup.errors import InputNotFound
+from newsdedup.evaldata import load_vntc, report_gate, write_by_outlet
 
 LEVEL_SETS = {
     "exact": ("exact",),
     "exact+near-duplicate": ("exact", "near-duplicate"),
     "exact+near-duplicate+same-story": ("exact", "near-duplicate", "same-story"),
 }
-
-
-def load(eval_dir: Path, count: int, seed: int) -> list[dict[str, str]]:
-    path = eval_dir / "vntc" / "vntc.jsonl.gz"
-    if not path.exists():
-        sys.exit(f"error: {path} is missing; pass --eval pointing at the shared eval folder")
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines]
-    if count < len(rows):
-        rows = random.Random(seed).sample(rows, count)
-    return rows
-
-
-def write(rows: list[dict[str, str]], folder: Path) -> dict[str, Path]:
-    outlets: dict[str, Path] = {}
-    for n, row in enumerate(rows):
-        target = outlets.setdefault(row["outlet"], folder / row["outlet"])
-        target.mkdir(parents=True, exist_ok=True)
-        (target / f"{n:06d}.txt").write_text(row["text"], encoding="utf-8")
-    return outlets
 
 
 def components(pairs: list[tuple[int, int]]) -> dict[int, int]:
@@ -98,10 +79,13 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="exit 1 if worse than --baseline")
     args = parser.parse_args()
 
-    rows = load(args.eval, args.count, args.seed)
+    try:
+        rows = load_vntc(args.eval, args.count, args.seed)
+    except InputNotFound as err:
+        sys.exit(f"error: {err}")
     work = Path(tempfile.mkdtemp(prefix="newsdedup-eval-"))
     try:
-        outlets = write(rows, work / "corpus")
+        outlets = write_by_outlet(rows, work / "corpus")
         start = time.perf_counter()
         article_of: dict[tuple[str, str], int] = {}
         with Archive(work / "archive") as archive:
@@ -179,10 +163,7 @@ def check(figures: dict[str, object], baseline: dict[str, object]) -> int:
     for level, value in base_links.items():
         if abs(links.get(level, 0) - value) > 0.1 * value:
             failures.append(f"{level} links moved by more than 10%: {links.get(level, 0)} against {value}")
-    for failure in failures:
-        print(f"FAIL: {failure}", file=sys.stderr)
-    print("gate:", "failed" if failures else "passed")
-    return 1 if failures else 0
+    return report_gate(failures)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from .errors import ArchiveError, ArticleNotFound
 from .fingerprint import Fingerprint
 from .normalize import body_hash
 from .originals import OriginalStore
-from .records import BODY_ROLES, Article, Block, ExtractedArticle, IngestResult, RawInput
+from .records import Article, Block, ExtractedArticle, IngestResult, RawInput
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .templates import count_lines
 
@@ -228,7 +228,7 @@ class Archive:
         if existing is not None:
             return IngestResult.same_bytes(raw.origin, *existing)
         self.originals.put(raw.sha256, raw.data)
-        digest = article.body_hash or body_hash(b.text for b in article.blocks if b.kept and b.role in BODY_ROLES)
+        digest = article.body_hash or body_hash(article.body_paragraphs)
         first = None
         if digest is not None:
             row = self.db.execute(

@@ -28,7 +28,7 @@ from .extract import extract
 from .fingerprint import Fingerprint, fingerprint
 from .normalize import body_hash
 from .parallel import prepare_all
-from .records import BODY_ROLES, ExtractedArticle, IngestResult, RawInput
+from .records import ExtractedArticle, IngestResult, RawInput
 from .sources import InputRef, iter_inputs, read_input
 from .templates import SiteTemplates
 
@@ -97,7 +97,7 @@ def prepare(archive: Archive, ref: InputRef, config: Config) -> IngestResult | _
             return IngestResult.same_bytes(ref.origin, *existing)
         templates = SiteTemplates(archive.db.conn, config.template_min_articles)
         article = clean_article(extract(raw, config), templates=templates)
-        body = [b.text for b in article.blocks if b.kept and b.role in BODY_ROLES]
+        body = article.body_paragraphs
         # Hashed here, in the worker: the writer is the pipeline's one serial stage.
         article = replace(article, body_hash=body_hash(body))
         return _Prepared(raw, article, fingerprint("\n".join(body)))

@@ -67,9 +67,14 @@ class ExtractedArticle:
     body_hash: str | None = None
 
     @property
+    def body_paragraphs(self) -> list[str]:
+        """The texts of the kept blocks that make up the body (roles in :data:`BODY_ROLES`)."""
+        return [b.text for b in self.blocks if b.kept and b.role in BODY_ROLES]
+
+    @property
     def body_text(self) -> str:
         """The kept body paragraphs, one per line."""
-        return "\n".join(b.text for b in self.blocks if b.kept and b.role in BODY_ROLES)
+        return "\n".join(self.body_paragraphs)
 
 
 @dataclass(frozen=True)
