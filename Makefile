@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean chromium bench-links eval-links
+.PHONY: demo test lint typecheck check bench clean chromium bench-links eval-links bench-warc
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: $(STAMP)
 COUNT ?= 10000
 bench-links: $(STAMP)
 	$(BIN)/python bench/bench_links.py --eval $(EVAL) --count $(COUNT)
+
+## bench-warc: WARC ingest speed (1 and 2 workers), template leakage, feed re-run cost (COUNT pages, default 2000)
+bench-warc: $(STAMP)
+	$(BIN)/python bench/bench_warc.py --eval $(EVAL) --count $(if $(filter command line,$(origin COUNT)),$(COUNT),2000)
 
 ## eval-links: link quality on VMDS and all of VNTC, checked against eval/baselines (fails on a regression)
 eval-links: $(STAMP)

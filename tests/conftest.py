@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from newsdedup import Archive
 
+from .localserver import Site, serve
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -42,3 +44,9 @@ def runner() -> CliRunner:
 def article_text(title: str, *paragraphs: str) -> str:
     """A plain-text article: a title line, then one paragraph per line."""
     return "\n".join((title, *paragraphs)) + "\n"
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """A web site on 127.0.0.1 (see tests/localserver.py): tests never reach the internet."""
+    yield from serve()

@@ -55,7 +55,14 @@ def assert_consistent(archive: Path) -> None:
     # Every article has its blocks and its original; no body has two canonical articles.
     assert query(archive, "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM blocks)") == []
     assert query(archive, "SELECT id FROM articles WHERE raw_sha256 NOT IN (SELECT sha256 FROM originals)") == []
-    assert query(archive, "SELECT sha256 FROM originals WHERE sha256 NOT IN (SELECT raw_sha256 FROM articles)") == []
+    # Originals are kept for every revision of an article: the latest's (the articles row) and the
+    # superseded ones' (revisions, numbered 1 .. the article's revision - 1).
+    assert query(archive, "SELECT sha256 FROM originals EXCEPT SELECT raw_sha256 FROM articles "
+                 "EXCEPT SELECT raw_sha256 FROM revisions") == []  # fmt: skip
+    assert query(archive, "SELECT raw_sha256 FROM revisions EXCEPT SELECT sha256 FROM originals") == []
+    assert query(archive, "SELECT a.id FROM articles AS a LEFT JOIN revisions AS r ON r.article_id = a.id "
+                 "GROUP BY a.id HAVING count(r.number) != a.revision - 1 "
+                 "OR coalesce(max(r.number), 0) != a.revision - 1") == []  # fmt: skip
     assert (
         query(
             archive,
@@ -158,4 +165,41 @@ def test_killed_ingest_leaves_a_consistent_archive_and_a_rerun_completes(tmp_pat
     assert sum(statuses.values()) == 4000
     assert query(archive, "SELECT count(*) FROM articles") == [(4000,)]
     assert query(archive, "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL") == [(400,)]
+    assert_consistent(archive)
+
+
+def test_two_processes_ingesting_revisions_store_each_text_once(tmp_path: Path) -> None:
+    """Three versions of 40 pages (and a re-fetch of the last with an ad), ingested by two writers."""
+    corpus, archive = tmp_path / "corpus", tmp_path / "archive"
+    corpus.mkdir()
+    for k in range(40):
+        url = f"https://tin.example/bai-{k}.html"
+        paragraphs = [f"Bài số {k} kể chuyện thành phố số {k} và người dân của nó, đoạn {i}." for i in range(4)]
+        versions = [
+            (f"Tin {k}", paragraphs),
+            (f"Tin {k}", [*paragraphs[:3], f"Đoạn cuối của bài {k} đã được sửa lại."]),
+            (f"Tin {k} (cập nhật)", [*paragraphs[:3], f"Đoạn cuối của bài {k} đã được sửa lại."]),
+            (f"Tin {k} (cập nhật)", [*paragraphs[:3], f"Đoạn cuối của bài {k} đã được sửa lại."]),
+        ]
+        for v, (title, body) in enumerate(versions, start=1):
+            extra = "<aside>Quảng cáo</aside>" if v == 4 else ""
+            page = (
+                f"<html><head><title>{title}</title><link rel='canonical' href='{url}'></head><body>"
+                f"<article><h1>{title}</h1>{''.join(f'<p>{p}</p>' for p in body)}</article>{extra}</body></html>"
+            )
+            (corpus / f"v{v}-{k:03d}.html").write_text(page, encoding="utf-8")  # fmt: skip
+    procs = [ingest_process(archive, corpus, "--batch-size", "3", "--workers", "1") for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+    results = [json.loads(line) for out, _ in outputs for line in out.splitlines()]
+    # Each version was stored by exactly one process, as a new article or a revision, in order.
+    stored = Counter(r["path"] for r in results if r["status"] in ("new", "revision"))
+    assert set(stored.values()) == {1} and len(stored) == 120
+    assert not any(r["path"].endswith(tuple(f"v4-{k:03d}.html" for k in range(40))) for r in results
+                   if r["status"] != "duplicate")  # fmt: skip
+    assert query(archive, "SELECT count(*) FROM articles") == [(40,)]
+    assert query(archive, "SELECT count(*), min(revision), max(revision) FROM articles") == [(40, 3, 3)]
+    assert query(archive, "SELECT count(*), max(number) FROM revisions") == [(80, 2)]
+    assert query(archive, "SELECT count(*) FROM articles WHERE changes LIKE '%\"title\": true%'") == [(40,)]
     assert_consistent(archive)

@@ -18,10 +18,14 @@ from .errors import (
     ConfigError,
     EmptyInput,
     EncodingError,
+    FeedError,
+    FetchError,
     InputError,
     InputNotFound,
     InputTooLarge,
     NewsdedupError,
+    RobotsDisallowed,
+    WarcError,
 )
 from .records import Article, Block, ExtractedArticle, IngestResult, RawInput
 
@@ -58,11 +62,15 @@ __all__ = [
     "EmptyInput",
     "EncodingError",
     "ExtractedArticle",
+    "FeedError",
+    "FetchError",
     "IngestResult",
     "InputError",
     "InputNotFound",
     "InputTooLarge",
     "NewsdedupError",
     "RawInput",
+    "RobotsDisallowed",
+    "WarcError",
     "ingest_paths",
 ]

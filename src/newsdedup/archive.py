@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,23 +29,35 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from .cluster import ClusterSummary, LinkIndex, SimilarArticle
+from .cluster import ClusterSummary, Indexed, LinkIndex, SimilarArticle
 from .config import Config
 from .errors import ArchiveError, ArticleNotFound
-from .fingerprint import Fingerprint
-from .normalize import body_hash
+from .fingerprint import Fingerprint, fingerprint
+from .normalize import body_hash, comparison_key
 from .originals import OriginalStore
-from .records import Article, Block, ExtractedArticle, IngestResult, RawInput
+from .records import BODY_ROLES, Article, Block, ExtractedArticle, IngestResult, RawInput, Revision, RevisionChanges
+from .revisions import article_url, fetched_after, revision_changes, revision_key, same_text
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .templates import count_lines
+
+if TYPE_CHECKING:
+    from .fetchlog import FetchRecord
 
 DB_NAME = "newsdedup.db"
 MEMORY = ":memory:"
 _DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+# The schema version that added revisions; articles archived before it have their URLs
+# stored as extracted, and are normalised once when the archive is migrated past it.
+_REVISIONS_VERSION = 5
+# The columns of a revisions row (filled from the articles row when its revision is superseded).
+_REVISION_COLUMNS = (
+    "article_id, number, raw_sha256, raw_item, origin, title, published, author, language, input_format, "
+    "encoding, body_hash, fetched_at, ingested_at, changes"
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,9 @@ class ArchiveStats:
     articles: int
     canonical: int
     duplicates: int
+    #: Revisions after the first (texts that replaced an earlier one), and the articles that have them.
+    revisions: int
+    revised_articles: int
     originals: int
     blocks: int
     sources: int
@@ -167,6 +183,16 @@ class Archive:
                 for statement in _statements(MIGRATIONS[number]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
+            if 0 < version < _REVISIONS_VERSION <= SCHEMA_VERSION:
+                self._normalise_urls()
+
+    def _normalise_urls(self) -> None:
+        """Store the URLs of articles archived before revisions existed in their normalised form."""
+        rows = self.db.execute("SELECT id, url FROM articles WHERE url IS NOT NULL").fetchall()
+        self.db.conn.executemany(
+            "UPDATE articles SET url = ? WHERE id = ?",
+            [(normal, article_id) for article_id, url in rows if (normal := article_url(url, None)) != url],
+        )
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -188,15 +214,28 @@ class Archive:
 
     # -- writing -------------------------------------------------------------
 
-    def find_original(self, sha256: str, item: int = 0) -> tuple[int, str | None] | None:
-        """The id and title of the article already made from these bytes, if any.
+    def find_original(
+        self, sha256: str, item: int = 0, *, fetched_at: str | None = None
+    ) -> tuple[int, str | None] | None:
+        """The id and title of the article already made from these bytes (any revision of it), if any.
 
         A cheap check before extraction; :meth:`add_many` checks again
-        under the write lock.
+        under the write lock. Bytes of a superseded revision fetched
+        (``fetched_at``) after the article's latest revision are not a copy: the
+        page went back to that text, which is a new revision (see
+        :mod:`newsdedup.revisions`), so they are reported as unknown.
         """
         row = self.db.execute(
             "SELECT id, title FROM articles WHERE raw_sha256 = ? AND raw_item = ?", [sha256, item]
         ).fetchone()
+        if row is None:
+            row = self.db.execute(
+                "SELECT a.id, a.title, coalesce(a.fetched_at, a.revised_at, a.ingested_at) FROM revisions AS r "
+                "JOIN articles AS a ON a.id = r.article_id WHERE r.raw_sha256 = ? AND r.raw_item = ? LIMIT 1",
+                [sha256, item],
+            ).fetchone()
+            if row is not None and fetched_after(fetched_at, row[2]):
+                return None
         return (int(row[0]), row[1]) if row else None
 
     def add_many(
@@ -206,9 +245,12 @@ class Archive:
     ) -> list[IngestResult]:
         """Store articles in one transaction; return one result per item, in order.
 
-        An item whose bytes are archived already gives ``duplicate`` with the
-        existing id; one whose normalised body equals an archived article's
-        is stored and marked as its exact duplicate. Every stored article is
+        An item whose bytes are archived already (as any revision) gives
+        ``duplicate`` with the existing id; one whose normalised body equals an
+        archived article's is stored and marked as its exact duplicate. One whose
+        URL is archived already is a new ``revision`` of that article if its
+        title or body changed, else a ``duplicate`` (``same-url``) that stores
+        nothing (see :mod:`newsdedup.revisions`). Every stored text is
         fingerprinted (``fingerprints`` computed beforehand, one per item, or
         here), linked and clustered (see :mod:`newsdedup.cluster`).
         """
@@ -217,18 +259,27 @@ class Archive:
         try:
             with self._write():
                 for n, (raw, article) in enumerate(items):
-                    result = self._add_one(raw, article, now)
-                    results.append(self.links.index_result(result, article, fingerprints, n, now))
+                    fp = fingerprints[n] if fingerprints is not None else None
+                    result = self._add_one(raw, article, fp, now)
+                    if result.match != "same-url":  # revisions are indexed as they are written
+                        result = self.links.index_result(result, article, fingerprints, n, now)
+                    results.append(result)
         except sqlite3.DatabaseError as err:
             raise ArchiveError(f"cannot write to the archive {self.path}: {err}") from None
         return results
 
-    def _add_one(self, raw: RawInput, article: ExtractedArticle, now: str) -> IngestResult:
-        existing = self.find_original(raw.sha256)
+    def _add_one(self, raw: RawInput, article: ExtractedArticle, fp: Fingerprint | None, now: str) -> IngestResult:
+        existing = self.find_original(raw.sha256, fetched_at=raw.fetched_at)
         if existing is not None:
             return IngestResult.same_bytes(raw.origin, *existing)
-        self.originals.put(raw.sha256, raw.data)
         digest = article.body_hash or body_hash(article.body_paragraphs)
+        url = article_url(article.url, raw.url)
+        key = revision_key(url)
+        if key is not None:
+            row = self.db.execute("SELECT id FROM articles WHERE url = ? ORDER BY id LIMIT 1", [key]).fetchone()
+            if row is not None:
+                return self._revise(int(row[0]), raw, article, digest, fp, now)
+        self.originals.put(raw.sha256, raw.data)
         first = None
         if digest is not None:
             row = self.db.execute(
@@ -237,12 +288,12 @@ class Archive:
             first = int(row[0]) if row else None
         cursor = self.db.execute(
             """INSERT INTO articles (raw_sha256, raw_item, origin, url, source, title, published, author,
-                   language, input_format, encoding, body_hash, duplicate_of, ingested_at)
-               VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   language, input_format, encoding, body_hash, duplicate_of, ingested_at, fetched_at)
+               VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 raw.sha256,
                 raw.origin,
-                article.url,
+                url,
                 article.source,
                 article.title,
                 article.published,
@@ -253,13 +304,11 @@ class Archive:
                 digest,
                 first,
                 now,
+                raw.fetched_at,
             ],
         )
         article_id = int(cursor.lastrowid or 0)
-        self.db.conn.executemany(
-            "INSERT INTO blocks (article_id, position, role, text, kept, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            [(article_id, b.index, b.role, b.text, int(b.kept), b.reason) for b in article.blocks],
-        )
+        self._write_blocks(article_id, article.blocks)
         if first is None and article.source:
             count_lines(self.db.conn, article.source, (b.text for b in article.blocks if b.role != "title"))
         if first is not None:
@@ -273,6 +322,225 @@ class Archive:
             )
         return IngestResult(path=raw.origin, status="new", id=article_id, title=article.title)
 
+    def _revise(
+        self,
+        article_id: int,
+        raw: RawInput,
+        article: ExtractedArticle,
+        digest: str | None,
+        fp: Fingerprint | None,
+        now: str,
+    ) -> IngestResult:
+        """Archive a new text of article ``article_id`` (same URL) as its next revision, or say
+        why it is not one (the rules are in :mod:`newsdedup.revisions`). Under the write lock."""
+        revisions = self._revisions_of(article_id)
+        latest = revisions[-1]
+        unchanged = IngestResult(
+            path=raw.origin,
+            status="duplicate",
+            id=article_id,
+            duplicate_of=article_id,
+            match="same-url",
+            title=latest.title,
+            cluster=self.links.cluster_of(article_id),
+            revision=latest.number,
+        )
+        if digest is None and latest.body_hash is not None:
+            note = f"no body text after cleaning (a failed fetch?): kept revision {latest.number}"
+            return replace(unchanged, note=note)
+        if same_text(digest, article.title, latest.body_hash, latest.title):
+            return unchanged
+        earlier = next(
+            (r for r in reversed(revisions[:-1]) if same_text(digest, article.title, r.body_hash, r.title)), None
+        )
+        if earlier is not None and not fetched_after(raw.fetched_at, latest.fetched_at or latest.ingested_at):
+            note = (
+                f"the text of revision {earlier.number}, not fetched after revision {latest.number}: "
+                "an older copy, not a change"
+            )
+            return replace(unchanged, title=earlier.title, revision=earlier.number, note=note)
+
+        number = latest.number + 1
+        old_title, old_hash, old_duplicate_of, source = self.db.execute(
+            "SELECT title, body_hash, duplicate_of, source FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        old_blocks = self._read_blocks(article_id)
+        changes = revision_changes(
+            old_title,
+            old_blocks,
+            article.title,
+            article.blocks,
+            self.config,
+            reverted_to=earlier.number if earlier is not None else None,
+        )
+        self.originals.put(raw.sha256, raw.data)
+        self._supersede(article_id, latest.number, old_blocks)
+        self._write_blocks(article_id, article.blocks)
+        body_changed = digest != old_hash
+        duplicate_of, promoted = old_duplicate_of, None
+        if body_changed:
+            duplicate_of, promoted = self._new_copies(article_id, digest, old_duplicate_of)
+        self.db.execute(
+            """UPDATE articles SET raw_sha256 = ?, raw_item = 0, origin = ?, title = ?,
+                   published = coalesce(?, published), author = coalesce(?, author),
+                   language = coalesce(?, language), input_format = ?, encoding = ?, body_hash = ?, duplicate_of = ?,
+                   revision = ?, fetched_at = ?, revised_at = ?, changes = ?
+               WHERE id = ?""",
+            [
+                raw.sha256,
+                raw.origin,
+                article.title,
+                article.published,
+                article.author,
+                article.language,
+                article.input_format,
+                article.encoding,
+                digest,
+                duplicate_of,
+                number,
+                raw.fetched_at,
+                now,
+                json.dumps(changes.to_dict()),
+                article_id,
+            ],
+        )
+        if duplicate_of is None and source:
+            # Count for site templates only the lines this revision adds: a line counts once per
+            # article, or an article revised five times would make its own lines templates.
+            seen = set() if old_duplicate_of is not None else {comparison_key(b.text) for b in old_blocks}
+            count_lines(
+                self.db.conn,
+                source,
+                (b.text for b in article.blocks if b.role != "title" and comparison_key(b.text) not in seen),
+            )
+        indexed = Indexed(self.links.cluster_of(article_id), None)  # a new title only: the index holds
+        if body_changed:
+            fp = fp or fingerprint(article.body_text)
+            indexed = self.links.reindex(article_id, fp, duplicate_of, now, revision=number)
+            if promoted is not None:
+                self._promote(promoted, old_blocks, now)
+        return IngestResult(
+            path=raw.origin,
+            status="revision",
+            id=article_id,
+            duplicate_of=duplicate_of,
+            match="same-url",
+            title=article.title,
+            cluster=indexed.cluster,
+            link=indexed.link,
+            note=indexed.note,
+            revision=number,
+        )
+
+    def _supersede(self, article_id: int, number: int, blocks: Sequence[Block]) -> None:
+        """Move the articles row's revision (``number``, with ``blocks``) aside, to the superseded ones."""
+        self.db.execute(
+            f"""INSERT INTO revisions ({_REVISION_COLUMNS})
+                SELECT id, revision, raw_sha256, raw_item, origin, title, published, author, language, input_format,
+                       encoding, body_hash, fetched_at, coalesce(revised_at, ingested_at), changes
+                FROM articles WHERE id = ?""",
+            [article_id],
+        )
+        self._write_revision_blocks(article_id, number, blocks)
+        self._delete_blocks(article_id)
+
+    def _new_copies(
+        self, article_id: int, digest: str | None, old_duplicate_of: int | None
+    ) -> tuple[int | None, int | None]:
+        """Exact-copy marks after article ``article_id``'s body changed to ``digest``: the article its new
+        text copies (or None), and the copy of its old text that becomes canonical in its place (or None).
+
+        The new text may be another article's: the revised article becomes its exact copy (still a
+        revision of its own URL). Copies of the old text lose their original: the first of them
+        becomes canonical and the others its copies, so every text keeps one canonical article.
+        """
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE body_hash = ? AND duplicate_of IS NULL AND id != ? ORDER BY id LIMIT 1",
+            [digest, article_id],
+        ).fetchone()  # (no row for digest None: NULL equals nothing)
+        duplicate_of = int(row[0]) if row else None
+        if old_duplicate_of is not None:
+            return duplicate_of, None  # a copy has no copies of its own
+        first = self.db.execute(
+            "SELECT id FROM articles WHERE duplicate_of = ? ORDER BY id LIMIT 1", [article_id]
+        ).fetchone()
+        if first is None:
+            return duplicate_of, None
+        promoted = int(first[0])
+        self.db.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", [promoted])
+        self.db.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", [promoted, article_id])
+        return duplicate_of, promoted
+
+    def _promote(self, article_id: int, blocks: Sequence[Block], now: str) -> None:
+        """Index an exact copy that has become canonical (its original was revised); link the
+        other copies of its text to it."""
+        body = "\n".join(b.text for b in blocks if b.kept and b.role in BODY_ROLES)
+        latest = self._scalar("SELECT revision FROM articles WHERE id = ?", [article_id])
+        self.links.reindex(article_id, fingerprint(body), None, now, revision=latest)
+        for (copy,) in self.db.execute("SELECT id FROM articles WHERE duplicate_of = ?", [article_id]).fetchall():
+            self.links.add_link(article_id, int(copy), "exact", 1.0, {"match": "same-text"}, now)
+
+    def _revisions_of(self, article_id: int) -> list[Revision]:
+        """All revisions of an article, oldest first: the superseded ones, then the articles row's."""
+        rows = list(self.db.query("SELECT * FROM revisions WHERE article_id = ? ORDER BY number", [article_id]))
+        current = list(
+            self.db.query(
+                "SELECT id AS article_id, revision AS number, raw_sha256, origin, title, published, body_hash, "
+                "fetched_at, coalesce(revised_at, ingested_at) AS ingested_at, changes FROM articles WHERE id = ?",
+                [article_id],
+            )
+        )
+        return [_revision(row) for row in rows + current]
+
+    # -- blocks: every read and write of an article's blocks goes through these ----------
+
+    def _read_blocks(self, article_id: int) -> tuple[Block, ...]:
+        return tuple(
+            Block(index=r[0], role=r[1], text=r[2], kept=bool(r[3]), reason=r[4])
+            for r in self.db.execute(
+                "SELECT position, role, text, kept, reason FROM blocks WHERE article_id = ? ORDER BY position",
+                [article_id],
+            )
+        )
+
+    def _write_blocks(self, article_id: int, blocks: Iterable[Block]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO blocks (article_id, position, role, text, kept, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            [(article_id, b.index, b.role, b.text, int(b.kept), b.reason) for b in blocks],
+        )
+
+    def _delete_blocks(self, article_id: int) -> None:
+        self.db.execute("DELETE FROM blocks WHERE article_id = ?", [article_id])
+
+    def _read_revision_blocks(self, article_id: int, number: int) -> tuple[Block, ...]:
+        return tuple(
+            Block(index=r[0], role=r[1], text=r[2], kept=bool(r[3]), reason=r[4])
+            for r in self.db.execute(
+                "SELECT position, role, text, kept, reason FROM revision_blocks "
+                "WHERE article_id = ? AND revision = ? ORDER BY position",
+                [article_id, number],
+            )
+        )
+
+    def _write_revision_blocks(self, article_id: int, number: int, blocks: Iterable[Block]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO revision_blocks (article_id, revision, position, role, text, kept, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(article_id, number, b.index, b.role, b.text, int(b.kept), b.reason) for b in blocks],
+        )
+
+    def record_fetches(self, records: Sequence[FetchRecord]) -> None:
+        """Write rows of the fetch log (see :mod:`newsdedup.fetchlog`) in one transaction."""
+        from .fetchlog import store
+
+        if not records:
+            return
+        try:
+            with self._write():
+                store(self.db.conn, records)
+        except sqlite3.DatabaseError as err:
+            raise ArchiveError(f"cannot write to the archive {self.path}: {err}") from None
+
     # -- reading -------------------------------------------------------------
 
     def get(self, article_id: int) -> Article:
@@ -284,11 +552,83 @@ class Archive:
         rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
         if not rows:
             raise ArticleNotFound(f"no article with id {article_id} in {self.path}")
-        blocks = tuple(
-            Block(index=r["position"], role=r["role"], text=r["text"], kept=bool(r["kept"]), reason=r["reason"])
-            for r in self.db.query("SELECT * FROM blocks WHERE article_id = ? ORDER BY position", [article_id])
+        return replace(_article(rows[0], self._read_blocks(article_id)), cluster=self.links.cluster_of(article_id))
+
+    def revision(self, article_id: int, number: int) -> Article:
+        """Revision ``number`` of an article, with its blocks, as it was archived.
+
+        ``number`` counts from 1; a negative one counts from the latest (-1 is
+        the latest, -2 the one before). Metadata is the revision's own (title,
+        date, origin, ``ingested_at``); ``url``, ``source`` and ``cluster`` are
+        the article's; an earlier revision's ``duplicate_of`` is not kept (None).
+
+        Raises:
+            ArticleNotFound: no such article, or it has no revision ``number``.
+        """
+        current = self.get(article_id)
+        count = current.revisions or 1
+        wanted = number if number > 0 else count + 1 + number
+        if not 1 <= wanted <= count:
+            raise ArticleNotFound(
+                f"article {article_id} has {count} revision{'s' if count != 1 else ''}; there is no revision {number}"
+            )
+        if wanted == count:
+            return replace(current, ingested_at=self._revisions_of(article_id)[-1].ingested_at)
+        row = next(self.db.query("SELECT * FROM revisions WHERE article_id = ? AND number = ?", [article_id, wanted]))
+        blocks = self._read_revision_blocks(article_id, wanted)
+        return replace(
+            current,
+            title=row["title"],
+            published=row["published"],
+            author=row["author"],
+            language=row["language"],
+            origin=row["origin"],
+            input_format=row["input_format"],
+            encoding=row["encoding"],
+            raw_sha256=row["raw_sha256"],
+            body_hash=row["body_hash"],
+            duplicate_of=None,
+            ingested_at=row["ingested_at"],
+            blocks=blocks,
+            revision=wanted,
         )
-        return replace(_article(rows[0], blocks), cluster=self.links.cluster_of(article_id))
+
+    def history(self, article: int | str) -> list[Revision]:
+        """The revisions of an article (by id, or by a URL it was archived under), oldest first.
+
+        >>> from newsdedup.extract import extract
+        >>> archive = Archive(":memory:")
+        >>> for n, body in enumerate(["Mưa lớn.", "Mưa rất lớn."]):
+        ...     raw = RawInput("p", "p.txt", f"Tin\\n{body}".encode(), str(n) * 64, url="https://x.vn/tin-1")
+        ...     _ = archive.add_many([(raw, extract(raw))])
+        >>> [(r.number, r.summary) for r in archive.history("https://x.vn/tin-1/?utm_source=rss")]
+        [(1, 'first archived'), (2, '1 paragraph changed (+1 words)')]
+        >>> archive.revision(1, 1).blocks[1].text, archive.get(1).blocks[1].text
+        ('Mưa lớn.', 'Mưa rất lớn.')
+        >>> Archive(":memory:").history(3)
+        Traceback (most recent call last):
+        ...
+        newsdedup.errors.ArticleNotFound: no article with id 3 in :memory:
+        """
+        article_id = article if isinstance(article, int) else self.find_url(article)
+        revisions = self._revisions_of(article_id)
+        if not revisions:
+            raise ArticleNotFound(f"no article with id {article_id} in {self.path}")
+        return revisions
+
+    def find_url(self, url: str) -> int:
+        """The id of the article archived under ``url`` (compared normalised).
+
+        Raises:
+            ArticleNotFound: no article has that URL.
+        """
+        normal = article_url(url, None)
+        for candidate in dict.fromkeys((normal, url.strip())):
+            row = self.db.execute("SELECT id FROM articles WHERE url = ? ORDER BY id LIMIT 1", [candidate]).fetchone()
+            if row is not None:
+                return int(row[0])
+        shown = url.strip() if normal == url.strip() else f"{url.strip()} (normalised: {normal})"
+        raise ArticleNotFound(f"no article with the URL {shown} in {self.path}")
 
     def articles(
         self,
@@ -364,6 +704,8 @@ class Archive:
             articles=one("SELECT count(*) FROM articles"),
             canonical=one("SELECT count(*) FROM articles WHERE duplicate_of IS NULL"),
             duplicates=one("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"),
+            revisions=one("SELECT count(*) FROM revisions"),
+            revised_articles=one("SELECT count(*) FROM articles WHERE revision > 1"),
             originals=one("SELECT count(*) FROM originals"),
             blocks=one("SELECT count(*) FROM blocks"),
             sources=one("SELECT count(DISTINCT source) FROM articles"),
@@ -415,4 +757,21 @@ def _article(row: dict[str, Any], blocks: tuple[Block, ...]) -> Article:
         duplicate_of=row["duplicate_of"],
         ingested_at=row["ingested_at"],
         blocks=blocks,
+        revision=row["revision"],
+        revisions=row["revision"],
+    )
+
+
+def _revision(row: dict[str, Any]) -> Revision:
+    return Revision(
+        article_id=row["article_id"],
+        number=row["number"],
+        origin=row["origin"],
+        fetched_at=row["fetched_at"],
+        ingested_at=row["ingested_at"],
+        title=row["title"],
+        published=row["published"],
+        raw_sha256=row["raw_sha256"],
+        body_hash=row["body_hash"],
+        changes=RevisionChanges.from_dict(json.loads(row["changes"])) if row["changes"] else None,
     )

@@ -91,8 +91,22 @@ def _stderr_console() -> Console:
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (read recursively), .gz files, or - for stdin.")],
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, folders (read recursively), .gz files, WARC files, RSS/Atom feeds, URLs, or - for stdin.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
+    from_file: Annotated[
+        str | None,
+        typer.Option(
+            "--from-file",
+            metavar="FILE",
+            help="Also read inputs from FILE, one per line (# comments; - for stdin).",
+        ),
+    ] = None,
     max_bytes: Annotated[
         int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this (after decompression).")
     ] = Config().max_input_bytes,
@@ -105,45 +119,80 @@ def ingest(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-j", min=1, help="Processes preparing inputs (default: the cores; 1: this one)."),
+        typer.Option(
+            "--workers", "-j", min=1, help="Processes fetching and preparing inputs (default: the cores; 1: this one)."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.001, help="Seconds one fetch of a URL may take.")
+    ] = Config().fetch_timeout,
+    user_agent: Annotated[
+        str | None,
+        typer.Option("--user-agent", metavar="TEXT", help="User-Agent for fetching (default: newsdedup/VERSION ...)."),
     ] = None,
 ) -> None:
-    """Archive articles from files, folders, .gz files or stdin.
+    """Archive articles from files, folders, .gz files, stdin, URLs, RSS/Atom feeds and WARC crawls.
 
-    Prints a summary, or with --json one object per input: path, id, status
-    (new, duplicate, error) and, for errors, error; stored articles also get
+    A feed's entries with the article's text are archived from the feed; the
+    others are fetched from their links (robots.txt obeyed; an entry whose page
+    is archived and not newer is not fetched again). Every HTML page of a
+    WARC becomes an article; other records are skipped. URLs are compared
+    without tracking parameters, case or trailing slashes.
+
+    Prints a summary, or with --json one object per item (a file, a page, a
+    feed entry, a WARC record): path, id, status (new, revision, duplicate,
+    skipped, error) and, for errors, error; stored articles also get
     their cluster and their strongest link (id, level, score, evidence), or a
-    note when they have no body text to link. Exits 1 if any input failed.
+    note when they have no body text to link. An input whose URL is archived
+    already is a new revision of that article when its title or body changed
+    (status revision, with its number), else a duplicate (match same-url).
+    Exits 1 if any input failed.
 
-    Example:  newsdedup ingest data/ articles.txt.gz - < more.txt
+    Example:  newsdedup ingest data/ crawl.warc.gz https://example.com/rss --from-file feeds.txt
     """
-    from .ingest import ingest_refs
-    from .sources import find_inputs
+    from .ingest import ingest_paths
+    from .sources import STDIN, find_inputs, read_input_list
 
+    names = list(paths or [])
+    if from_file == STDIN and STDIN in names:
+        _fail("standard input cannot be both --from-file - and an input (-)", code=2)
+    if not names and from_file is None:
+        _fail("no inputs: name files, folders, URLs or feeds, or use --from-file", code=2)
     try:
+        if from_file is not None:
+            names += read_input_list(from_file)
         config = Config(
             max_input_bytes=max_bytes,
             input_format=input_format,  # type: ignore[arg-type]
             source=source,
             batch_size=batch_size,
             include_hidden=include_hidden,
+            fetch_timeout=timeout,
+            user_agent=user_agent,
         )
         if workers is not None:
             config = config.with_options(workers=workers)
         archive = _open(ctx, config, create=True)
     except NewsdedupError as err:
         _fail(str(err))
-    counts = {"new": 0, "duplicate": 0, "error": 0}
+    counts = {"new": 0, "revision": 0, "duplicate": 0, "skipped": 0, "error": 0}
     show_progress = (not as_json and sys.stderr.isatty()) if progress is None else progress
     err_console = _stderr_console()
     with archive, _progress(err_console, show_progress) as bar:
-        refs = find_inputs(paths, include_hidden=include_hidden)
-        task = bar.add_task("ingesting", total=len(refs)) if bar else None
+        # Folders are walked here, once, so the bar knows how many inputs there are
+        # (not how many items: a feed's or a crawl's are counted as they come).
+        inputs = [ref.origin for ref in find_inputs(names, include_hidden=include_hidden)]
+        task = bar.add_task(_progress_text(counts), total=len(inputs)) if bar else None
+
+        def input_done(_: str) -> None:
+            if bar is not None and task is not None:
+                bar.update(task, advance=1)
+
         try:
-            for result in ingest_refs(archive, refs, config):
+            for result in ingest_paths(archive, inputs, config, on_input=input_done):
                 counts[result.status] += 1
                 if bar is not None and task is not None:
-                    bar.update(task, advance=1, description=_progress_text(counts))
+                    bar.update(task, description=_progress_text(counts))
                 if as_json:
                     _print_json(result.to_dict())
                 elif result.status == "error":
@@ -152,8 +201,14 @@ def ingest(
             _fail(str(err))
     if not as_json:
         total = sum(counts.values())
+        # Revisions and skipped items are named only when there are some: most runs (files) have none.
+        revised = f"{counts['revision']} revised, " if counts["revision"] else ""
+        skipped = f"{counts['skipped']} skipped, " if counts["skipped"] else ""
+        items = f"{total} input{'s' if total != 1 else ''}"
+        if total != len(inputs):  # feeds and crawls: items are entries and records
+            items = f"{total} item{'s' if total != 1 else ''} from {len(inputs)} input{'s' if len(inputs) != 1 else ''}"
         typer.echo(
-            f"{total} input{'s' if total != 1 else ''}: {counts['new']} new, {counts['duplicate']} duplicate, "
+            f"{items}: {counts['new']} new, {revised}{counts['duplicate']} duplicate, {skipped}"
             f"{counts['error']} error{'s' if counts['error'] != 1 else ''} (archive: {archive.path})"
         )
     if counts["error"]:
@@ -161,7 +216,11 @@ def ingest(
 
 
 def _progress_text(counts: dict[str, int]) -> str:
-    return f"{counts['new']} new, {counts['duplicate']} dup, {counts['error']} err"
+    revised = f"{counts['revision']} rev, " if counts["revision"] else ""
+    return (
+        f"{sum(counts.values()):,} items: {counts['new']:,} new, {revised}{counts['duplicate']:,} dup, "
+        f"{counts['skipped']:,} skipped, {counts['error']:,} err"
+    )
 
 
 class _NoProgress:
@@ -175,13 +234,16 @@ class _NoProgress:
 def _progress(console: Console, enabled: bool) -> Any:
     if not enabled:
         return _NoProgress()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # The bar counts named inputs (known ahead); the text counts items as they come (a
+    # crawl's or a feed's number is known only once read), so no time-remaining guess.
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TimeRemainingColumn(),
+        TextColumn("inputs"),
+        TimeElapsedColumn(),
         console=console,
         transient=False,
     )
@@ -223,6 +285,8 @@ def list_articles(
         )
     for a in articles:
         status = f"dup of {a.duplicate_of}" if a.duplicate_of is not None else ""
+        if (a.revisions or 1) > 1:
+            status = ", ".join(filter(None, (status, f"{a.revisions} revisions")))
         table.add_row(str(a.id), a.published or "", a.source or "", a.title or a.origin or "", status)
     Console().print(table)
 
@@ -262,6 +326,12 @@ def show(
         ("origin", article.origin),
         ("duplicate of", article.duplicate_of),
         ("cluster", article.cluster),
+        (
+            "revision",
+            f"{article.revision} of {article.revisions} (newsdedup history {article.id})"
+            if (article.revisions or 1) > 1
+            else None,
+        ),
     ):
         if value is not None:
             console.print(Text.assemble((f"{label}: ", "dim"), str(value)))
@@ -349,12 +419,50 @@ def similar(
     similar_table(article, found)
 
 
+@app.command()
+def history(
+    ctx: typer.Context,
+    article: Annotated[
+        str,
+        typer.Argument(metavar="URL|ID", help="An article id (see `newsdedup list`) or a URL it was archived under."),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """List the revisions of an article: when each was fetched, its title, what changed.
+
+    An article gets a new revision each time its URL is ingested again with
+    another title or body; white space, the date line and dropped page
+    furniture do not count. URLs are compared normalised (no utm_* tracking
+    parameters, any case of scheme and host, with or without a trailing slash).
+    Compare two revisions with `newsdedup diff ID@N ID@M`.
+
+    Example:  newsdedup history https://example.com/news/a-1 --json
+    """
+    try:
+        with _open(ctx) as archive:
+            revisions = archive.history(int(article) if article.strip().isdigit() else article)
+            current = archive.get(revisions[0].article_id)
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        _print_json({"id": current.id, "url": current.url, "revisions": [r.to_dict() for r in revisions]})
+        return
+    from .cluster_view import history_table
+
+    history_table(current, revisions)
+
+
 @app.command("diff")
 def diff_command(
     ctx: typer.Context,
     ids: Annotated[
-        list[int] | None,
-        typer.Argument(metavar="ID", help="Two or more article ids (see `newsdedup list`).", show_default=False),
+        list[str] | None,
+        typer.Argument(
+            metavar="REF",
+            help="Two or more article ids (see `newsdedup list`), or revisions: ID@N (12@1; 12@-2 is the "
+            "one before the latest; see `newsdedup history`). One ref alone: compared with the latest revision.",
+            show_default=False,
+        ),
     ] = None,
     cluster: Annotated[
         int | None,
@@ -386,17 +494,28 @@ def diff_command(
     passages x articles view and what each article alone adds. On a terminal
     the text view has colours and fits its width; piped, it is plain text.
 
+    Revisions of an article (texts it had under its URL) are named ID@N:
+    `diff 12@1 12` compares its first revision with its text now, and
+    `diff 12` alone what its latest revision changed.
+
     Example:  newsdedup diff 1 2 --format html --output diff.html
+
+    Example:  newsdedup diff 12@1 12@3
     """
     from .diff import diff
     from .report import FORMATS
+    from .revisions import parse_ref
 
     fmt = "json" if as_json else output_format
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}", code=2)
     try:
+        refs = [parse_ref(i) for i in ids or []]
+    except NewsdedupError as err:
+        _fail(str(err), code=2)
+    try:
         with _open(ctx) as archive:
-            result = diff(archive, ids or [], cluster=cluster, pivot=int(pivot) if pivot.isdigit() else pivot)
+            result = diff(archive, refs, cluster=cluster, pivot=int(pivot) if pivot.isdigit() else pivot)
     except NewsdedupError as err:
         _fail(str(err))
     _emit_report(result, fmt, output)

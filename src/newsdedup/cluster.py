@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 from .config import LINK_LEVELS, Config
 from .errors import ArchiveError, ArticleNotFound
-from .fingerprint import SCHEME, Fingerprint, fingerprint, shingle_hashes, signature_values
+from .fingerprint import SCHEME, Fingerprint, band_keys, fingerprint, shingle_hashes, signature_values
 from .records import BODY_ROLES, Article, ExtractedArticle, IngestResult, Link
 from .similarity import Evidence, compare, link_level
 
@@ -202,6 +202,11 @@ class LinkIndex:
         if fp is None:
             return Indexed(self._store_links(article_id, [], now), None, NO_BODY_NOTE)
         links = self._verified_links(article_id, fp)
+        self._store_fingerprint(article_id, fp)
+        cluster = self._store_links(article_id, links, now)
+        return Indexed(cluster, _strongest(links))
+
+    def _store_fingerprint(self, article_id: int, fp: Fingerprint) -> None:
         self.conn.execute(
             "INSERT INTO fingerprints (article_id, words, shingles, signature) VALUES (?, ?, ?, ?)",
             (article_id, fp.words, fp.distinct, fp.signature),
@@ -210,8 +215,38 @@ class LinkIndex:
             "INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES (?, ?)", [(key, article_id) for key in fp.bands]
         )
         self._remember(article_id, fp.signature, fp.shingle_array())
-        cluster = self._store_links(article_id, links, now)
-        return Indexed(cluster, _strongest(links))
+
+    def reindex(
+        self, article_id: int, fp: Fingerprint | None, duplicate_of: int | None, now: str, *, revision: int
+    ) -> Indexed:
+        """Index an archived article's new text (a new revision) in place of its old one.
+
+        The old fingerprint and band rows go; the new text is looked up, linked and
+        indexed as :meth:`add` does, and the article's cluster merges with those of its
+        new links. Links made on earlier revisions stay (they were true of the text
+        then); new links record ``revision`` in their evidence.
+        """
+        self._unindex(article_id)
+        if duplicate_of is not None:
+            links = [Link(duplicate_of, "exact", 1.0, {"match": "same-text"})]
+        elif fp is None:
+            return Indexed(self.cluster_of(article_id), None, NO_BODY_NOTE)
+        else:
+            links = self._verified_links(article_id, fp)
+            self._store_fingerprint(article_id, fp)
+        links = [replace(link, evidence={**(link.evidence or {}), "revision": revision}) for link in links]
+        return Indexed(self._store_links(article_id, links, now, clustered=True), _strongest(links))
+
+    def _unindex(self, article_id: int) -> None:
+        row = self.conn.execute("SELECT signature FROM fingerprints WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            return
+        # The band keys are recomputed from the stored signature: lsh_bands has no index by article.
+        self.conn.executemany(
+            "DELETE FROM lsh_bands WHERE key = ? AND article_id = ?",
+            [(key, article_id) for key in band_keys(signature_values(row[0]))],
+        )
+        self.conn.execute("DELETE FROM fingerprints WHERE article_id = ?", (article_id,))
 
     def add_link(self, a: int, b: int, level: str, score: float, evidence: dict[str, object] | None, now: str) -> int:
         """Store a link made outside ingestion (the stronger level wins); return the cluster.
@@ -346,11 +381,13 @@ class LinkIndex:
             self._shingles.popitem(last=False)
         return shingles
 
-    def _store_links(self, article_id: int, links: Sequence[Link], now: str) -> int:
+    def _store_links(self, article_id: int, links: Sequence[Link], now: str, *, clustered: bool = False) -> int:
         for link in links:
             self._insert_link(min(article_id, link.other), max(article_id, link.other), link, now)
         joined = [link.other for link in links if link.level in self.config.cluster_levels]
         clusters = {self.cluster_of(other) for other in joined}
+        if clustered:  # the article has its cluster already (it was re-indexed)
+            return self._merge(clusters | {self.cluster_of(article_id)})
         cluster = self._merge(clusters) if clusters else article_id
         self.conn.execute("INSERT INTO clusters (article_id, cluster_id) VALUES (?, ?)", (article_id, cluster))
         return cluster

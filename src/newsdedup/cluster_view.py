@@ -1,4 +1,4 @@
-"""Terminal tables for ``newsdedup clusters`` and ``newsdedup similar`` (rich).
+"""Terminal tables for ``newsdedup clusters``, ``similar`` and ``history`` (rich).
 
 Example:
     >>> clusters_table([])  # prints a line saying there is none
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .cluster import ClusterSummary, SimilarArticle, not_linked_note
-from .records import Article
+from .records import Article, Revision
 
 
 def clusters_table(clusters: Sequence[ClusterSummary]) -> None:
@@ -70,3 +70,44 @@ def similar_table(article: Article, found: Sequence[SimilarArticle]) -> None:
             s.title or "",
         )
     console.print(table)
+
+
+def history_table(article: Article, revisions: Sequence[Revision]) -> None:
+    """Print an article's revisions: number, when fetched (or archived), title, what changed."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    console.print(Text(f"{article.id}: {article.title or '(no title)'}", style="bold"))
+    plural = "s" if len(revisions) != 1 else ""
+    console.print(Text(f"{article.url or article.origin or ''} ({len(revisions)} revision{plural})", style="dim"))
+    table = Table(show_edge=False, pad_edge=False)
+    for name in ("rev", "fetched (UTC)", "title", "what changed"):
+        table.add_column(name, overflow="fold", justify="right" if name == "rev" else "left")
+    for r in revisions:
+        # Files have no fetch time: the time they were archived stands in, marked as such.
+        when = _utc_minute(r.fetched_at) if r.fetched_at else _utc_minute(r.ingested_at) + "*"
+        table.add_row(str(r.number), when, r.title or "", r.summary)
+    console.print(table)
+    if any(r.fetched_at is None for r in revisions):
+        console.print(Text("* when archived: the input had no fetch time", style="dim"))
+    if len(revisions) > 1:
+        console.print(Text(f"Compare two with: newsdedup diff {article.id}@1 {article.id}", style="dim"))
+
+
+def _utc_minute(when: str) -> str:
+    """An ISO 8601 time to the minute, in UTC (naive times are taken as UTC).
+
+    >>> _utc_minute("2024-05-01T12:30:59+07:00"), _utc_minute("yesterday")
+    ('2024-05-01 05:30', 'yesterday')
+    """
+    from datetime import UTC, datetime
+
+    try:
+        parsed = datetime.fromisoformat(when)
+    except ValueError:
+        return when
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.strftime("%Y-%m-%d %H:%M")

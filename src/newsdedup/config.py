@@ -22,6 +22,9 @@ INPUT_FORMATS: tuple[str, ...] = ("auto", "text", "html")
 
 DEFAULT_MAX_INPUT_BYTES = 20 * 1024 * 1024
 
+#: Longest ``Crawl-delay`` honoured (seconds); a longer one is taken as this.
+MAX_CRAWL_DELAY = 30.0
+
 #: Link levels, strongest first (see :mod:`newsdedup.similarity`).
 LINK_LEVELS: tuple[str, ...] = ("exact", "near-duplicate", "same-story")
 
@@ -66,6 +69,15 @@ class Config:
         verify_min_estimate: candidates whose MinHash-estimated containment is
             below this are not verified (they cannot reach a link).
         cluster_levels: link levels whose connected components are clusters.
+        fetch_timeout: seconds one fetch may take (connecting, each read, and
+            the whole body: a server trickling bytes cannot hold a worker).
+        max_redirects: redirects followed per fetch (each hop checked against
+            its host's robots.txt).
+        user_agent: the ``User-Agent`` sent; default ``newsdedup/<version>``
+            with the project's URL (see :func:`newsdedup.fetch.default_user_agent`).
+        obey_robots: fetch only what the site's robots.txt allows (and wait its
+            ``Crawl-delay``, up to :data:`MAX_CRAWL_DELAY` seconds, between
+            requests of one process to one host).
         Thresholds are measured on real data: see ``docs/architecture.md``.
     """
 
@@ -89,6 +101,10 @@ class Config:
     same_story_single_passage_coverage: float = 0.5
     verify_min_estimate: float = 0.1
     cluster_levels: tuple[str, ...] = LINK_LEVELS
+    fetch_timeout: float = 30.0
+    max_redirects: int = 10
+    user_agent: str | None = None
+    obey_robots: bool = True
 
     def __post_init__(self) -> None:
         _require_int("max_input_bytes", self.max_input_bytes, minimum=1)
@@ -104,6 +120,7 @@ class Config:
             raise ConfigError(f"source must be a non-empty string or None, got {self.source!r}")
         _validate_alignment(self)
         _validate_linking(self)
+        _validate_fetching(self)
 
     def with_options(self, **changes: Any) -> Config:
         """Return a copy with ``changes`` applied and validated.
@@ -164,3 +181,15 @@ def _validate_linking(config: Config) -> None:
         raise ConfigError(
             f"cluster_levels must be a tuple of distinct levels from {', '.join(LINK_LEVELS)}, got {levels!r}"
         )
+
+
+def _validate_fetching(config: Config) -> None:
+    timeout = config.fetch_timeout
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
+        raise ConfigError(f"fetch_timeout must be a number of seconds > 0, got {timeout!r}")
+    _require_int("max_redirects", config.max_redirects, minimum=0)
+    agent = config.user_agent
+    if agent is not None and (not isinstance(agent, str) or not agent.strip() or "\n" in agent or "\r" in agent):
+        raise ConfigError(f"user_agent must be a non-empty one-line string or None, got {agent!r}")
+    if not isinstance(config.obey_robots, bool):
+        raise ConfigError(f"obey_robots must be True or False, got {config.obey_robots!r}")

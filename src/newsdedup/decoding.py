@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from email.message import Message
 
 from .errors import BinaryInput, EmptyInput, EncodingError
 
@@ -77,16 +78,22 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
-def decode_html(data: bytes) -> tuple[str, str]:
-    """Decode an HTML page: a declared ``<meta charset>`` is tried first.
+def decode_html(data: bytes, charset: str | None = None) -> tuple[str, str]:
+    """Decode an HTML page: the HTTP header's ``charset`` (if given), then ``<meta charset>``, are tried first.
+
+    A byte-order mark wins over both, as in browsers; a declaration the bytes do
+    not decode in is passed over for the next piece of evidence.
 
     >>> decode_html(b'<meta charset="windows-1258"><p>H\\xe0 N\\xf4\\xf2i</p>')
     ('<meta charset="windows-1258"><p>Hà Nội</p>', 'cp1258')
+    >>> decode_html(b'<p>H\\xe0 N\\xf4\\xf2i</p>', charset="windows-1258")
+    ('<p>Hà Nội</p>', 'cp1258')
     """
     if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        declared = _HTML_CHARSET.search(data[:4096])
-        if declared:
-            name = declared.group(1).decode("ascii", "replace").lower()
+        meta = _HTML_CHARSET.search(data[:4096])
+        names = [charset.encode("ascii", "replace")] if charset and not _utf8_despite(data, charset) else []
+        for declared in [*names, *([meta.group(1)] if meta else [])]:
+            name = declared.decode("ascii", "replace").lower()
             try:
                 encoding = codecs.lookup(name).name
             except LookupError:
@@ -99,6 +106,23 @@ def decode_html(data: bytes) -> tuple[str, str]:
                 else:
                     return unicodedata.normalize("NFC", text), encoding
     return decode_text(data)
+
+
+def _utf8_despite(data: bytes, charset: str) -> bool:
+    """True if a header declares a one-byte charset for bytes that are UTF-8 with multi-byte characters.
+
+    Servers send ``charset=ISO-8859-1`` by default whatever the page is; a
+    one-byte charset decodes any bytes, so it would turn UTF-8 into mojibake
+    without an error.
+    """
+    try:
+        one_byte = codecs.lookup(charset).name in _ONE_BYTE
+    except LookupError:
+        return False
+    return one_byte and _UTF8_MULTIBYTE.search(data) is not None and _try_decode(data, "utf-8") is not None
+
+
+_ONE_BYTE = frozenset({"iso8859-1", "iso8859-15", "cp1252", "cp1258"})
 
 
 def _strict(data: bytes, encoding: str, why: str) -> str:
@@ -200,3 +224,26 @@ def _reject_binary(text: str) -> None:
     controls = len(_CONTROL.findall(text[:65536]))
     if controls > _MAX_CONTROL_SHARE * min(len(text), 65536):
         raise BinaryInput(f"binary data ({controls} control characters), not text")
+
+
+def content_charset(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a ``Content-Type`` header, if any.
+
+    >>> content_charset("text/html; charset=Windows-1258"), content_charset("text/html")
+    ('windows-1258', None)
+    """
+    if not content_type:
+        return None
+    message = Message()
+    message["Content-Type"] = content_type
+    charset = message.get_param("charset")
+    return charset.strip().lower() if isinstance(charset, str) and charset.strip() else None
+
+
+def media_type(content_type: str | None) -> str:
+    """The media type of a ``Content-Type`` header, lower case, without parameters ("" if none).
+
+    >>> media_type("Text/HTML; charset=utf-8")
+    'text/html'
+    """
+    return (content_type or "").split(";", 1)[0].strip().lower()

@@ -11,7 +11,11 @@ can catch one class. The tree::
     │   ├── EmptyInput         nothing to archive (empty file, no text)
     │   ├── BinaryInput        the bytes are not text or HTML
     │   ├── EncodingError      the text encoding is invalid or cannot be told
-    │   └── CompressedInputError  a .gz file is truncated or corrupt
+    │   ├── CompressedInputError  a .gz file is truncated or corrupt
+    │   ├── FetchError         a URL could not be fetched (network, HTTP status, size, type)
+    │   │   └── RobotsDisallowed  the site's robots.txt does not allow fetching it
+    │   ├── FeedError          an RSS/Atom feed is malformed or holds no entries
+    │   └── WarcError          a WARC file or record is truncated or corrupt
     └── ArchiveError           the archive cannot be opened, migrated or written
         └── ArticleNotFound    no article with that id
 
@@ -63,6 +67,22 @@ class EncodingError(InputError):
 
 class CompressedInputError(InputError):
     """A compressed input is truncated or corrupt."""
+
+
+class FetchError(InputError):
+    """A URL could not be fetched: a network failure, an HTTP error status, too large, not a page."""
+
+
+class RobotsDisallowed(FetchError):
+    """The site's robots.txt does not allow newsdedup to fetch the URL."""
+
+
+class FeedError(InputError):
+    """An RSS or Atom feed is malformed and yields no entries, or an entry cannot be used."""
+
+
+class WarcError(InputError):
+    """A WARC (or ARC) file is not one, or a record in it is truncated or corrupt."""
 
 
 class ArchiveError(NewsdedupError):

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from .config import Config
-from .decoding import decode_html, decode_text
+from .decoding import content_charset, decode_html, decode_text, media_type
 from .errors import EmptyInput, InputError
 from .normalize import comparison_key
 from .records import Block, ExtractedArticle, RawInput
@@ -62,11 +63,15 @@ def extract(raw: RawInput, config: Config | None = None) -> ExtractedArticle:
     if fmt == "auto":
         fmt = "html" if _looks_like_html(raw) else "text"
     if fmt == "html":
-        article = extract_html(raw.data, source=config.source)
+        article = extract_html(raw.data, source=config.source, url=raw.url, charset=content_charset(raw.content_type))
     else:
         article = extract_text(raw.data, source=config.source)
     if not any(b.text.strip() for b in article.blocks):
         raise EmptyInput("no text in the input" if fmt == "text" else "no article text found in the HTML")
+    # A feed entry's title and date fill what the page does not say; the page's own win,
+    # so the same page reached through a feed or through a crawl extracts the same.
+    if (raw.title and not article.title) or (raw.published and not article.published):
+        article = replace(article, title=article.title or raw.title, published=article.published or raw.published)
     return article
 
 
@@ -163,13 +168,19 @@ def find_date(text: str) -> str | None:
     return None
 
 
-def extract_html(data: bytes, *, source: str | None = None, url: str | None = None) -> ExtractedArticle:
-    """Extract an HTML page's main text and metadata with trafilatura."""
+def extract_html(
+    data: bytes, *, source: str | None = None, url: str | None = None, charset: str | None = None
+) -> ExtractedArticle:
+    """Extract an HTML page's main text and metadata with trafilatura.
+
+    ``url`` is where the page was fetched (its own canonical link, if any, wins
+    in ``ExtractedArticle.url``); ``charset`` the one its HTTP header declared.
+    """
     # Imported here: trafilatura takes a moment to import and plain text never needs it.
     import trafilatura
     from trafilatura.utils import load_html
 
-    html, encoding = decode_html(data)
+    html, encoding = decode_html(data, charset)
     tree = load_html(html)
     if tree is None:
         raise InputError(
@@ -340,6 +351,11 @@ def _clean(text: str | None) -> str:
 
 
 def _looks_like_html(raw: RawInput) -> bool:
+    media = media_type(raw.content_type)
+    if media in ("text/html", "application/xhtml+xml"):
+        return True
+    if media == "text/plain":
+        return False
     if raw.name.lower().endswith(_HTML_SUFFIXES):
         return True
     if raw.name.lower().endswith(".txt"):

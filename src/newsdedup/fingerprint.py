@@ -142,23 +142,39 @@ def _shingles_of_hashes(word_hashes: list[int]) -> npt.NDArray[np.uint32]:
 
 def fingerprint(body_text: str) -> Fingerprint | None:
     """The fingerprint of an article's kept body text, or None if it holds no word."""
-    hashes = _text_word_hashes(body_text)
+    return fingerprint_key(comparison_key(body_text))
+
+
+def fingerprint_key(key: str) -> Fingerprint | None:
+    """:func:`fingerprint` of a text whose comparison key is made already.
+
+    Ingestion makes the body's key once, for both its hash
+    (:func:`newsdedup.normalize.key_hash`) and its fingerprint.
+
+    >>> fingerprint_key(comparison_key("Một hai ba bốn")) == fingerprint("một  HAI ba bốn")
+    True
+    """
+    hashes = _key_word_hashes(key)
     if not hashes:
         return None
     return fingerprint_shingles(_shingles_of_hashes(hashes), word_count=len(hashes))
 
 
 def _text_word_hashes(text: str) -> list[int]:
-    """The hashes of :func:`words` of ``text``, fast: news repeats its tokens, so each
-    white-space token's normalised words are looked up in a cache, not recomputed."""
-    tokens = text.split()
+    return _key_word_hashes(comparison_key(text))
+
+
+def _key_word_hashes(key: str) -> list[int]:
+    """The hashes of the words of a comparison key, fast: news repeats its tokens, so
+    each white-space token's words are looked up in a cache, not recomputed."""
+    tokens = key.split()
     missing = set(tokens).difference(_TOKEN_HASHES)
     if missing:
         if len(_TOKEN_HASHES) + len(missing) > _WORD_HASHES_MAX:
             _TOKEN_HASHES.clear()
             missing = set(tokens)
         for token in missing:
-            _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(comparison_key(token))))
+            _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(token)))
     # Looked up and flattened in C: no Python bytecode per word.
     return list(chain.from_iterable(map(_TOKEN_HASHES.__getitem__, tokens)))
 
@@ -234,7 +250,7 @@ def _permutations() -> Any:
 # look-up per word. It is emptied when it grows too large (names, numbers).
 _WORD_HASHES: dict[str, int] = {}
 _WORD_HASHES_MAX = 1 << 16
-# White-space tokens (with their punctuation, case, spelling) -> their words' hashes.
+# White-space tokens of comparison keys (with their punctuation) -> their words' hashes.
 _TOKEN_HASHES: dict[str, tuple[int, ...]] = {}
 
 

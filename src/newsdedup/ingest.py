@@ -1,9 +1,16 @@
-"""Ingestion: read every input, extract it, store it, report one result each.
+"""Ingestion: expand every input into items, prepare them, store them, report one result each.
 
-A failing input (missing, binary, too large, badly encoded, corrupt gzip)
-gives an ``error`` result and the run goes on; articles are committed in
-batches, so whatever was committed before a crash or a kill stays, and a
-second run skips it as ``duplicate`` and completes the rest.
+Inputs are files, folders, ``.gz`` files, ``-`` (stdin), URLs, RSS/Atom feeds and
+WARC crawls (:mod:`newsdedup.inputs` expands them into items: one per file, page,
+feed entry or crawl record). Items are fetched, read, extracted, cleaned and
+fingerprinted by :func:`prepare`, in worker processes when there are enough
+(:mod:`newsdedup.parallel`); this process is the only writer.
+
+A failing item (missing, binary, too large, badly encoded, corrupt gzip, a network
+or HTTP error, a malformed feed, a truncated crawl record) gives an ``error`` result
+and the run goes on; articles are committed in batches, so whatever was committed
+before a crash or a kill stays, and a second run skips it as ``duplicate`` and
+completes the rest.
 
 Example:
     >>> import tempfile, pathlib
@@ -17,25 +24,40 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, BinaryIO
 
 from .archive import Archive
 from .clean import clean_article
 from .config import Config
-from .errors import InputError
+from .decoding import media_type
+from .errors import FetchError, InputError, InputTooLarge
 from .extract import extract
-from .fingerprint import Fingerprint, fingerprint
-from .normalize import body_hash
+from .feeds import looks_like_feed
+from .fetchlog import FetchRecord, lookup
+from .fingerprint import Fingerprint, fingerprint_key
+from .inputs import DoneItem, Expander, Expansion, FeedFetched, InputEnd, Item, SameAs, UrlItem
+from .normalize import comparison_key, key_hash
 from .parallel import prepare_all
 from .records import ExtractedArticle, IngestResult, RawInput
-from .sources import InputRef, iter_inputs, read_input
+from .sources import InputRef, read_input
 from .templates import SiteTemplates
+from .urls import normalize_url, url_name
+from .warc import looks_like_warc
+
+if TYPE_CHECKING:
+    from .fetch import Fetcher
 
 _MAX_BATCH_BYTES = 64 * 1024 * 1024
+# What a URL may answer with to be extracted (anything else is not an article page).
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
-#: Called after each input with its result (for progress bars).
+#: Called after each item with its result (for progress bars).
 ProgressCallback = Callable[[IngestResult], None]
+#: Called when the last result of a named input has been given (with its name).
+InputCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -43,10 +65,21 @@ class _Prepared:
     raw: RawInput
     article: ExtractedArticle
     fingerprint: Fingerprint | None = None
+    #: The fetch-log row of a fetched page (its article id is filled in once stored).
+    fetch: FetchRecord | None = None
 
 
-#: What preparing one input gives: a result if it needs no writing.
-Prepared = IngestResult | _Prepared
+@dataclass(frozen=True)
+class _Checked:
+    """A result that needs no writing, from a fetch whose log row is to be updated (a 304, known bytes)."""
+
+    result: IngestResult
+    record: FetchRecord
+
+
+#: What preparing one item gives: a result if it needs no writing, an article to
+#: store, a feed or crawl to expand, or a marker passed through to the writer.
+Prepared = IngestResult | _Prepared | _Checked | Expansion | SameAs | FeedFetched | InputEnd
 
 
 def ingest_paths(
@@ -55,15 +88,34 @@ def ingest_paths(
     config: Config | None = None,
     *,
     on_result: ProgressCallback | None = None,
+    on_input: InputCallback | None = None,
+    stdin: BinaryIO | None = None,
 ) -> Iterator[IngestResult]:
-    """Ingest files, folders (recursively), ``.gz`` files and ``-`` (stdin).
+    """Ingest files, folders (recursively), ``.gz`` files, ``-`` (stdin), URLs, feeds and WARC files.
 
-    Yields one :class:`IngestResult` per input, in input order, as each batch
-    is committed.
+    Yields one :class:`IngestResult` per item (a file, a fetched page, a feed
+    entry, a crawl record), in input order, as each batch is committed.
+    ``on_input`` is called with each named input (each file of a folder) once
+    all its results have been given.
     """
     config = config or archive.config
-    refs = iter_inputs(paths, include_hidden=config.include_hidden)
-    yield from ingest_refs(archive, refs, config, on_result=on_result)
+    expander = Expander(archive, config, stdin=stdin)
+    writer = _Writer(archive, expander.referable, on_result, on_input)
+    pending: list[Prepared] = []
+    prepared = held_bytes = 0
+    try:
+        for item in prepare_all(archive, expander.items(paths), config, expander.expand):
+            pending.append(item)
+            if isinstance(item, _Prepared):
+                prepared += 1
+                held_bytes += len(item.raw.data)
+            # Flushing on bytes too keeps memory bounded when inputs are large.
+            if prepared >= config.batch_size or held_bytes >= _MAX_BATCH_BYTES:
+                yield from writer.flush(pending)
+                pending, prepared, held_bytes = [], 0, 0
+        yield from writer.flush(pending)
+    finally:
+        _close_fetchers()
 
 
 def ingest_refs(
@@ -74,46 +126,232 @@ def ingest_refs(
     on_result: ProgressCallback | None = None,
 ) -> Iterator[IngestResult]:
     """Ingest inputs already found (see :func:`newsdedup.sources.find_inputs`)."""
-    pending: list[IngestResult | _Prepared] = []
-    prepared = held_bytes = 0
-    for item in prepare_all(archive, refs, config):
-        pending.append(item)
-        if isinstance(item, _Prepared):
-            prepared += 1
-            held_bytes += len(item.raw.data)
-        # Flushing on bytes too keeps memory bounded when inputs are large.
-        if prepared >= config.batch_size or held_bytes >= _MAX_BATCH_BYTES:
-            yield from _flush(archive, pending, on_result)
-            pending, prepared, held_bytes = [], 0, 0
-    yield from _flush(archive, pending, on_result)
+    yield from ingest_paths(archive, (ref.origin for ref in refs), config, on_result=on_result)
 
 
-def prepare(archive: Archive, ref: InputRef, config: Config) -> IngestResult | _Prepared:
-    """Read, extract and clean one input; a result if it needs no writing."""
+def prepare(archive: Archive, item: Item, config: Config) -> Prepared:
+    """Do one item's work (fetch, read, extract, clean, fingerprint); see :data:`Prepared`."""
+    if isinstance(item, DoneItem):
+        return item.result
+    if isinstance(item, (SameAs, FeedFetched, InputEnd)):
+        return item
+    origin = item.origin if isinstance(item, (InputRef, UrlItem)) else item.raw.origin
+    try:
+        if isinstance(item, InputRef):
+            return _prepare_file(archive, item, config)
+        if isinstance(item, UrlItem):
+            return _prepare_url(archive, item, config)
+        return prepare_raw(archive, item.raw, config)
+    except InputError as err:
+        return IngestResult(path=origin, status="error", error=str(err))
+
+
+def prepare_raw(archive: Archive, raw: RawInput, config: Config) -> IngestResult | _Prepared:
+    """Extract, clean and fingerprint bytes in hand; a same-bytes duplicate if they are archived.
+
+    Raises:
+        InputError: the bytes hold no article.
+    """
+    existing = archive.find_original(raw.sha256, fetched_at=raw.fetched_at)
+    if existing is not None:
+        return IngestResult.same_bytes(raw.origin, *existing)
+    templates = SiteTemplates(archive.db.conn, config.template_min_articles)
+    article = clean_article(extract(raw, config), templates=templates)
+    # Hashed and fingerprinted here, in the worker: the writer is the pipeline's one
+    # serial stage. One comparison key serves both.
+    key = comparison_key(" ".join(article.body_paragraphs))
+    article = replace(article, body_hash=key_hash(key))
+    return _Prepared(raw, article, fingerprint_key(key))
+
+
+def _prepare_file(archive: Archive, ref: InputRef, config: Config) -> Prepared:
     try:
         raw = read_input(ref, config.max_input_bytes)
-        existing = archive.find_original(raw.sha256)
-        if existing is not None:
-            return IngestResult.same_bytes(ref.origin, *existing)
-        templates = SiteTemplates(archive.db.conn, config.template_min_articles)
-        article = clean_article(extract(raw, config), templates=templates)
-        body = article.body_paragraphs
-        # Hashed here, in the worker: the writer is the pipeline's one serial stage.
-        article = replace(article, body_hash=body_hash(body))
-        return _Prepared(raw, article, fingerprint("\n".join(body)))
-    except InputError as err:
-        return IngestResult(path=ref.origin, status="error", error=str(err))
+    except InputTooLarge:
+        # A crawl file not named .warc: streamed record by record, whatever its size.
+        if _file_head(ref.origin, looks_like_warc):
+            return Expansion("warc", ref.origin, path=ref.origin)
+        raise
+    if looks_like_warc(raw.data[:512]):
+        return Expansion("warc", ref.origin, path=ref.origin)
+    if looks_like_feed(raw.data):
+        return Expansion("feed", ref.origin, raw=raw)
+    return prepare_raw(archive, raw, config)
 
 
-def _flush(
-    archive: Archive, pending: list[IngestResult | _Prepared], on_result: ProgressCallback | None
-) -> Iterator[IngestResult]:
-    to_store = [p for p in pending if isinstance(p, _Prepared)]
-    stored = iter(
-        archive.add_many([(p.raw, p.article) for p in to_store], [p.fingerprint for p in to_store]) if to_store else []
+def _prepare_url(archive: Archive, item: UrlItem, config: Config) -> Prepared:
+    known = lookup(archive.db.conn, normalize_url(item.url))
+    response = _fetcher(config).get(item.url, known.validators if known else None)
+    if response.status == 304 and known is not None:
+        checked = replace(known, checked_at=response.fetched_at)
+        if known.kind == "feed":
+            note = f"feed not modified since {known.fetched_at} (HTTP 304)"
+            return _Checked(IngestResult(path=item.origin, status="skipped", note=note), checked)
+        row = archive.db.execute("SELECT title FROM articles WHERE id = ?", [known.article_id]).fetchone()
+        result = IngestResult(
+            path=item.origin,
+            status="duplicate",
+            id=known.article_id,
+            duplicate_of=known.article_id,
+            match="not-modified",
+            title=row[0] if row else None,
+            note=f"not modified since {known.fetched_at} (HTTP 304)",
+        )
+        return _Checked(result, checked)
+    digest = hashlib.sha256(response.data).hexdigest()
+    raw = RawInput(
+        origin=item.origin,
+        name=url_name(response.final_url),
+        data=response.data,
+        sha256=digest,
+        url=response.final_url,
+        fetched_at=response.fetched_at,
+        content_type=response.content_type,
+        title=item.title,
+        published=item.published,
     )
-    for item in pending:
-        result = next(stored) if isinstance(item, _Prepared) else item
-        if on_result is not None:
-            on_result(result)
-        yield result
+    is_warc = item.top_level and looks_like_warc(response.data[:512])
+    kind = "feed" if is_warc or (item.top_level and looks_like_feed(response.data, response.content_type)) else "page"
+    record = FetchRecord(
+        url=response.url,
+        kind=kind,
+        final_url=response.final_url,
+        article_id=None,
+        sha256=digest,
+        etag=response.etag,
+        last_modified=response.last_modified,
+        fetched_at=response.fetched_at,
+        checked_at=response.fetched_at,
+    )
+    if kind == "feed":
+        if known is not None and known.kind == "feed" and known.sha256 == digest:
+            note = f"feed unchanged since {known.fetched_at} (the same bytes)"
+            return _Checked(IngestResult(path=item.origin, status="skipped", note=note), record)
+        return Expansion("warc" if is_warc else "feed", item.origin, raw=raw, fetch=None if is_warc else record)
+    media = media_type(response.content_type)
+    if media not in _PAGE_TYPES:
+        raise FetchError(f"expected an HTML page, got {media} from {response.final_url}")
+    prepared = prepare_raw(archive, raw, config)
+    if isinstance(prepared, _Prepared):
+        return replace(prepared, fetch=record)
+    return _Checked(prepared, record)
+
+
+# One fetcher (connection pool, robots.txt cache) per process and configuration, for one run:
+# workers keep theirs for the pool's life (one run); this process closes its own when a run
+# ends (_close_fetchers), so robots.txt is read afresh each run.
+_FETCHERS: dict[Config, Fetcher] = {}
+
+
+def _fetcher(config: Config) -> Fetcher:
+    fetcher = _FETCHERS.get(config)
+    if fetcher is None:
+        from .fetch import Fetcher
+
+        fetcher = _FETCHERS[config] = Fetcher(config)
+    return fetcher
+
+
+def _close_fetchers() -> None:
+    for fetcher in _FETCHERS.values():
+        fetcher.close()
+    _FETCHERS.clear()
+
+
+def _file_head(path: str, test: Callable[[bytes], bool]) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            return test(stream.read(512))
+    except OSError:
+        return False
+
+
+class _Writer:
+    """The single writer: stores batches, resolves ``SameAs`` items, keeps the fetch log."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        referable: set[str],
+        on_result: ProgressCallback | None,
+        on_input: InputCallback | None,
+    ) -> None:
+        self.archive = archive
+        self.referable = referable
+        self.on_result = on_result
+        self.on_input = on_input
+        self.ids: dict[str, int | None] = {}  # path -> article id, for the referable paths
+        self.errors = 0  # in the current named input
+        self.feed: FetchRecord | None = None  # the current input's feed row, stored if it had no error
+
+    def flush(self, pending: list[Prepared]) -> Iterator[IngestResult]:
+        to_store = [p for p in pending if isinstance(p, _Prepared)]
+        stored = iter(
+            self.archive.add_many([(p.raw, p.article) for p in to_store], [p.fingerprint for p in to_store])
+            if to_store
+            else []
+        )
+        out: list[IngestResult | InputEnd] = []
+        rows: list[FetchRecord] = []
+        for item in pending:
+            if isinstance(item, FeedFetched):
+                self.feed = item.record
+                continue
+            if isinstance(item, InputEnd):
+                if self.feed is not None and not self.errors:
+                    rows.append(self.feed)
+                self.feed, self.errors = None, 0
+                out.append(item)
+                continue
+            if isinstance(item, _Prepared):
+                result = next(stored)
+                if item.fetch is not None and result.id is not None:
+                    rows.extend(_page_rows(item.fetch, result.id))
+            elif isinstance(item, _Checked):
+                result = item.result
+                if result.status != "error":
+                    rows.extend(_page_rows(item.record, result.id) if item.record.kind == "page" else [item.record])
+            elif isinstance(item, SameAs):
+                result = self._same_as(item)
+            elif isinstance(item, Expansion):  # (expanded by prepare_all; never reaches here)
+                continue
+            else:
+                result = item
+            if result.status == "error":
+                self.errors += 1
+            if result.path in self.referable:
+                self.ids[result.path] = result.id if result.status != "error" else None
+            out.append(result)
+        # Written after the articles: a kill in between only makes the next run fetch again.
+        self.archive.record_fetches(rows)
+        for entry in out:
+            if isinstance(entry, InputEnd):
+                if self.on_input is not None:
+                    self.on_input(entry.origin)
+                continue
+            if self.on_result is not None:
+                self.on_result(entry)
+            yield entry
+
+    def _same_as(self, item: SameAs) -> IngestResult:
+        if item.first not in self.ids:
+            return IngestResult(path=item.path, status="error", error=f"{item.what} ({item.first}) has no result")
+        article_id = self.ids[item.first]
+        if article_id is None:
+            return IngestResult(path=item.path, status="error", error=f"{item.what} ({item.first}) failed")
+        return IngestResult(
+            path=item.path,
+            status="duplicate",
+            id=article_id,
+            duplicate_of=article_id,
+            match=item.match,
+            note=f"{item.what}: {item.first}",
+        )
+
+
+def _page_rows(record: FetchRecord, article_id: int | None) -> list[FetchRecord]:
+    """The log rows of a fetched page: the URL asked for, and the one it redirected to."""
+    row = replace(record, article_id=article_id)
+    if record.final_url and record.final_url != record.url:
+        return [row, replace(row, url=record.final_url)]
+    return [row]

@@ -57,7 +57,15 @@ def comparison_key(text: str) -> str:
     try:
         return " ".join(map(_TOKEN_CACHE.__getitem__, tokens))
     except KeyError:
-        return " ".join([_TOKEN_CACHE.get(token) or _retone_token(token) for token in tokens])
+        # Retone only the tokens not seen before, then join in C as above: a long text
+        # nearly always holds a new token, and a per-token Python loop would cost more.
+        missing = set(tokens).difference(_TOKEN_CACHE)
+        if len(_TOKEN_CACHE) + len(missing) > _TOKEN_CACHE_MAX:
+            _TOKEN_CACHE.clear()
+            missing = set(tokens)
+        for token in missing:
+            _TOKEN_CACHE[token] = _WORD.sub(_retone_match, token)
+        return " ".join(map(_TOKEN_CACHE.__getitem__, tokens))
 
 
 def body_hash(paragraphs: Iterable[str]) -> str | None:
@@ -70,7 +78,15 @@ def body_hash(paragraphs: Iterable[str]) -> str | None:
     >>> body_hash(["", "  "]) is None
     True
     """
-    key = comparison_key(" ".join(paragraphs))
+    return key_hash(comparison_key(" ".join(paragraphs)))
+
+
+def key_hash(key: str) -> str | None:
+    """SHA-256 of a comparison key already made (see :func:`body_hash`), or None if empty.
+
+    >>> key_hash(comparison_key("A  b")) == body_hash(["a", "B"])
+    True
+    """
     if not key:
         return None
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -107,12 +123,8 @@ _TOKEN_CACHE: dict[str, str] = {}
 _TOKEN_CACHE_MAX = 1 << 18
 
 
-def _retone_token(token: str) -> str:
-    retoned = _WORD.sub(lambda m: retone_word(m.group(0)), token)
-    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
-        _TOKEN_CACHE.clear()
-    _TOKEN_CACHE[token] = retoned
-    return retoned
+def _retone_match(match: re.Match[str]) -> str:
+    return retone_word(match.group(0))
 
 
 def _tone_position(base: str) -> int | None:

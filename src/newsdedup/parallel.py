@@ -1,24 +1,32 @@
-"""Preparing inputs in worker processes while one process writes the archive.
+"""Preparing items in worker processes while one process writes the archive.
 
-``prepare`` (read, decode, extract, clean, fingerprint) is the costly, per-input part of
-ingestion and needs no write lock, so :func:`prepare_all` runs it in a pool of
+``prepare`` (fetch, read, decode, extract, clean, fingerprint) is the costly, per-item
+part of ingestion and needs no write lock, so :func:`prepare_all` runs it in a pool of
 ``config.workers`` processes; the calling process stays the archive's only writer.
 Results come back in input order. Memory stays bounded: at most a batch's worth plus
-``2 * workers`` chunks of :data:`CHUNK` inputs are in flight, whatever the number of inputs.
+``2 * workers`` chunks of :data:`CHUNK` items are in flight, whatever the number of
+items (a crawl's records are read from the file only as the window moves on).
 
-Runs of fewer than :data:`MIN_PARALLEL` inputs, ``workers = 1``, and in-memory
-archives (which other processes cannot open) are prepared in this process. Standard
-input (``-``) is always read here, in its place in the order.
+Items that need no work (known outcomes, markers) stay in this process: a chunk made
+only of them is never sent. A worker that finds a feed or a crawl (a URL named by the
+user, a file not named as one) returns an :class:`~newsdedup.inputs.Expansion`; its
+items are expanded here and prepared through the same pool, in its place in the order.
+
+Runs of fewer than :data:`MIN_PARALLEL` items (or :data:`MIN_PARALLEL_URLS` URLs),
+``workers = 1``, and in-memory archives (which other processes cannot open) are
+prepared in this process; a feed or crawl found there may still start the pool for
+its own items.
 
 Workers are spawned (not forked: this process may hold threads, such as a progress
 bar's, and an open SQLite connection, which must not cross a fork); each opens the
-archive itself and only reads it (same-bytes originals, site templates). A worker
-exits when the writer dies, so a killed ingest leaves no process behind.
+archive itself and only reads it (same-bytes originals, site templates, the fetch
+log). A worker exits when the writer dies, so a killed ingest leaves no process behind.
 
 Example:
     >>> from newsdedup import Archive
     >>> from newsdedup.sources import InputRef
-    >>> items = list(prepare_all(Archive(":memory:"), [InputRef("missing.txt")], Config(workers=2)))
+    >>> archive = Archive(":memory:")
+    >>> items = list(prepare_all(archive, [InputRef("missing.txt")], Config(workers=2), lambda e: iter(())))
     >>> items[0].status
     'error'
 """
@@ -31,77 +39,112 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
 from .archive import MEMORY, Archive
 from .config import Config
 from .errors import NewsdedupError
-from .sources import STDIN, InputRef
+from .inputs import LOCAL_ITEMS, Expansion, Item, UrlItem
 
 if TYPE_CHECKING:
     from .ingest import Prepared
 
-#: Inputs per task sent to a worker: enough to amortise the inter-process traffic.
+#: Items per task sent to a worker: enough to amortise the inter-process traffic.
 CHUNK = 32
-#: Fewer inputs than this are not worth starting processes for.
+#: Fewer items than this are not worth starting processes for...
 MIN_PARALLEL = 2 * CHUNK
+#: ...unless this many are URLs: a fetch waits on the network for 0.1-1 s, so a few already pay for
+#: the pool's start (about a second). A single feed URL starts none: if its entries need fetching,
+#: its expansion starts the pool; if it is unchanged (a 304), nothing does.
+MIN_PARALLEL_URLS = 8
+
+#: Turns a feed or crawl found by a worker into items (see :meth:`newsdedup.inputs.Expander.expand`).
+Expand = Callable[[Expansion], Iterable[Item]]
 
 _worker_archive: Archive | None = None
 _worker_config: Config | None = None
 
 
-def prepare_all(archive: Archive, refs: Iterable[InputRef], config: Config) -> Iterator[Prepared]:
-    """Prepare every input (see :func:`newsdedup.ingest.prepare`), in input order."""
-    from .ingest import prepare
-
-    refs = iter(refs)
-    head = list(itertools.islice(refs, MIN_PARALLEL))
-    if config.workers == 1 or archive.path == MEMORY or len(head) < MIN_PARALLEL:
-        for ref in itertools.chain(head, refs):
-            yield prepare(archive, ref, config)
+def prepare_all(archive: Archive, items: Iterable[Item], config: Config, expand: Expand) -> Iterator[Prepared]:
+    """Prepare every item (see :func:`newsdedup.ingest.prepare`), in order, expansions in their place."""
+    items = iter(items)
+    head = list(itertools.islice(items, MIN_PARALLEL))
+    worth_it = len(head) >= MIN_PARALLEL or sum(isinstance(i, UrlItem) for i in head) >= MIN_PARALLEL_URLS
+    if config.workers == 1 or archive.path == MEMORY or not worth_it:
+        yield from _here(archive, itertools.chain(head, items), config, expand)
         return
-    yield from _in_pool(archive, itertools.chain(head, refs), config)
-
-
-def _in_pool(archive: Archive, refs: Iterator[InputRef], config: Config) -> Iterator[Prepared]:
     context = multiprocessing.get_context("spawn")
-    window: deque[Future[list[Prepared]] | list[InputRef]] = deque()
-    # Enough chunks in flight that the workers stay busy while this process writes a
-    # whole batch, and no more: the window bounds memory.
-    ahead = -(-config.batch_size // CHUNK) + 2 * config.workers
     with ProcessPoolExecutor(
         config.workers, mp_context=context, initializer=_start_worker, initargs=(archive.path, config)
     ) as pool:
         try:
-            chunks = _chunks(refs)
-            for chunk in chunks:
-                # Standard input can only be read here: keep it in its place in the order.
-                window.append(chunk if any(r.origin == STDIN for r in chunk) else pool.submit(_prepare_chunk, chunk))
-                if len(window) >= ahead:
-                    yield from _take(window.popleft(), archive, config)
-            while window:
-                yield from _take(window.popleft(), archive, config)
+            yield from _in_pool(pool, archive, itertools.chain(head, items), config, expand)
         except BrokenProcessPool as err:
             raise NewsdedupError(f"a worker process stopped unexpectedly ({err}); rerun with --workers 1") from None
-        finally:
-            for item in window:
-                if isinstance(item, Future):
-                    item.cancel()
 
 
-def _take(item: Future[list[Prepared]] | list[InputRef], archive: Archive, config: Config) -> list[Prepared]:
-    if isinstance(item, Future):
-        return item.result()
+def _here(archive: Archive, items: Iterator[Item], config: Config, expand: Expand) -> Iterator[Prepared]:
     from .ingest import prepare
 
-    return [prepare(archive, ref, config) for ref in item]
+    for item in items:
+        prepared = prepare(archive, item, config)
+        if isinstance(prepared, Expansion):
+            # Its items may be many (a crawl, a feed of links): the pool may be worth starting now.
+            yield from prepare_all(archive, expand(prepared), config, expand)
+        else:
+            yield prepared
 
 
-def _chunks(refs: Iterator[InputRef]) -> Iterator[list[InputRef]]:
-    while chunk := list(itertools.islice(refs, CHUNK)):
+def _in_pool(
+    pool: Executor, archive: Archive, items: Iterator[Item], config: Config, expand: Expand
+) -> Iterator[Prepared]:
+    window: deque[Future[list[Prepared]] | list[Item]] = deque()
+    # Enough chunks in flight that the workers stay busy while this process writes a
+    # whole batch, and no more: the window bounds memory.
+    ahead = -(-config.batch_size // CHUNK) + 2 * config.workers
+    try:
+        for chunk in _chunks(items):
+            local = all(isinstance(i, LOCAL_ITEMS) for i in chunk)
+            window.append(chunk if local else pool.submit(_prepare_chunk, chunk))
+            if len(window) >= ahead:
+                yield from _take(window.popleft(), pool, archive, config, expand)
+        while window:
+            yield from _take(window.popleft(), pool, archive, config, expand)
+    finally:
+        for item in window:
+            if isinstance(item, Future):
+                item.cancel()
+
+
+def _take(
+    item: Future[list[Prepared]] | list[Item], pool: Executor, archive: Archive, config: Config, expand: Expand
+) -> Iterator[Prepared]:
+    from .ingest import prepare
+
+    results = item.result() if isinstance(item, Future) else [prepare(archive, i, config) for i in item]
+    for prepared in results:
+        if isinstance(prepared, Expansion):
+            # Expanded in its place; its items share the pool (the chunks already in flight wait).
+            yield from _in_pool(pool, archive, iter(expand(prepared)), config, expand)
+        else:
+            yield prepared
+
+
+def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
+    """Lists of up to :data:`CHUNK` items that need work, with the local items between them riding along."""
+    chunk: list[Item] = []
+    work = 0
+    for item in items:
+        chunk.append(item)
+        if not isinstance(item, LOCAL_ITEMS):
+            work += 1
+        if work == CHUNK or len(chunk) >= 8 * CHUNK:  # (a long run of skipped records is a chunk too)
+            yield chunk
+            chunk, work = [], 0
+    if chunk:
         yield chunk
 
 
@@ -120,8 +163,8 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _prepare_chunk(chunk: list[InputRef]) -> list[Prepared]:
+def _prepare_chunk(chunk: list[Item]) -> list[Prepared]:
     from .ingest import prepare
 
     assert _worker_archive is not None and _worker_config is not None, "worker not initialised"
-    return [prepare(_worker_archive, ref, _worker_config) for ref in chunk]
+    return [prepare(_worker_archive, item, _worker_config) for item in chunk]

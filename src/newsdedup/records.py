@@ -17,7 +17,7 @@ ROLES: tuple[str, ...] = ("title", "dateline", "body", "subheading", "caption", 
 #: Roles whose text makes up the article body (what duplicates are judged on).
 BODY_ROLES: frozenset[str] = frozenset({"body", "subheading"})
 
-IngestStatus = Literal["new", "duplicate", "error"]
+IngestStatus = Literal["new", "revision", "duplicate", "skipped", "error"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,15 @@ class RawInput:
     name: str
     data: bytes
     sha256: str
+    #: The URL the bytes were fetched from, normalised (see :mod:`newsdedup.urls`); None for files.
+    url: str | None = None
+    #: When the bytes were fetched (ISO 8601, UTC), if known.
+    fetched_at: str | None = None
+    #: The media type the server or the WARC record declared (``text/html; charset=...``), if any.
+    content_type: str | None = None
+    #: Hints from a feed entry, used when the page itself does not say (or says less reliably).
+    title: str | None = None
+    published: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,12 @@ class ExtractedArticle:
 
 @dataclass(frozen=True)
 class Article:
-    """An archived article, as read back from the archive."""
+    """An archived article, as read back from the archive.
+
+    ``revision`` is the number of the revision this record holds (the latest,
+    unless it was read with :meth:`~newsdedup.archive.Archive.revision`) and
+    ``revisions`` how many the article has; both are None where not read.
+    """
 
     id: int
     source: str | None
@@ -97,6 +111,8 @@ class Article:
     ingested_at: str
     blocks: tuple[Block, ...] = field(default=())
     cluster: int | None = None
+    revision: int | None = None
+    revisions: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict, with blocks in reading order.
@@ -123,6 +139,8 @@ class Article:
             "duplicate_of": self.duplicate_of,
             "ingested_at": self.ingested_at,
             "cluster": self.cluster,
+            "revision": self.revision,
+            "revisions": self.revisions,
             "blocks": [
                 {"index": b.index, "role": b.role, "text": b.text, "kept": b.kept, "reason": b.reason}
                 for b in self.blocks
@@ -156,9 +174,17 @@ class Link:
 class IngestResult:
     """The outcome of ingesting one input (or one article inside it).
 
-    ``status`` is ``new`` (a new article), ``duplicate`` (the same bytes were
-    archived before, so ``id`` is that article; or the same normalised body,
-    so ``id`` is the new record and ``duplicate_of`` the first one) or
+    ``status`` is ``new`` (a new article), ``revision`` (a new text of the
+    article archived under the same URL: ``id`` is that article, ``revision``
+    the new revision's number), ``duplicate`` (the same bytes were archived
+    before, so ``id`` is that article; or the same normalised body, so ``id``
+    is the new record and ``duplicate_of`` the first one; or, ``match``
+    ``same-url``, the same title and body as revision ``revision`` of article
+    ``id``, archived under the same URL: nothing is stored; ``known-url``,
+    a feed entry whose link is archived and which is not newer than that copy,
+    so it was not fetched again; ``not-modified``, the server answered 304;
+    ``same-entry``, a feed listing one entry twice), ``skipped`` (not meant to
+    be archived: a WARC request record, an image; ``note`` says what it was) or
     ``error`` (``error`` says why; nothing was written for this input).
     ``cluster`` is the stored article's cluster and ``link`` its strongest link;
     ``note`` says why an article was archived but not linked (no body text).
@@ -174,6 +200,7 @@ class IngestResult:
     cluster: int | None = None
     link: Link | None = None
     note: str | None = None
+    revision: int | None = None
 
     @classmethod
     def same_bytes(cls, path: str, existing: int, title: str | None) -> IngestResult:
@@ -187,8 +214,125 @@ class IngestResult:
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; keys that do not apply are left out."""
         out: dict[str, object] = {"path": self.path, "id": self.id, "status": self.status}
-        for key in ("duplicate_of", "match", "title", "error", "cluster", "link", "note"):
+        for key in ("duplicate_of", "match", "revision", "title", "error", "cluster", "link", "note"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value.to_dict() if isinstance(value, Link) else value
         return out
+
+
+@dataclass(frozen=True)
+class RevisionChanges:
+    """What changed from the previous revision of an article to this one.
+
+    Counts are of body paragraphs (roles in :data:`BODY_ROLES`), as
+    ``newsdedup diff`` aligns them: ``changed`` counts changed, split and
+    merged groups, ``moved`` paragraphs matched out of order, ``added`` and
+    ``removed`` paragraphs found on one side only; ``words_added`` and
+    ``words_removed`` compare the body's words in order (comparison keys).
+    ``reverted_to`` is set when the text is back to an earlier revision's.
+
+    >>> RevisionChanges(title=True, changed=2, added=1, words_added=30, words_removed=4).summary()
+    'title changed; 2 paragraphs changed, 1 added (+30 -4 words)'
+    >>> RevisionChanges(reverted_to=1, removed=1, words_removed=12).summary()
+    'back to the text of revision 1; 1 paragraph removed (-12 words)'
+    """
+
+    title: bool = False
+    changed: int = 0
+    moved: int = 0
+    added: int = 0
+    removed: int = 0
+    words_added: int = 0
+    words_removed: int = 0
+    reverted_to: int | None = None
+
+    def summary(self) -> str:
+        """One line for people: title, paragraphs, words."""
+        parts: list[str] = []
+        if self.reverted_to is not None:
+            parts.append(f"back to the text of revision {self.reverted_to}")
+        if self.title:
+            parts.append("title changed")
+        counts = [
+            (n, word)
+            for n, word in (
+                (self.changed, "changed"),
+                (self.moved, "moved"),
+                (self.added, "added"),
+                (self.removed, "removed"),
+            )
+            if n
+        ]
+        if counts:
+            first, *rest = counts
+            text = f"{first[0]} paragraph{'s' if first[0] != 1 else ''} {first[1]}"
+            text += "".join(f", {n} {word}" for n, word in rest)
+            words = " ".join(f"{sign}{n}" for sign, n in (("+", self.words_added), ("-", self.words_removed)) if n)
+            parts.append(f"{text} ({words} words)" if words else text)
+        elif self.words_added or self.words_removed:
+            parts.append(f"+{self.words_added} -{self.words_removed} words")
+        return "; ".join(parts) if parts else "no change to the title or body"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict (what the archive stores)."""
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> RevisionChanges:
+        """The changes stored by :meth:`to_dict` (unknown keys are ignored).
+
+        >>> RevisionChanges.from_dict({"title": True, "added": 2, "later": 1}).added
+        2
+        """
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision of an archived article: a text it had under its URL.
+
+    Revision 1 is the text first archived; a new one is made each time the
+    article's URL is fetched again with another title or body (see
+    :meth:`newsdedup.archive.Archive.history`). ``fetched_at`` is when the text
+    was fetched, if known (files have no fetch time), ``ingested_at`` when it
+    was archived; ``raw_sha256`` names the original it was extracted from and
+    ``changes`` says what changed from the previous revision (None for the first).
+
+    >>> r = Revision(7, 1, "a.html", None, "2024-05-01T10:00:00+00:00", "T", None, "ab", "cd", None)
+    >>> r.to_dict()["summary"]
+    'first archived'
+    """
+
+    article_id: int
+    number: int
+    origin: str | None
+    fetched_at: str | None
+    ingested_at: str
+    title: str | None
+    published: str | None
+    raw_sha256: str
+    body_hash: str | None
+    changes: RevisionChanges | None
+
+    @property
+    def summary(self) -> str:
+        """What changed, in a few words."""
+        return self.changes.summary() if self.changes is not None else "first archived"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return {
+            "article_id": self.article_id,
+            "revision": self.number,
+            "origin": self.origin,
+            "fetched_at": self.fetched_at,
+            "ingested_at": self.ingested_at,
+            "title": self.title,
+            "published": self.published,
+            "raw_sha256": self.raw_sha256,
+            "body_hash": self.body_hash,
+            "summary": self.summary,
+            "changes": self.changes.to_dict() if self.changes is not None else None,
+        }

@@ -184,19 +184,33 @@ def summary(alignment: Alignment, section: str = "body") -> str:
 
 
 def article_label(article: Article) -> str:
-    """A short name for an article: its source and id.
+    """A short name for an article: its source and id, and which revision when it has several.
+
+    >>> from dataclasses import replace
+    >>> from newsdedup.align import _stub
+    >>> article_label(_stub(7)), article_label(replace(_stub(7), source="vne", revision=1, revisions=3))
+    ('#7', 'vne #7@1')
+    """
+    name = f"#{article_ref(article)}"
+    return f"{article.source} {name}" if article.source else name
+
+
+def article_ref(article: Article) -> str:
+    """The article's id, with ``@revision`` when it has several revisions (as ``newsdedup diff`` takes it).
 
     >>> from newsdedup.align import _stub
-    >>> article_label(_stub(7))
-    '#7'
+    >>> article_ref(_stub(7))
+    '7'
     """
-    return f"{article.source} #{article.id}" if article.source else f"#{article.id}"
+    several = article.revisions is not None and article.revisions > 1 and article.revision is not None
+    return f"{article.id}@{article.revision}" if several else str(article.id)
 
 
 def article_meta(article: Article) -> dict[str, object]:
     """The metadata of an article that reports show."""
     return {
         "id": article.id,
+        "revision": article.revision,
         "source": article.source,
         "title": article.title,
         "published": article.published,
@@ -238,7 +252,7 @@ def to_json_dict(result: Comparison) -> dict[str, object]:
         "pivot": result.pivot_article.id,
         "pivot_rule": result.pivot_rule,
         "passages": [p.to_dict(arts) for p in result.passages],
-        "alone": {str(a.id): list(result.alone(i)) for i, a in enumerate(arts)},
+        "alone": {article_ref(a): list(result.alone(i)) for i, a in enumerate(arts)},
         "pairs": [
             {"a": al.a.id, "b": al.b.id, "summary": al.counts("body"), "groups": [g.to_dict() for g in al.groups]}
             for al in result.alignments

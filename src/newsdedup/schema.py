@@ -45,6 +45,37 @@ Tables (version 2, see :mod:`newsdedup.fingerprint` and :mod:`newsdedup.cluster`
 ``index_settings``
     ``scheme`` (the fingerprint parameters) and ``cluster_levels`` the rows above
     were made with.
+
+Tables (version 5, see :meth:`newsdedup.archive.Archive.history`):
+
+``articles`` (new columns)
+    The ``articles`` row and its ``blocks`` always hold the article's latest
+    revision: ``revision`` is its number (1 for an article never revised, so
+    the articles archived before version 5 need no backfill), ``fetched_at``
+    when its text was fetched (if known), ``revised_at`` when it was archived
+    (NULL for revision 1: ``ingested_at``, when the article was first archived)
+    and ``changes`` what changed from the revision before, as JSON
+    (:class:`newsdedup.records.RevisionChanges`; NULL for revision 1).
+``revisions``
+    The superseded revisions, ``(article_id, number)`` from 1 to the article's
+    ``revision`` - 1, with the columns of ``articles`` that a revision has: where
+    it came from (``raw_sha256``, ``raw_item``, ``origin``), its metadata,
+    ``body_hash``, ``fetched_at``, ``ingested_at`` (when this revision was
+    archived) and ``changes``. Only revised articles have rows, so an archive
+    that never re-fetches a URL pays nothing. Indexed on ``(raw_sha256,
+    raw_item)``: the bytes of any revision are known bytes.
+``revision_blocks``
+    The blocks of superseded revisions, with the columns of ``blocks`` plus
+    ``revision``.
+
+Tables (version 6, see :mod:`newsdedup.fetchlog`):
+
+``fetches``
+    One row per normalised URL fetched (feeds and pages, and the URLs they
+    redirected to): ``kind`` (``page``, ``feed``), ``final_url``, ``article_id``
+    (the page's article), ``sha256`` of the last body, the ``etag`` and
+    ``last_modified`` validators for conditional requests, ``fetched_at`` (last
+    200) and ``checked_at`` (last 200 or 304).
 """
 
 from __future__ import annotations
@@ -138,6 +169,58 @@ MIGRATIONS: tuple[str, ...] = (
         data BLOB NOT NULL,
         samples INTEGER NOT NULL,
         created_at TEXT NOT NULL
+    );
+    """,
+    # 5: revisions of articles re-fetched under the same URL (see Archive.history); every
+    # article archived so far is its own revision 1.
+    """
+    ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE articles ADD COLUMN fetched_at TEXT;
+    ALTER TABLE articles ADD COLUMN revised_at TEXT;
+    ALTER TABLE articles ADD COLUMN changes TEXT;
+    CREATE TABLE revisions (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        number INTEGER NOT NULL,
+        raw_sha256 TEXT NOT NULL REFERENCES originals(sha256),
+        raw_item INTEGER NOT NULL DEFAULT 0,
+        origin TEXT,
+        title TEXT,
+        published TEXT,
+        author TEXT,
+        language TEXT,
+        input_format TEXT NOT NULL,
+        encoding TEXT,
+        body_hash TEXT,
+        fetched_at TEXT,
+        ingested_at TEXT NOT NULL,
+        changes TEXT,
+        PRIMARY KEY (article_id, number)
+    ) WITHOUT ROWID;
+    CREATE INDEX revisions_raw ON revisions(raw_sha256, raw_item);
+    CREATE TABLE revision_blocks (
+        article_id INTEGER NOT NULL,
+        revision INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        text TEXT NOT NULL,
+        kept INTEGER NOT NULL,
+        reason TEXT,
+        FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, number)
+    );
+    CREATE UNIQUE INDEX revision_blocks_key ON revision_blocks(article_id, revision, position);
+    """,
+    # 6: the fetch log: validators and the article of every URL fetched (see newsdedup.fetchlog).
+    """
+    CREATE TABLE fetches (
+        url TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        final_url TEXT,
+        article_id INTEGER,
+        sha256 TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        fetched_at TEXT NOT NULL,
+        checked_at TEXT NOT NULL
     );
     """,
 )

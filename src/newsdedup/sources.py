@@ -77,14 +77,16 @@ def _walk(folder: str, include_hidden: bool) -> Iterator[InputRef]:
                 yield InputRef(os.path.join(root, name))
 
 
-def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> RawInput:
+def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, *, stdin: BinaryIO | None = None) -> RawInput:
     """Read one input's bytes, decompressing gzip, refusing anything over ``max_bytes``.
+
+    ``stdin`` replaces ``sys.stdin.buffer`` for ``-`` (a stream already peeked into).
 
     Raises:
         InputNotFound, InputTooLarge, CompressedInputError, InputError.
     """
     if ref.origin == STDIN:
-        data = _read_stream(sys.stdin.buffer, max_bytes, ref.origin)
+        data = _read_stream(stdin or sys.stdin.buffer, max_bytes, ref.origin)
     else:
         data = _read_file(ref.origin, max_bytes)
     if data.startswith(_GZIP_MAGIC):
@@ -139,3 +141,31 @@ def _gunzip(data: bytes, max_bytes: int, origin: str) -> bytes:
 
 def _too_large(max_bytes: int) -> str:
     return f"larger than the {max_bytes:,}-byte limit (raise it with --max-bytes)"
+
+
+def read_input_list(path: str) -> list[str]:
+    """The inputs listed in a file (``-``: standard input), one per line; blank lines and ``#`` comments skipped.
+
+    Lines are paths, folders, URLs, feeds or crawl files, as on the command line.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+    ...     _ = f.write("# feeds\\nhttps://tin.vn/rss  \\n\\n  data/a.txt\\n")
+    >>> read_input_list(f.name)
+    ['https://tin.vn/rss', 'data/a.txt']
+
+    Raises:
+        InputNotFound, InputError: the list cannot be read.
+    """
+    try:
+        if path == STDIN:
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8-sig") as stream:
+                text = stream.read()
+    except FileNotFoundError:
+        raise InputNotFound(f"{path}: no such file (the list of inputs given to --from-file)") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read the list of inputs: {err}") from None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]

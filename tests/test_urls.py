@@ -1,0 +1,42 @@
+"""URL normal form: one story reached through different links is one URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsdedup.errors import InputError
+from newsdedup.urls import host_of, is_url, normalize_url
+
+
+@pytest.mark.parametrize(
+    ("given", "normal"),
+    [
+        ("https://tuoitre.vn/bai-1.htm?utm_source=rss&utm_medium=feed", "https://tuoitre.vn/bai-1.htm"),
+        ("HTTPS://TuoiTre.VN/bai-1.htm", "https://tuoitre.vn/bai-1.htm"),
+        ("https://tuoitre.vn/bai-1.htm/", "https://tuoitre.vn/bai-1.htm"),
+        ("https://tuoitre.vn/bai-1.htm#binh-luan", "https://tuoitre.vn/bai-1.htm"),
+        ("https://tuoitre.vn:443/bai-1.htm?fbclid=abc&gclid=x", "https://tuoitre.vn/bai-1.htm"),
+        ("https://tuoitre.vn/bai-1.htm;jsessionid=A1B2", "https://tuoitre.vn/bai-1.htm"),
+        ("https://tuoitre.vn/tin?b=2&id=7&utm_campaign=x", "https://tuoitre.vn/tin?b=2&id=7"),
+        ("https://tuoitre.vn", "https://tuoitre.vn/"),
+        ("  https://tuoitre.vn/  ", "https://tuoitre.vn/"),
+    ],
+)
+def test_normal_forms(given: str, normal: str) -> None:
+    assert normalize_url(given) == normal
+
+
+def test_meaningful_differences_are_kept() -> None:
+    # The scheme, the path's case and real query parameters name other resources.
+    assert normalize_url("http://a.vn/x") != normalize_url("https://a.vn/x")
+    assert normalize_url("https://a.vn/Bai") != normalize_url("https://a.vn/bai")
+    assert normalize_url("https://a.vn/tin?id=1") != normalize_url("https://a.vn/tin?id=2")
+
+
+def test_urls_and_paths() -> None:
+    assert is_url("https://a.vn/rss") and is_url("HTTP://a.vn")
+    for path in ("data/feed.xml", "-", "C:/news/a.txt", "ftp://a.vn/x", "https://", "mailto:a@b.vn"):
+        assert not is_url(path)
+    with pytest.raises(InputError, match=r"expected an http:// or https:// URL, got 'data/a\.txt'"):
+        normalize_url("data/a.txt")
+    assert host_of("https://A.vn:8443/x?y") == "https://a.vn:8443"
