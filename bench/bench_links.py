@@ -155,6 +155,7 @@ def lookup_seconds(archive_path: Path, probes: list[str]) -> tuple[float, float]
         index = archive.links
         # Steady state of a long ingest: the index pages are in SQLite's cache (as far as it goes).
         archive.db.execute("SELECT count(*) FROM lsh_bands").fetchone()
+        archive.db.execute("SELECT count(*) FROM lsh_recent").fetchone()
         archive.db.execute("SELECT sum(length(signature)) FROM fingerprints").fetchone()
         for fp in prints[:50]:
             index.lookup(fp)

@@ -32,7 +32,7 @@ def test_new_archive_has_current_schema_and_wal(disk_archive: Archive, archive_d
     assert disk_archive.schema_version == SCHEMA_VERSION
     assert (archive_dir / "newsdedup.db").exists()
     assert disk_archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert {"originals", "articles", "blocks"} <= set(disk_archive.db.table_names())
+    assert {"originals", "articles", "article_blocks"} <= set(disk_archive.db.table_names())
 
 
 def test_db_file_path_and_reopen(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def test_exact_duplicates_add_nothing_to_the_index(memory_archive: Archive) -> N
     add(memory_archive, "b", text.replace("\n", "\n\n"))
     db = memory_archive.db
     assert db.execute("SELECT count(*) FROM fingerprints").fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM lsh_bands").fetchone()[0] == BANDS
+    assert db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == BANDS
 
 
 def without_body(name: str, title: str) -> tuple[RawInput, ExtractedArticle]:
@@ -144,7 +144,7 @@ def test_an_archive_from_before_fingerprints_is_indexed_on_open(archive_dir: Pat
     # Make it look like a version-1 archive: no index, no links, no clusters.
     conn = sqlite3.connect(archive_dir / "newsdedup.db")
     with conn:
-        for table in ("fingerprints", "lsh_bands", "links", "clusters", "index_settings"):
+        for table in ("fingerprints", "lsh_bands", "lsh_recent", "links", "clusters", "index_settings"):
             conn.execute(f"DELETE FROM {table}")
     conn.close()
     with Archive(archive_dir) as archive:
@@ -197,3 +197,27 @@ def test_a_rolled_back_batch_leaves_no_stale_state(archive_dir: Path) -> None:
         # ...and this one compares with that article's text, not the rolled-back one's.
         again = mine.add_many([item("y2", article_text("Y2", *y, "Thêm một câu."))])[0]
     assert again.link is not None and (again.link.other, again.link.level) == (1, "near-duplicate")
+
+
+def test_the_small_index_tier_is_merged_when_full_and_lookups_see_both(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup import cluster as cluster_module
+
+    db = memory_archive.db
+    monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", 2 * BANDS)
+    a, b = story(21), story(22)
+    add(memory_archive, "a", article_text("A", *a))
+    assert db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == BANDS  # not full yet
+    add(memory_archive, "b", article_text("B", *b))
+    # Full after the second article's batch: everything moved to the large tier.
+    assert db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == 0
+    assert db.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchone()[0] == 2
+    add(memory_archive, "c", article_text("C", *story(23)))
+    # Near-duplicates of an article in either tier are found.
+    near_a = add(memory_archive, "a2", article_text("A2", *a, "Thêm một câu ở cuối bài."))
+    near_c = add(memory_archive, "c2", article_text("C2", *story(23), "Thêm một câu ở cuối bài."))
+    assert near_a.link is not None and near_a.link.other == 1  # type: ignore[attr-defined]
+    assert near_c.link is not None and near_c.link.other == 3  # type: ignore[attr-defined]
+    assert memory_archive.links.merge_recent(force=True) == BANDS * 1
+    assert memory_archive.links.merge_recent(force=True) == 0

@@ -53,7 +53,7 @@ def assert_consistent(archive: Path) -> None:
     assert query(archive, "PRAGMA integrity_check") == [("ok",)]
     assert query(archive, "PRAGMA foreign_key_check") == []
     # Every article has its blocks and its original; no body has two canonical articles.
-    assert query(archive, "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM blocks)") == []
+    assert query(archive, "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM article_blocks)") == []
     assert query(archive, "SELECT id FROM articles WHERE raw_sha256 NOT IN (SELECT sha256 FROM originals)") == []
     # Originals are kept for every revision of an article: the latest's (the articles row) and the
     # superseded ones' (revisions, numbered 1 .. the article's revision - 1).
@@ -81,8 +81,9 @@ def assert_index_consistent(archive: Path) -> None:
     ) == query(archive, "SELECT count(*) FROM fingerprints")
     assert query(archive, "SELECT article_id FROM fingerprints JOIN articles ON id = article_id "
                  "WHERE duplicate_of IS NOT NULL") == []  # fmt: skip
-    assert query(archive, f"SELECT article_id FROM lsh_bands GROUP BY article_id HAVING count(*) > {BANDS}") == []
-    assert query(archive, "SELECT article_id FROM fingerprints EXCEPT SELECT article_id FROM lsh_bands") == []
+    bands = "(SELECT * FROM lsh_bands UNION ALL SELECT * FROM lsh_recent)"
+    assert query(archive, f"SELECT article_id FROM {bands} GROUP BY article_id HAVING count(*) > {BANDS}") == []
+    assert query(archive, f"SELECT article_id FROM fingerprints EXCEPT SELECT article_id FROM {bands}") == []
     # Every copy has its exact link; every article has one cluster.
     assert (
         query(

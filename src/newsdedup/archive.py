@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from .blockstore import BlockStore
 from .cluster import ClusterSummary, Indexed, LinkIndex, SimilarArticle
 from .config import Config
 from .errors import ArchiveError, ArticleNotFound
@@ -53,6 +54,8 @@ _DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 # The schema version that added revisions; articles archived before it have their URLs
 # stored as extracted, and are normalised once when the archive is migrated past it.
 _REVISIONS_VERSION = 5
+# The migration after which blocks live in ``article_blocks`` (moved by Archive._move_blocks).
+_ARTICLE_BLOCKS_VERSION = 7
 # The columns of a revisions row (filled from the articles row when its revision is superseded).
 _REVISION_COLUMNS = (
     "article_id, number, raw_sha256, raw_item, origin, title, published, author, language, input_format, "
@@ -131,9 +134,9 @@ class Archive:
             self.db = sqlite_utils.Database(conn)
             conn.execute(f"PRAGMA busy_timeout = {int(self.config.busy_timeout * 1000)}")
             if self.path != MEMORY:
-                # Takes effect only on a new file. Rows of 1-4 kB (blocks,
-                # compressed originals) waste a quarter of a 4 kB page; 16 kB
-                # pages cut the file by about 8% (bench/bench_ingest.py).
+                # Takes effect only on a new file. Rows of 1-4 kB (compressed
+                # originals) waste a quarter of a 4 kB page; 16 kB pages cut
+                # the file by about 8% (bench/bench_ingest.py).
                 conn.execute("PRAGMA page_size = 16384")
                 conn.execute("PRAGMA journal_mode = WAL")
                 # In WAL mode NORMAL stays consistent after a crash; only the
@@ -143,9 +146,10 @@ class Archive:
             # 64 MiB of page cache (the default is 2 MiB): an LSH lookup seeks 64 random
             # places of lsh_bands, which stay cached up to ~75k articles (bench/bench_links.py).
             conn.execute("PRAGMA cache_size = -65536")
-            self._migrate()
             self.originals = OriginalStore(conn)
-            self.links = LinkIndex(conn, self.config)
+            self.blocks = BlockStore(conn, lambda sha256: self.originals.get(sha256, verify=False))
+            self._migrate()
+            self.links = LinkIndex(conn, self.config, self.blocks.body_texts)
             if not self.links.settings_current():
                 with self._write():
                     self.links.apply_settings()
@@ -182,6 +186,8 @@ class Archive:
             for number in range(version, SCHEMA_VERSION):
                 for statement in _statements(MIGRATIONS[number]):
                     self.db.execute(statement)
+                if number + 1 == _ARTICLE_BLOCKS_VERSION:
+                    self._move_blocks()
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
             if 0 < version < _REVISIONS_VERSION <= SCHEMA_VERSION:
                 self._normalise_urls()
@@ -193,6 +199,25 @@ class Archive:
             "UPDATE articles SET url = ? WHERE id = ?",
             [(normal, article_id) for article_id, url in rows if (normal := article_url(url, None)) != url],
         )
+
+    def _move_blocks(self) -> None:
+        """Version 7: move the rows of ``blocks`` and ``revision_blocks`` into one frame per article
+        (``article_blocks``) and per superseded revision (``revision_frames``), then drop them."""
+        conn = self.db.conn
+        read = "SELECT position, role, text, kept, reason FROM {} WHERE {} ORDER BY position"
+        for article_id, sha256 in conn.execute(
+            "SELECT DISTINCT b.article_id, a.raw_sha256 FROM blocks AS b JOIN articles AS a ON a.id = b.article_id"
+        ).fetchall():
+            rows = conn.execute(read.format("blocks", "article_id = ?"), (article_id,))
+            self.blocks.put(article_id, _blocks(rows), self.originals.get(sha256))
+        for article_id, number, sha256 in conn.execute(
+            "SELECT DISTINCT b.article_id, b.revision, r.raw_sha256 FROM revision_blocks AS b "
+            "JOIN revisions AS r ON r.article_id = b.article_id AND r.number = b.revision"
+        ).fetchall():
+            rows = conn.execute(read.format("revision_blocks", "article_id = ? AND revision = ?"), (article_id, number))
+            self.blocks.put_revision(article_id, number, _blocks(rows), self.originals.get(sha256))
+        conn.execute("DROP TABLE blocks")
+        conn.execute("DROP TABLE revision_blocks")
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -264,6 +289,7 @@ class Archive:
                     if result.match != "same-url":  # revisions are indexed as they are written
                         result = self.links.index_result(result, article, fingerprints, n, now)
                     results.append(result)
+                self.links.merge_recent()
         except sqlite3.DatabaseError as err:
             raise ArchiveError(f"cannot write to the archive {self.path}: {err}") from None
         return results
@@ -308,7 +334,7 @@ class Archive:
             ],
         )
         article_id = int(cursor.lastrowid or 0)
-        self._write_blocks(article_id, article.blocks)
+        self.blocks.put(article_id, article.blocks, raw.data)
         if first is None and article.source:
             count_lines(self.db.conn, article.source, (b.text for b in article.blocks if b.role != "title"))
         if first is not None:
@@ -364,7 +390,7 @@ class Archive:
         old_title, old_hash, old_duplicate_of, source = self.db.execute(
             "SELECT title, body_hash, duplicate_of, source FROM articles WHERE id = ?", [article_id]
         ).fetchone()
-        old_blocks = self._read_blocks(article_id)
+        old_blocks = self.blocks.get(article_id)
         changes = revision_changes(
             old_title,
             old_blocks,
@@ -374,8 +400,8 @@ class Archive:
             reverted_to=earlier.number if earlier is not None else None,
         )
         self.originals.put(raw.sha256, raw.data)
-        self._supersede(article_id, latest.number, old_blocks)
-        self._write_blocks(article_id, article.blocks)
+        self._supersede(article_id, latest.number)
+        self.blocks.put(article_id, article.blocks, raw.data)
         body_changed = digest != old_hash
         duplicate_of, promoted = old_duplicate_of, None
         if body_changed:
@@ -432,8 +458,8 @@ class Archive:
             revision=number,
         )
 
-    def _supersede(self, article_id: int, number: int, blocks: Sequence[Block]) -> None:
-        """Move the articles row's revision (``number``, with ``blocks``) aside, to the superseded ones."""
+    def _supersede(self, article_id: int, number: int) -> None:
+        """Move the articles row's revision (``number``, with its blocks) aside, to the superseded ones."""
         self.db.execute(
             f"""INSERT INTO revisions ({_REVISION_COLUMNS})
                 SELECT id, revision, raw_sha256, raw_item, origin, title, published, author, language, input_format,
@@ -441,8 +467,7 @@ class Archive:
                 FROM articles WHERE id = ?""",
             [article_id],
         )
-        self._write_revision_blocks(article_id, number, blocks)
-        self._delete_blocks(article_id)
+        self.blocks.supersede(article_id, number)
 
     def _new_copies(
         self, article_id: int, digest: str | None, old_duplicate_of: int | None
@@ -492,43 +517,6 @@ class Archive:
         )
         return [_revision(row) for row in rows + current]
 
-    # -- blocks: every read and write of an article's blocks goes through these ----------
-
-    def _read_blocks(self, article_id: int) -> tuple[Block, ...]:
-        return tuple(
-            Block(index=r[0], role=r[1], text=r[2], kept=bool(r[3]), reason=r[4])
-            for r in self.db.execute(
-                "SELECT position, role, text, kept, reason FROM blocks WHERE article_id = ? ORDER BY position",
-                [article_id],
-            )
-        )
-
-    def _write_blocks(self, article_id: int, blocks: Iterable[Block]) -> None:
-        self.db.conn.executemany(
-            "INSERT INTO blocks (article_id, position, role, text, kept, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            [(article_id, b.index, b.role, b.text, int(b.kept), b.reason) for b in blocks],
-        )
-
-    def _delete_blocks(self, article_id: int) -> None:
-        self.db.execute("DELETE FROM blocks WHERE article_id = ?", [article_id])
-
-    def _read_revision_blocks(self, article_id: int, number: int) -> tuple[Block, ...]:
-        return tuple(
-            Block(index=r[0], role=r[1], text=r[2], kept=bool(r[3]), reason=r[4])
-            for r in self.db.execute(
-                "SELECT position, role, text, kept, reason FROM revision_blocks "
-                "WHERE article_id = ? AND revision = ? ORDER BY position",
-                [article_id, number],
-            )
-        )
-
-    def _write_revision_blocks(self, article_id: int, number: int, blocks: Iterable[Block]) -> None:
-        self.db.conn.executemany(
-            "INSERT INTO revision_blocks (article_id, revision, position, role, text, kept, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(article_id, number, b.index, b.role, b.text, int(b.kept), b.reason) for b in blocks],
-        )
-
     def record_fetches(self, records: Sequence[FetchRecord]) -> None:
         """Write rows of the fetch log (see :mod:`newsdedup.fetchlog`) in one transaction."""
         from .fetchlog import store
@@ -552,7 +540,7 @@ class Archive:
         rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
         if not rows:
             raise ArticleNotFound(f"no article with id {article_id} in {self.path}")
-        return replace(_article(rows[0], self._read_blocks(article_id)), cluster=self.links.cluster_of(article_id))
+        return replace(_article(rows[0], self.blocks.get(article_id)), cluster=self.links.cluster_of(article_id))
 
     def revision(self, article_id: int, number: int) -> Article:
         """Revision ``number`` of an article, with its blocks, as it was archived.
@@ -575,7 +563,7 @@ class Archive:
         if wanted == count:
             return replace(current, ingested_at=self._revisions_of(article_id)[-1].ingested_at)
         row = next(self.db.query("SELECT * FROM revisions WHERE article_id = ? AND number = ?", [article_id, wanted]))
-        blocks = self._read_revision_blocks(article_id, wanted)
+        blocks = self.blocks.get_revision(article_id, wanted)
         return replace(
             current,
             title=row["title"],
@@ -707,7 +695,7 @@ class Archive:
             revisions=one("SELECT count(*) FROM revisions"),
             revised_articles=one("SELECT count(*) FROM articles WHERE revision > 1"),
             originals=one("SELECT count(*) FROM originals"),
-            blocks=one("SELECT count(*) FROM blocks"),
+            blocks=self.blocks.count(),
             sources=one("SELECT count(DISTINCT source) FROM articles"),
             original_bytes=one("SELECT coalesce(sum(size), 0) FROM originals"),
             stored_original_bytes=one("SELECT coalesce(sum(length(data)), 0) FROM originals"),
@@ -738,6 +726,13 @@ def _statements(script: str) -> list[str]:
                 statements.append(current.strip())
             current = ""
     return statements
+
+
+def _blocks(rows: Iterable[tuple[int, str, str, int, str | None]]) -> list[Block]:
+    return [
+        Block(index=position, role=role, text=text, kept=bool(kept), reason=reason)
+        for position, role, text, kept, reason in rows
+    ]
 
 
 def _article(row: dict[str, Any], blocks: tuple[Block, ...]) -> Article:

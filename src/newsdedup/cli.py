@@ -112,7 +112,9 @@ def ingest(
     ] = Config().max_input_bytes,
     input_format: Annotated[str, typer.Option("--format", help="Input format: auto, text or html.")] = "auto",
     source: Annotated[str | None, typer.Option("--source", help="Outlet name for every article of this run.")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Articles per transaction.")] = 200,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Articles per transaction.")
+    ] = Config().batch_size,
     include_hidden: Annotated[bool, typer.Option("--include-hidden", help="Also read dot-files in folders.")] = False,
     progress: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")

@@ -151,6 +151,9 @@ def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
 def _start_worker(path: str, config: Config) -> None:
     global _worker_archive, _worker_config
     _worker_archive = Archive(path, config)
+    # A worker only reads (site templates, known originals): a small page cache keeps
+    # its memory flat however large the archive grows. The writer keeps the large one.
+    _worker_archive.db.execute("PRAGMA cache_size = -8192")
     _worker_config = config
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 

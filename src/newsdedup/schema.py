@@ -20,10 +20,8 @@ Tables (version 1):
     comparison key of the kept body text (see :mod:`newsdedup.normalize`);
     ``duplicate_of`` points at the first article with the same hash.
 ``blocks``
-    The article's blocks in reading order: ``position`` (0-based), ``role``,
-    ``text``, ``kept`` (0/1) and ``reason`` for dropped ones. A rowid table
-    (not WITHOUT ROWID): its rows are large, and SQLite stores large rows more
-    compactly in a table b-tree than in an index b-tree.
+    (Until version 7.) The article's blocks in reading order: ``position``
+    (0-based), ``role``, ``text``, ``kept`` (0/1) and ``reason`` for dropped ones.
 
 Tables (version 2, see :mod:`newsdedup.fingerprint` and :mod:`newsdedup.cluster`):
 
@@ -76,6 +74,21 @@ Tables (version 6, see :mod:`newsdedup.fetchlog`):
     (the page's article), ``sha256`` of the last body, the ``etag`` and
     ``last_modified`` validators for conditional requests, ``fetched_at`` (last
     200) and ``checked_at`` (last 200 or 304).
+
+Tables (version 7):
+
+``article_blocks``
+    Replaces ``blocks``: one row per article, ``blocks`` (how many), ``compression``
+    and ``data``, the article's blocks as one zstd frame compressed against its
+    original (layout in :mod:`newsdedup.blockstore`). The rows of ``blocks`` were
+    about as large as the raw text; these are about 4% of it.
+``lsh_recent``
+    The LSH index's small tier: new band rows, with the columns of ``lsh_bands``,
+    merged into it when full (see :mod:`newsdedup.cluster`).
+``revision_frames``
+    Replaces ``revision_blocks``: the blocks of each superseded revision as one
+    frame, compressed against that revision's original, like ``article_blocks``
+    (key ``(article_id, revision)``).
 """
 
 from __future__ import annotations
@@ -221,6 +234,33 @@ MIGRATIONS: tuple[str, ...] = (
         last_modified TEXT,
         fetched_at TEXT NOT NULL,
         checked_at TEXT NOT NULL
+    );
+    """,
+    # 7: storage that stays compact and cheap to write as the archive grows: blocks as one
+    # frame per article, compressed against the original (see newsdedup.blockstore), and
+    # the small tier of the LSH index (see newsdedup.cluster). The archive then moves the
+    # rows of ``blocks`` and ``revision_blocks`` over (in Python: see Archive._move_blocks)
+    # and drops those tables.
+    """
+    CREATE TABLE article_blocks (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        blocks INTEGER NOT NULL,
+        compression TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    CREATE TABLE lsh_recent (
+        key INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (key, article_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE revision_frames (
+        article_id INTEGER NOT NULL,
+        revision INTEGER NOT NULL,
+        blocks INTEGER NOT NULL,
+        compression TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (article_id, revision),
+        FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, number)
     );
     """,
 )
