@@ -17,13 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Page:
-    """One answer: status, headers, body; ``delay`` seconds before the body, ``drip`` between its bytes."""
+    """One answer: status, headers, body; ``delay`` seconds before the body, ``drip`` between its 16-byte pieces."""
 
     body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     chunked: bool = False
+    drip: float = 0.0
 
     @classmethod
     def html(cls, text: str, **headers: str) -> Page:
@@ -76,7 +77,12 @@ class Site:
                     if page.delay:
                         self.wfile.flush()
                         time.sleep(page.delay)
-                    if page.chunked:
+                    if page.drip:
+                        for start in range(0, len(page.body), 16):
+                            self.wfile.write(page.body[start : start + 16])
+                            self.wfile.flush()
+                            time.sleep(page.drip)
+                    elif page.chunked:
                         for start in range(0, len(page.body), 65536):
                             piece = page.body[start : start + 65536]
                             self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from newsdedup.cli import app
 
+from .localserver import Page, Site
 from .test_revisions import CHANGED, EXTENDED, PARAGRAPHS, URL, html
 
 
@@ -145,3 +146,18 @@ def test_help_explains_revision_references(runner: CliRunner) -> None:
     assert result.exit_code == 0 and "Example:  newsdedup diff 12@1 12@3" in result.stdout
     result = runner.invoke(app, ["history", "--help"])
     assert result.exit_code == 0 and "Example:  newsdedup history https://example.com/news/a-1 --json" in result.stdout
+
+
+def test_history_finds_an_article_by_the_url_it_was_fetched_from(
+    runner: CliRunner, archive_dir: Path, site: Site
+) -> None:
+    # The page names itself by its canonical link; the user knows the link they fetched.
+    site.routes["/m/bai-1"] = Page.html(html("Hà Nội duyệt quy hoạch", PARAGRAPHS, URL).decode())
+    code, _, _ = run(runner, archive_dir, "ingest", "-j", "1", site.url("/m/bai-1"))
+    assert code == 0
+    for ref in (site.url("/m/bai-1"), site.url("/m/bai-1/?utm_source=zalo"), URL):
+        code, out, err = run(runner, archive_dir, "history", ref)
+        assert (code, err) == (0, "") and out.startswith(f"1: Hà Nội duyệt quy hoạch\n{URL} (1 revision)\n"), ref
+    code, _, err = run(runner, archive_dir, "history", site.url("/m/other"))
+    assert code == 1 and err.startswith(f"Error: no article with the URL {site.url('/m/other')} in ")
+    assert run(runner, archive_dir, "history", " ")[::2] == (2, "Error: name an article: its id or a URL\n")

@@ -61,6 +61,8 @@ def test_usage_errors(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> N
     assert code == 2 and "no inputs" in err
     code, _, err = run(runner, archive_dir, "ingest", "--from-file", "-", "-", input="x\n")
     assert code == 2 and "standard input cannot be both" in err
+    code, _, err = run(runner, archive_dir, "ingest", "--from-file", "-", input=f"{SEED_A}\n-\n")
+    assert code == 2 and "names - (standard input) again" in err
     code, _, err = run(runner, archive_dir, "ingest", "--from-file", str(tmp_path / "nope.txt"))
     assert code == 1 and "nope.txt: no such file (the list of inputs given to --from-file)" in err
 

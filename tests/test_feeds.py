@@ -59,6 +59,11 @@ def test_malformed_feeds() -> None:
     assert feed.problem is not None and feed.problem.startswith("not well-formed XML")
 
 
+def test_an_entry_with_a_malformed_link_has_no_link() -> None:
+    data = rss([Entry("Hỏng", "https://[site-url]/tin-1", "1"), Entry("Tốt", "https://bao.example/2", "2")])
+    assert [e.link for e in parse_feed(data).entries] == [None, "https://bao.example/2"]
+
+
 def test_sniffing() -> None:
     assert looks_like_feed(rss([])) and looks_like_feed(atom([]))
     assert looks_like_feed(b"\xef\xbb\xbf<?xml version='1.0'?><rdf:RDF xmlns:rdf='x'>")

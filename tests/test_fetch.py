@@ -104,6 +104,15 @@ def test_timeouts_and_unreachable_hosts(site: Site) -> None:
         f.get("http://127.0.0.1:9/nothing-listens-here")
 
 
+def test_a_server_trickling_its_body_is_cut_at_the_timeout(site: Site) -> None:
+    # 16 bytes every 0.05 s: each read is quick, the whole body would take 3 s.
+    site.routes["/drip"] = Page(b"<p>" + b"x" * 950 + b"</p>", headers={"Content-Type": "text/html"}, drip=0.05)
+    start = time.monotonic()
+    with fetcher(fetch_timeout=0.5) as f, pytest.raises(FetchError, match=r"timed out after 0.5 s reading"):
+        f.get(site.url("/drip"))
+    assert time.monotonic() - start < 2.0
+
+
 def test_size_limit_is_kept_while_streaming(site: Site) -> None:
     big = b"<p>" + b"x" * 5000 + b"</p>"
     site.routes["/declared"] = Page(big, headers={"Content-Type": "text/html"})

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gzip
 import os
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from newsdedup import Archive, Config, ingest_paths
+from newsdedup.records import ExtractedArticle, RawInput
 
 from .conftest import DATA, SEED_A, article_text
 
@@ -144,3 +146,58 @@ def test_workers_give_the_same_results_in_input_order(tmp_path: Path) -> None:
     assert [name for name, *_ in two] == sorted(p.name for p in corpus.iterdir())
     assert {level for *_, link in two[40:80] if link for level in [link[1]]} == {"exact"}
     assert all(link is not None and link[1] == "same-story" for *_, link in two[80:])
+
+
+def test_results_come_while_the_run_goes_on(
+    tmp_path: Path, memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch short of full is committed when it has waited long enough (here: at once), so a
+    # progress bar and --json output move during a slow run of fetches, not only at its end.
+    from newsdedup import ingest
+
+    monkeypatch.setattr(ingest, "_FLUSH_SECONDS", 0.0, raising=False)
+    monkeypatch.setattr(ingest, "_MAX_WAIT_SECONDS", 0.0, raising=False)
+    names = []
+    for n in range(100):
+        (tmp_path / f"{n:03}.txt").write_text(article_text(f"Tin {n}", f"Bài số {n} kể chuyện {n}."), encoding="utf-8")
+        names.append(str(tmp_path / f"{n:03}.txt"))
+    taken: list[int] = []
+
+    def inputs() -> Iterator[str]:
+        for n, name in enumerate(names):
+            taken.append(n)
+            yield name
+
+    results = ingest_paths(memory_archive, inputs(), Config(workers=1, batch_size=1000))
+    first = next(results)
+    assert first.status == "new" and len(taken) < 100  # given before the last input was even read
+    assert [r.status for r in results] == ["new"] * 99
+
+
+def test_due_commits_slow_batches_and_keeps_fast_ones_whole() -> None:
+    from newsdedup.ingest import _due
+
+    assert not _due(0, 0.5, 1000)  # not yet
+    assert _due(3, 2.1, 1000)  # 3 fetched pages in 2 s: commit them
+    assert not _due(400, 2.1, 1000)  # a crawl at 200 pages/s: the batch fills in 5 s
+    assert _due(999, 30.0, 1000)  # no batch waits longer than that
+
+
+def test_an_unexpected_exception_is_one_items_error(
+    tmp_path: Path, memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup import ingest
+
+    real = ingest.extract
+
+    def fragile(raw: RawInput, config: Config) -> ExtractedArticle:
+        if b"boom" in raw.data:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(raw, config)
+
+    monkeypatch.setattr(ingest, "extract", fragile)
+    (tmp_path / "a.txt").write_text(article_text("Tin A", "boom"), encoding="utf-8")
+    (tmp_path / "b.txt").write_text(article_text("Tin B", "Một đoạn."), encoding="utf-8")
+    results = list(ingest_paths(memory_archive, [str(tmp_path)], Config(workers=1)))
+    assert [r.status for r in results] == ["error", "new"]
+    assert (results[0].error or "").startswith("unexpected RecursionError reading it: maximum recursion depth")

@@ -188,3 +188,15 @@ def test_a_plain_url_and_its_rerun(site: Site, archive_dir: Path) -> None:
     assert [r.status for r in first] == ["new", "new"]
     assert (again[0].status, again[0].match, again[0].id) == ("duplicate", "not-modified", first[0].id)
     assert article.url == site.url("/tin/8.html") and article.title == "Tin số 8"
+
+
+def test_one_feed_named_twice_is_read_once_and_is_no_error(site: Site, archive_dir: Path) -> None:
+    feed = NewsSite(site, [Entry("Tin số 1", site.url("/tin/1.html"), "1")]).url
+    with Archive(archive_dir) as archive:
+        first = run(archive, [feed, feed + "?utm_source=list"])
+        assert [(r.status, r.match) for r in first] == [("new", None), ("skipped", None)]
+        assert (first[1].note or "").endswith(f"{feed} (a feed or crawl, read once)")
+        again = run(archive, [feed, feed + "?utm_source=list"])  # the feed answers 304 now
+    assert [r.status for r in again] == ["skipped", "skipped"]
+    assert (again[1].note or "").endswith(f"{feed} (skipped there)")
+    assert site.fetched("/rss") == 2

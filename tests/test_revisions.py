@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,21 @@ def test_fetched_url_stands_in_when_the_page_names_only_its_home_page(memory_arc
     assert add(memory_archive, html("Tin hai", CHANGED, home), url=other).status == "new"
     # Without a fetch URL, a home page names no article: never a revision.
     assert add(memory_archive, html("Tin ba", EXTENDED, home), url=None).status == "new"
+
+
+def test_a_malformed_page_url_is_passed_over_not_fatal(memory_archive: Archive) -> None:
+    # A template's placeholder (urllib raises ValueError on it) must not stop the writer.
+    assert article_url("https://[site-url]/tin-1", URL + "?utm_source=rss") == URL
+    assert article_url("http://[::1/x", None) == "http://[::1/x"  # nothing better: kept as written
+    data = html("Tin một", PARAGRAPHS, None)
+    raw = RawInput("page", "page", data, hashlib.sha256(data).hexdigest(), url=URL)
+    article = replace(clean_article(extract(raw)), url="https://[site-url]/tin-1")
+    (result,) = memory_archive.add_many([(raw, article)])
+    assert result.status == "new" and memory_archive.get(result.id or 0).url == URL
+    lone = replace(article, url="http://[::1/x", title="Tin hai", blocks=article.blocks[:1])
+    data2 = data + b" "
+    (other,) = memory_archive.add_many([(RawInput("p2", "p2", data2, hashlib.sha256(data2).hexdigest()), lone)])
+    assert other.status == "new"
 
 
 def test_unknown_url_or_id_is_article_not_found(memory_archive: Archive) -> None:

@@ -20,6 +20,14 @@ from newsdedup.urls import host_of, is_url, normalize_url
         ("https://tuoitre.vn/tin?b=2&id=7&utm_campaign=x", "https://tuoitre.vn/tin?b=2&id=7"),
         ("https://tuoitre.vn", "https://tuoitre.vn/"),
         ("  https://tuoitre.vn/  ", "https://tuoitre.vn/"),
+        # Percent-escapes in either case are one URL (RFC 3986); a raw Unicode path is the escaped one.
+        ("https://a.vn/tin-t%e1%bb%a9c", "https://a.vn/tin-t%E1%BB%A9c"),
+        ("https://a.vn/tin-tức", "https://a.vn/tin-t%E1%BB%A9c"),
+        # Tracker names are matched whole: these name pages, and are kept (courlan alone drops them).
+        ("https://a.vn/g.php?game=2&utm_source=x", "https://a.vn/g.php?game=2"),
+        ("https://a.vn/anh?gallery=5&sourceId=3&ref=rss", "https://a.vn/anh?gallery=5&sourceId=3"),
+        ("https://a.vn/tin?print&id=7", "https://a.vn/tin?id=7&print="),
+        ("https://a.vn/tim?q=%FF&x=1", "https://a.vn/tim?q=%FF&x=1"),  # bytes that are not UTF-8 pass through
     ],
 )
 def test_normal_forms(given: str, normal: str) -> None:
@@ -31,6 +39,18 @@ def test_meaningful_differences_are_kept() -> None:
     assert normalize_url("http://a.vn/x") != normalize_url("https://a.vn/x")
     assert normalize_url("https://a.vn/Bai") != normalize_url("https://a.vn/bai")
     assert normalize_url("https://a.vn/tin?id=1") != normalize_url("https://a.vn/tin?id=2")
+
+
+def test_pages_told_apart_by_a_parameter_stay_apart() -> None:
+    assert normalize_url("https://a.vn/g.php?game=1") != normalize_url("https://a.vn/g.php?game=2")
+    assert normalize_url("https://a.vn/x?global=1") != normalize_url("https://a.vn/x?global=2")
+
+
+@pytest.mark.parametrize("url", ["http://[::1/x", "https://[zz]/a", "http://a b.vn/x", "http://a.vn\x00/x"])
+def test_malformed_urls_are_input_errors(url: str) -> None:
+    # Not a ValueError from urllib: one bad feed link or WARC-Target-URI must not stop the run.
+    with pytest.raises(InputError, match="not a valid URL"):
+        normalize_url(url)
 
 
 def test_urls_and_paths() -> None:

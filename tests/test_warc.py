@@ -84,6 +84,33 @@ def test_every_cut_point_gives_whole_pages_and_one_error_at_most(tmp_path: Path)
             assert len(errors) <= 1 and (not errors or items[-1] is errors[0]), cut
 
 
+def test_large_records_that_are_not_pages_are_skipped_not_errors(tmp_path: Path) -> None:
+    captures = [
+        Capture("https://bao.example/clip.mp4", b"\x00" * 5000, content_type="video/mp4"),
+        Capture("https://bao.example/blob", b"\x00" * 5000, content_type=""),  # no type: sniffed, not HTML
+        Capture("https://bao.example/untyped", b"<!DOCTYPE html><html><p>Tin</p></html>", content_type=""),
+    ]
+    items = read(write_warc(tmp_path / "c.warc.gz", captures), max_bytes=2000)
+    assert [(i.status, i.note) for i in items if isinstance(i, IngestResult)] == [
+        ("skipped", "warcinfo record"),
+        ("skipped", "not HTML: video/mp4"),
+        ("skipped", "not HTML: no Content-Type"),
+    ]
+    assert [i.url for i in items if isinstance(i, RawInput)] == ["https://bao.example/untyped"]
+
+
+def test_a_malformed_target_uri_is_one_error_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    captures = [
+        html_capture("http://[::1/x", 1),
+        html_capture("https://[site-url]/a", 2),
+        html_capture("https://bao.example/b", 3),
+    ]
+    items = read(write_warc(tmp_path / "c.warc.gz", captures))
+    assert [i.status for i in items if isinstance(i, IngestResult)] == ["skipped", "error", "error"]
+    assert "not a valid URL: 'http://[::1/x'" in (items[1].error or "")  # type: ignore[union-attr]
+    assert isinstance(items[3], RawInput) and items[3].url == "https://bao.example/b"
+
+
 def test_oversized_and_corrupt_records(tmp_path: Path) -> None:
     big = Capture("https://bao.example/big", b"<html>" + b"x" * 5000 + b"</html>")
     path = write_warc(tmp_path / "c.warc", [big, html_capture("https://bao.example/ok", 1)], gzip=False)

@@ -162,7 +162,10 @@ def ingest(
         _fail("no inputs: name files, folders, URLs or feeds, or use --from-file", code=2)
     try:
         if from_file is not None:
-            names += read_input_list(from_file)
+            listed = read_input_list(from_file)
+            if from_file == STDIN and STDIN in listed:
+                _fail("the list read from standard input (--from-file -) names - (standard input) again", code=2)
+            names += listed
         config = Config(
             max_input_bytes=max_bytes,
             input_format=input_format,  # type: ignore[arg-type]
@@ -426,7 +429,9 @@ def history(
     ctx: typer.Context,
     article: Annotated[
         str,
-        typer.Argument(metavar="URL|ID", help="An article id (see `newsdedup list`) or a URL it was archived under."),
+        typer.Argument(
+            metavar="URL|ID", help="An article id (see `newsdedup list`), a URL it was archived under or fetched from."
+        ),
     ],
     as_json: JsonOption = False,
 ) -> None:
@@ -436,13 +441,16 @@ def history(
     another title or body; white space, the date line and dropped page
     furniture do not count. URLs are compared normalised (no utm_* tracking
     parameters, any case of scheme and host, with or without a trailing slash).
-    Compare two revisions with `newsdedup diff ID@N ID@M`.
+    An article is archived under its page's own (canonical) URL; the URL it was
+    fetched from finds it too. Compare two revisions with `newsdedup diff ID@N ID@M`.
 
     Example:  newsdedup history https://example.com/news/a-1 --json
     """
+    if not article.strip():
+        _fail("name an article: its id or a URL", code=2)
     try:
         with _open(ctx) as archive:
-            revisions = archive.history(int(article) if article.strip().isdigit() else article)
+            revisions = archive.history(_article_of(archive, article))
             current = archive.get(revisions[0].article_id)
     except NewsdedupError as err:
         _fail(str(err))
@@ -452,6 +460,30 @@ def history(
     from .cluster_view import history_table
 
     history_table(current, revisions)
+
+
+def _article_of(archive: Archive, ref: str) -> int | str:
+    """An article id, or the URL ``history`` is given: the article's own, else one it was fetched from.
+
+    A page's canonical link names the article (``/tin/bai-1.html``) whatever URL led to it
+    (``m.``, a short link, a redirect): the fetch log knows the URLs asked for.
+    """
+    from .errors import ArticleNotFound, InputError
+    from .fetchlog import lookup
+    from .urls import normalize_url
+
+    if ref.strip().isdigit():
+        return int(ref)
+    try:
+        return archive.find_url(ref)
+    except ArticleNotFound:
+        try:
+            record = lookup(archive.db.conn, normalize_url(ref))
+        except InputError:
+            record = None
+        if record is None or record.kind != "page" or record.article_id is None:
+            raise
+        return record.article_id
 
 
 @app.command("diff")

@@ -51,7 +51,6 @@ ROBOTS_AGENT = "newsdedup"
 #: RFC 9309: crawlers must read at least 500 KiB of a robots.txt; the rest is ignored.
 _ROBOTS_MAX_BYTES = 500 * 1024
 _ROBOTS_MAX_REDIRECTS = 5
-_CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -222,7 +221,9 @@ class Fetcher:
         parts: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_raw(_CHUNK):
+            # Chunks as they arrive (no chunk size: httpx would buffer until one is full, and a server
+            # trickling a few bytes a second would never reach the deadline check).
+            for chunk in response.iter_raw():
                 piece = inflate(chunk, limit + 1 - size)
                 parts.append(piece)
                 size += len(piece)

@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, BinaryIO
@@ -51,6 +52,15 @@ if TYPE_CHECKING:
     from .fetch import Fetcher
 
 _MAX_BATCH_BYTES = 64 * 1024 * 1024
+#: Results are given when their batch is committed. Articles fetched from the network come
+#: slowly: a batch is committed once it has waited this long (so the progress bar and --json
+#: output move, and a kill loses seconds of fetching, not a batch of it)...
+_FLUSH_SECONDS = 2.0
+#: ...unless, at the rate it fills, it would be full within this long (files and crawls keep
+#: whole batches); no batch waits longer.
+_MAX_WAIT_SECONDS = 30.0
+#: Results held at most: a crawl's skipped records need no writing, but each waits for its turn.
+_MAX_PENDING = 10_000
 # What a URL may answer with to be extracted (anything else is not an article page).
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
@@ -103,19 +113,37 @@ def ingest_paths(
     writer = _Writer(archive, expander.referable, on_result, on_input)
     pending: list[Prepared] = []
     prepared = held_bytes = 0
+    started = time.monotonic()
     try:
         for item in prepare_all(archive, expander.items(paths), config, expander.expand):
             pending.append(item)
             if isinstance(item, _Prepared):
                 prepared += 1
                 held_bytes += len(item.raw.data)
-            # Flushing on bytes too keeps memory bounded when inputs are large.
-            if prepared >= config.batch_size or held_bytes >= _MAX_BATCH_BYTES:
+            # Flushing on bytes and items too keeps memory bounded when inputs are large or many.
+            if (
+                prepared >= config.batch_size
+                or held_bytes >= _MAX_BATCH_BYTES
+                or len(pending) >= _MAX_PENDING
+                or _due(prepared, time.monotonic() - started, config.batch_size)
+            ):
                 yield from writer.flush(pending)
                 pending, prepared, held_bytes = [], 0, 0
+                started = time.monotonic()
         yield from writer.flush(pending)
     finally:
         _close_fetchers()
+
+
+def _due(prepared: int, waited: float, batch_size: int) -> bool:
+    """True if a batch short of full (``prepared`` articles after ``waited`` seconds) is to be committed now.
+
+    >>> _due(0, 2.5, 1000), _due(10, 2.5, 1000), _due(500, 2.5, 1000), _due(500, 31.0, 1000), _due(9, 1.0, 1000)
+    (True, True, False, True, False)
+    """
+    if waited < _FLUSH_SECONDS:
+        return False
+    return waited >= _MAX_WAIT_SECONDS or prepared * _MAX_WAIT_SECONDS < batch_size * waited
 
 
 def ingest_refs(
@@ -144,6 +172,9 @@ def prepare(archive: Archive, item: Item, config: Config) -> Prepared:
         return prepare_raw(archive, item.raw, config)
     except InputError as err:
         return IngestResult(path=origin, status="error", error=str(err))
+    except Exception as err:  # a library's surprise on one page must not end a run of thousands
+        message = f"unexpected {type(err).__name__} reading it: {err} (a bug in newsdedup or a library: please report)"
+        return IngestResult(path=origin, status="error", error=message)
 
 
 def prepare_raw(archive: Archive, raw: RawInput, config: Config) -> IngestResult | _Prepared:
@@ -280,7 +311,7 @@ class _Writer:
         self.referable = referable
         self.on_result = on_result
         self.on_input = on_input
-        self.ids: dict[str, int | None] = {}  # path -> article id, for the referable paths
+        self.ids: dict[str, tuple[str, int | None]] = {}  # path -> (status, article id), for the referable paths
         self.errors = 0  # in the current named input
         self.feed: FetchRecord | None = None  # the current input's feed row, stored if it had no error
 
@@ -320,7 +351,7 @@ class _Writer:
             if result.status == "error":
                 self.errors += 1
             if result.path in self.referable:
-                self.ids[result.path] = result.id if result.status != "error" else None
+                self.ids[result.path] = (result.status, result.id)
             out.append(result)
         # Written after the articles: a kill in between only makes the next run fetch again.
         self.archive.record_fetches(rows)
@@ -334,11 +365,14 @@ class _Writer:
             yield entry
 
     def _same_as(self, item: SameAs) -> IngestResult:
-        if item.first not in self.ids:
-            return IngestResult(path=item.path, status="error", error=f"{item.what} ({item.first}) has no result")
-        article_id = self.ids[item.first]
-        if article_id is None:
+        status, article_id = self.ids.get(item.first, (None, None))
+        if status == "error":
             return IngestResult(path=item.path, status="error", error=f"{item.what} ({item.first}) failed")
+        if article_id is None:
+            # The first gave no article: a feed or a crawl (its entries and records have results
+            # of their own), or a feed not modified since the last run. Read once is enough.
+            why = "a feed or crawl, read once" if status is None else f"{status} there"
+            return IngestResult(path=item.path, status="skipped", note=f"{item.what}: {item.first} ({why})")
         return IngestResult(
             path=item.path,
             status="duplicate",

@@ -99,15 +99,20 @@ def article_url(extracted: str | None, fetched: str | None) -> str | None:
     reads) names the story whatever feed link led to it; the URL it was
     fetched from is the fallback, and is preferred when the page names only
     its site's home page (some sites give every page that canonical link, and
-    would otherwise make every article a revision of one).
+    would otherwise make every article a revision of one). A URL that is not a
+    valid http(s) one (a template's ``https://[site-url]/...``) is passed over
+    when the other is valid, and kept as written when neither is.
 
     >>> article_url("https://example.com/", "https://example.com/news/a-1")
+    'https://example.com/news/a-1'
+    >>> article_url("https://[site-url]/a-1", "https://example.com/news/a-1?utm_source=rss")
     'https://example.com/news/a-1'
     >>> article_url(None, None) is None
     True
     """
     candidates = [u.strip() for u in (extracted, fetched) if u and u.strip()]
-    urls = [_normalize(u) for u in candidates]
+    normalised = [_normalize(u) for u in candidates]
+    urls = [u for u in normalised if u is not None] or candidates
     return next((u for u in urls if not is_site_root(u)), urls[0] if urls else None)
 
 
@@ -125,19 +130,25 @@ def is_site_root(url: str) -> bool:
 
     >>> is_site_root("https://example.com"), is_site_root("https://example.com/?p=12")
     (True, False)
+    >>> is_site_root("https://[site-url]/")  # a malformed URL (kept as written) is no home page
+    False
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
     return parts.path in ("", "/") and not parts.query
 
 
-def _normalize(url: str) -> str:
+def _normalize(url: str) -> str | None:
+    """The normal form of an http(s) URL; None for anything else."""
     # Imported here: courlan takes 0.1 s to import, and plain text never has a URL.
     from .urls import normalize_url
 
     try:
         return normalize_url(url)
     except InputError:
-        return url  # not an http(s) URL: compared as written
+        return None
 
 
 def title_key(title: str | None) -> str:

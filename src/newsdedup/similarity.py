@@ -126,8 +126,11 @@ def _passages(shorter: npt.NDArray[np.uint32], longer: npt.NDArray[np.uint32], m
     positions = np.flatnonzero(np.isin(shorter, longer)).tolist()
     if not positions:
         return 0, 0
+    # Only shared shingles can be part of a run: index just their places in ``longer``
+    # (a candidate that fails verification shares few, and this loop is the costly part).
     occurrences: dict[int, list[int]] = {}
-    for where, value in enumerate(longer.tolist()):
+    shared_places = np.flatnonzero(np.isin(longer, shorter))
+    for where, value in zip(shared_places.tolist(), longer[shared_places].tolist(), strict=True):
         occurrences.setdefault(value, []).append(where)
     values = shorter.tolist()
     step = PASSAGE_GAP + 1

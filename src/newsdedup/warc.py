@@ -149,14 +149,20 @@ def _record_item(record: Any, origin: str, number: int, max_bytes: int) -> RawIn
         content_type = record.rec_headers.get_header("Content-Type")
     if not is_url(target):
         return _skipped(path, f"not an http(s) capture: {target or 'no WARC-Target-URI'}")
-    data = record.content_stream().read(max_bytes + 1)
+    # The type is told before the payload is read: a video or a PDF over --max-bytes is a
+    # record skipped, not an error, and is never decompressed into memory.
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media and media not in _HTML_TYPES:
+        return _skipped(path, f"not HTML: {media}")
+    stream = record.content_stream()
+    data = stream.read(1024)
+    if not media and not _HTML_SNIFF.match(data):
+        return _skipped(path, "not HTML: no Content-Type")
+    data += stream.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         return IngestResult(
             path=path, status="error", error=f"larger than the {max_bytes:,}-byte limit (raise it with --max-bytes)"
         )
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media not in _HTML_TYPES and not (not media and _HTML_SNIFF.match(data[:1024])):
-        return _skipped(path, f"not HTML: {media or 'no Content-Type'}")
     if _drain(record):
         return IngestResult(path=path, status="error", error="truncated WARC record: the file ends inside it")
     if record.digest_checker.passed is False:
