@@ -44,8 +44,7 @@ from pathlib import Path
 from newsdedup import Archive, Config, ingest_paths
 from newsdedup.align import KINDS, MATCHED_KINDS, Alignment, align_articles, section_of
 from newsdedup.compare import compare_articles
-from newsdedup.errors import InputNotFound
-from newsdedup.evaldata import load_vntc, write_by_outlet
+from newsdedup.evaldata import load_vntc_or_exit, write_by_outlet
 from newsdedup.normalize import comparison_key
 from newsdedup.records import Article
 
@@ -184,10 +183,7 @@ def main() -> None:
     print(f"    newsdedup found {found}")
     print(f"    difflib found   {dict(base_found)}")
 
-    try:
-        rows = load_vntc(args.eval, args.articles, args.seed)
-    except InputNotFound as err:
-        sys.exit(f"error: {err}")
+    rows = load_vntc_or_exit(args.eval, args.articles, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         archive = Archive(Path(tmp) / "archive")
         seconds = ingest_vntc(rows, Path(tmp) / "in", archive)

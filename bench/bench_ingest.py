@@ -23,15 +23,13 @@ import os
 import platform
 import shutil
 import sqlite3
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 from newsdedup import Archive, Config, ingest_paths
-from newsdedup.errors import InputNotFound
-from newsdedup.evaldata import load_vntc, print_figures, write_by_outlet
+from newsdedup.evaldata import load_vntc_or_exit, print_figures, write_by_outlet
 
 
 def baseline(files: list[Path], db_path: Path) -> float:
@@ -63,10 +61,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
-    try:
-        articles = load_vntc(args.eval, args.count, args.seed)
-    except InputNotFound as err:
-        sys.exit(f"error: {err}")
+    articles = load_vntc_or_exit(args.eval, args.count, args.seed)
     work = Path(tempfile.mkdtemp(prefix="newsdedup-bench-"))
     try:
         outlets = write_by_outlet(articles, work / "corpus")

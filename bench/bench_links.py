@@ -41,8 +41,7 @@ import tracemalloc
 from pathlib import Path
 
 from newsdedup import Archive
-from newsdedup.errors import InputNotFound
-from newsdedup.evaldata import load_vntc, print_figures, write_by_outlet
+from newsdedup.evaldata import load_vntc_or_exit, print_figures, write_by_outlet
 from newsdedup.fingerprint import BAND_ROWS, BANDS, NUM_PERM, fingerprint, words
 
 PROBES = 500
@@ -179,10 +178,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
-    try:
-        rows = load_vntc(args.eval, args.count + PROBES, args.seed)
-    except InputNotFound as err:
-        sys.exit(f"error: {err}")
+    rows = load_vntc_or_exit(args.eval, args.count + PROBES, args.seed)
     probes, rows = [body(r["text"]) for r in rows[:PROBES]], rows[PROBES:]
     texts = [body(r["text"]) for r in rows]
     figures: dict[str, object] = {

@@ -41,7 +41,6 @@ import random
 import re
 import resource
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -55,8 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from newsdedup import Archive, Config, ingest_paths
-from newsdedup.errors import InputNotFound
-from newsdedup.evaldata import load_vntc, print_figures
+from newsdedup.evaldata import load_vntc_or_exit, print_figures
 from newsdedup.normalize import comparison_key
 
 SITES: list[dict[str, Any]] = [
@@ -416,10 +414,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
-    try:
-        rows = load_vntc(args.eval, args.count, args.seed)
-    except InputNotFound as err:
-        sys.exit(f"error: {err}")
+    rows = load_vntc_or_exit(args.eval, args.count, args.seed)
     work = Path(tempfile.mkdtemp(prefix="newsdedup-bench-warc-"))
     try:
         warc = work / "crawl.warc.gz"

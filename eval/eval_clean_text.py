@@ -27,8 +27,7 @@ from pathlib import Path
 
 from newsdedup import Archive
 from newsdedup.clean import clean_article
-from newsdedup.errors import InputNotFound
-from newsdedup.evaldata import load_vntc
+from newsdedup.evaldata import load_vntc_or_exit
 from newsdedup.extract import extract_text
 from newsdedup.records import RawInput
 
@@ -44,10 +43,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the counts to this file")
     args = parser.parse_args()
 
-    try:
-        articles = load_vntc(args.eval, args.count, args.seed)
-    except InputNotFound as err:
-        sys.exit(f"error: {err}")
+    articles = load_vntc_or_exit(args.eval, args.count, args.seed)
     roles: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     dropped: list[tuple[str, str, str]] = []

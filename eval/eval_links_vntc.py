@@ -33,8 +33,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from newsdedup import Archive, Config, ingest_paths
-from newsdedup.errors import InputNotFound
-from newsdedup.evaldata import load_vntc, report_gate, write_by_outlet
+from newsdedup.evaldata import load_vntc_or_exit, report_gate, write_by_outlet
 
 LEVEL_SETS = {
     "exact": ("exact",),
@@ -79,10 +78,7 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="exit 1 if worse than --baseline")
     args = parser.parse_args()
 
-    try:
-        rows = load_vntc(args.eval, args.count, args.seed)
-    except InputNotFound as err:
-        sys.exit(f"error: {err}")
+    rows = load_vntc_or_exit(args.eval, args.count, args.seed)
     work = Path(tempfile.mkdtemp(prefix="newsdedup-eval-"))
     try:
         outlets = write_by_outlet(rows, work / "corpus")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsdedup.errors import InputNotFound
-from newsdedup.evaldata import load_vntc, print_figures, report_gate, write_by_outlet
+from newsdedup.evaldata import load_vntc, load_vntc_or_exit, print_figures, report_gate, write_by_outlet
 
 
 def vntc(root: Path, count: int) -> Path:
@@ -45,3 +45,8 @@ def test_write_by_outlet_and_figures(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert report_gate(["recall fell"]) == 1
     captured = capsys.readouterr()
     assert "FAIL: recall fell" in captured.err and "gate: failed" in captured.out
+
+
+def test_scripts_exit_with_a_message_when_the_data_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"^error: .*vntc\.jsonl\.gz is missing; pass --eval"):
+        load_vntc_or_exit(tmp_path)

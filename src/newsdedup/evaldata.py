@@ -49,6 +49,14 @@ def load_vntc(eval_dir: Path, count: int | None = None, seed: int = 0) -> list[d
     return [json.loads(line) for line in lines]
 
 
+def load_vntc_or_exit(eval_dir: Path, count: int | None = None, seed: int = 0) -> list[dict[str, str]]:
+    """:func:`load_vntc` for scripts: a missing file exits with ``error: ...`` (status 1)."""
+    try:
+        return load_vntc(eval_dir, count, seed)
+    except InputNotFound as err:
+        sys.exit(f"error: {err}")
+
+
 def write_by_outlet(rows: Sequence[Mapping[str, str]], folder: Path) -> dict[str, Path]:
     """Write each row's text to ``folder/<outlet>/<n>.txt``, numbered in row order; return the folders."""
     outlets: dict[str, Path] = {}

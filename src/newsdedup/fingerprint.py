@@ -117,7 +117,7 @@ def shingle_hashes(text: str) -> npt.NDArray[np.uint32]:
     >>> len(shingle_hashes("một hai ba bốn")), len(shingle_hashes("một hai")), len(shingle_hashes(""))
     (2, 1, 0)
     """
-    return _shingles_of_hashes(_text_word_hashes(text))
+    return _shingles_of_hashes(_key_word_hashes(comparison_key(text)))
 
 
 def _shingles_of_hashes(word_hashes: list[int]) -> npt.NDArray[np.uint32]:
@@ -158,10 +158,6 @@ def fingerprint_key(key: str) -> Fingerprint | None:
     if not hashes:
         return None
     return fingerprint_shingles(_shingles_of_hashes(hashes), word_count=len(hashes))
-
-
-def _text_word_hashes(text: str) -> list[int]:
-    return _key_word_hashes(comparison_key(text))
 
 
 def _key_word_hashes(key: str) -> list[int]:

@@ -146,17 +146,6 @@ def _due(prepared: int, waited: float, batch_size: int) -> bool:
     return waited >= _MAX_WAIT_SECONDS or prepared * _MAX_WAIT_SECONDS < batch_size * waited
 
 
-def ingest_refs(
-    archive: Archive,
-    refs: Iterable[InputRef],
-    config: Config,
-    *,
-    on_result: ProgressCallback | None = None,
-) -> Iterator[IngestResult]:
-    """Ingest inputs already found (see :func:`newsdedup.sources.find_inputs`)."""
-    yield from ingest_paths(archive, (ref.origin for ref in refs), config, on_result=on_result)
-
-
 def prepare(archive: Archive, item: Item, config: Config) -> Prepared:
     """Do one item's work (fetch, read, extract, clean, fingerprint); see :data:`Prepared`."""
     if isinstance(item, DoneItem):
