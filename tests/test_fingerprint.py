@@ -5,16 +5,20 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsdedup import fingerprint as fingerprint_module
 from newsdedup.fingerprint import (
     BANDS,
     NUM_PERM,
     estimate_jaccard,
     fingerprint,
+    fingerprint_tokens,
     shingle_hashes,
 )
+from newsdedup.normalize import comparison_tokens
 
 TEXT = "Chiều 13/8, Thường trực Thành ủy Hà Nội làm việc với Ban Cán sự Đảng Bộ Công thương về kết quả phối hợp."
 
@@ -51,6 +55,34 @@ def test_hashes_are_stable_across_processes() -> None:
     code = f"from newsdedup.fingerprint import shingle_hashes as s; print(s({TEXT!r}).tolist())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(shingle_hashes(TEXT).tolist())
+
+
+def test_fingerprints_of_archived_articles_do_not_change() -> None:
+    # Archives store signatures and band keys: a change to normalising, word hashing or
+    # MinHash that alters them must come with a new SCHEME. Values from scheme v1's code.
+    fp = fingerprint(
+        "Chiều 13/8, Thường trực Thành uỷ Hà Nội họp bàn về công tác phòng chống dịch Covid-19 trên địa bàn thành phố."
+    )
+    assert fp is not None
+    assert fp.bands[:4] == (-207571271, 1330639637, 315940749, 714324233)
+    assert fp.signature[:8].hex() == "5448989ae6425c80"
+    assert (fp.distinct, fp.words) == (22, 24)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Hòa", "hoà", "thủy,", "Covid-19", "3.204,3ha", "“Lạc”", "một", "ba!", "x"]), max_size=40)
+)
+def test_token_caches_never_change_a_fingerprint(word_list: list[str]) -> None:
+    text = " ".join(word_list)
+    fresh = fingerprint(text)
+    with pytest.MonkeyPatch.context() as patch:
+        # Caches emptied and kept tiny: every look-up misses or follows a clearing.
+        patch.setattr(fingerprint_module, "_TOKEN_HASHES", {})
+        patch.setattr(fingerprint_module, "_WORD_HASHES", {})
+        patch.setattr(fingerprint_module, "_WORD_HASHES_MAX", 2)
+        assert fingerprint_tokens(comparison_tokens(text)) == fresh
+        assert fingerprint(text) == fresh
 
 
 @settings(max_examples=40, deadline=None)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdedup.normalize import body_hash, comparison_key, retone_word
+from newsdedup import normalize
+from newsdedup.normalize import body_hash, comparison_key, comparison_tokens, retone_word
 
 # Syllables written with the tone on either vowel, in real use both ways.
 OLD_NEW_PAIRS = [
@@ -88,3 +90,14 @@ def test_tone_position_never_matters(base: str, tone: str, data: st.DataObject) 
     a = unicodedata.normalize("NFC", base[: first + 1] + tone + base[first + 1 :])
     b = unicodedata.normalize("NFC", base[: second + 1] + tone + base[second + 1 :])
     assert comparison_key(a) == comparison_key(b)
+
+
+@given(vietnamese_text)
+def test_tokens_join_to_the_key_whatever_the_cache_holds(text: str) -> None:
+    key = comparison_key(text)
+    assert " ".join(comparison_tokens(text)) == key
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(normalize, "_TOKEN_CACHE", {})
+        patch.setattr(normalize, "_TOKEN_CACHE_MAX", 2)  # cleared on nearly every new token
+        assert comparison_key(text) == key
+        assert comparison_tokens(text) == key.split()

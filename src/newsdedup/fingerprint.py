@@ -49,7 +49,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from .normalize import comparison_key
+from .normalize import comparison_key, comparison_tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -117,7 +117,7 @@ def shingle_hashes(text: str) -> npt.NDArray[np.uint32]:
     >>> len(shingle_hashes("một hai ba bốn")), len(shingle_hashes("một hai")), len(shingle_hashes(""))
     (2, 1, 0)
     """
-    return _shingles_of_hashes(_key_word_hashes(comparison_key(text)))
+    return _shingles_of_hashes(_token_word_hashes(comparison_tokens(text)))
 
 
 def _shingles_of_hashes(word_hashes: list[int]) -> npt.NDArray[np.uint32]:
@@ -142,37 +142,39 @@ def _shingles_of_hashes(word_hashes: list[int]) -> npt.NDArray[np.uint32]:
 
 def fingerprint(body_text: str) -> Fingerprint | None:
     """The fingerprint of an article's kept body text, or None if it holds no word."""
-    return fingerprint_key(comparison_key(body_text))
+    return fingerprint_tokens(comparison_tokens(body_text))
 
 
-def fingerprint_key(key: str) -> Fingerprint | None:
-    """:func:`fingerprint` of a text whose comparison key is made already.
+def fingerprint_tokens(tokens: list[str]) -> Fingerprint | None:
+    """:func:`fingerprint` of a text whose comparison tokens are made already.
 
-    Ingestion makes the body's key once, for both its hash
-    (:func:`newsdedup.normalize.key_hash`) and its fingerprint.
+    Ingestion makes the body's tokens once, for both its hash (of the key they make,
+    :func:`newsdedup.normalize.key_hash`) and its fingerprint.
 
-    >>> fingerprint_key(comparison_key("Một hai ba bốn")) == fingerprint("một  HAI ba bốn")
+    >>> fingerprint_tokens(comparison_tokens("Một hai ba bốn")) == fingerprint("một  HAI ba bốn")
     True
     """
-    hashes = _key_word_hashes(key)
+    hashes = _token_word_hashes(tokens)
     if not hashes:
         return None
     return fingerprint_shingles(_shingles_of_hashes(hashes), word_count=len(hashes))
 
 
-def _key_word_hashes(key: str) -> list[int]:
-    """The hashes of the words of a comparison key, fast: news repeats its tokens, so
-    each white-space token's words are looked up in a cache, not recomputed."""
-    tokens = key.split()
-    missing = set(tokens).difference(_TOKEN_HASHES)
-    if missing:
-        if len(_TOKEN_HASHES) + len(missing) > _WORD_HASHES_MAX:
-            _TOKEN_HASHES.clear()
-            missing = set(tokens)
-        for token in missing:
-            _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(token)))
-    # Looked up and flattened in C: no Python bytecode per word.
-    return list(chain.from_iterable(map(_TOKEN_HASHES.__getitem__, tokens)))
+def _token_word_hashes(tokens: list[str]) -> list[int]:
+    """The hashes of the words of comparison tokens, fast: news repeats its tokens, so
+    each token's words are looked up in a cache (in C, with ``map``), not recomputed."""
+    found = list(map(_TOKEN_HASHES.get, tokens))
+    if None in found:
+        found = [_token_hashes(t) if h is None else h for t, h in zip(tokens, found, strict=True)]
+    # Flattened in C: no Python bytecode per word.
+    return list(chain.from_iterable(found))  # type: ignore[arg-type]
+
+
+def _token_hashes(token: str) -> tuple[int, ...]:
+    if len(_TOKEN_HASHES) >= _WORD_HASHES_MAX:
+        _TOKEN_HASHES.clear()
+    hashes = _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(token)))
+    return hashes
 
 
 def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -> Fingerprint:
@@ -181,13 +183,14 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
     from datasketch import MinHash
 
     minhash = MinHash(NUM_PERM, seed=SEED, hashfunc=int, permutations=_permutations(), scheme="affine32")
-    minhash.update_batch(shingles.tolist())
+    values_list = shingles.tolist()
+    minhash.update_batch(values_list)
     values = (minhash.hashvalues & np.uint32(0xFFFF)).astype("<u2")
     return Fingerprint(
         shingles=shingles.astype("<u4").tobytes(),
         signature=values.tobytes(),
         bands=band_keys(values),
-        distinct=len(set(shingles.tolist())),
+        distinct=len(set(values_list)),
         words=word_count,
     )
 

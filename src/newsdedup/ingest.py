@@ -38,9 +38,9 @@ from .errors import FetchError, InputError, InputTooLarge
 from .extract import extract
 from .feeds import looks_like_feed
 from .fetchlog import FetchRecord, lookup
-from .fingerprint import Fingerprint, fingerprint_key
+from .fingerprint import Fingerprint, fingerprint_tokens
 from .inputs import DoneItem, Expander, Expansion, FeedFetched, InputEnd, Item, SameAs, UrlItem
-from .normalize import comparison_key, key_hash
+from .normalize import comparison_tokens, key_hash
 from .parallel import prepare_all
 from .records import ExtractedArticle, IngestResult, RawInput
 from .sources import InputRef, read_input
@@ -178,10 +178,10 @@ def prepare_raw(archive: Archive, raw: RawInput, config: Config) -> IngestResult
     templates = SiteTemplates(archive.db.conn, config.template_min_articles)
     article = clean_article(extract(raw, config), templates=templates)
     # Hashed and fingerprinted here, in the worker: the writer is the pipeline's one
-    # serial stage. One comparison key serves both.
-    key = comparison_key(" ".join(article.body_paragraphs))
-    article = replace(article, body_hash=key_hash(key))
-    return _Prepared(raw, article, fingerprint_key(key))
+    # serial stage. One tokenisation serves both.
+    tokens = comparison_tokens(" ".join(article.body_paragraphs))
+    article = replace(article, body_hash=key_hash(" ".join(tokens)))
+    return _Prepared(raw, article, fingerprint_tokens(tokens))
 
 
 def _prepare_file(archive: Archive, ref: InputRef, config: Config) -> Prepared:

@@ -49,23 +49,25 @@ def comparison_key(text: str) -> str:
     >>> comparison_key("Khóa\\u00a0HỌC")
     'khoá học'
     """
+    return " ".join(comparison_tokens(text))
+
+
+def comparison_tokens(text: str) -> list[str]:
+    """The white-space tokens of ``text``'s comparison key (what :func:`comparison_key` joins).
+
+    >>> comparison_tokens("  Hòa  “Lạc”! ")
+    ['hoà', '"lạc"!']
+    """
     text = unicodedata.normalize("NFC", text).lower()
     # A regex touches only the few special characters; str.translate would cost
     # ~40 ns for every character of the text.
-    text = _SPECIAL.sub(_replace_special, text)
-    tokens = text.split()
-    try:
-        return " ".join(map(_TOKEN_CACHE.__getitem__, tokens))
-    except KeyError:
-        # Retone only the tokens not seen before, then join in C as above: a long text
-        # nearly always holds a new token, and a per-token Python loop would cost more.
-        missing = set(tokens).difference(_TOKEN_CACHE)
-        if len(_TOKEN_CACHE) + len(missing) > _TOKEN_CACHE_MAX:
-            _TOKEN_CACHE.clear()
-            missing = set(tokens)
-        for token in missing:
-            _TOKEN_CACHE[token] = _WORD.sub(_retone_match, token)
-        return " ".join(map(_TOKEN_CACHE.__getitem__, tokens))
+    tokens = _SPECIAL.sub(_replace_special, text).split()
+    # Looked up in C (map); only tokens not seen before are retoned, in Python. A set
+    # difference to find them would cost more than the look-ups.
+    retoned = list(map(_TOKEN_CACHE.get, tokens))
+    if None in retoned:
+        retoned = [_retone_token(t) if r is None else r for t, r in zip(tokens, retoned, strict=True)]
+    return retoned  # type: ignore[return-value]
 
 
 def body_hash(paragraphs: Iterable[str]) -> str | None:
@@ -123,6 +125,14 @@ def retone_word(word: str) -> str:
 # 2**18, and the process grew by 42 MB instead of 57 MB.
 _TOKEN_CACHE: dict[str, str] = {}
 _TOKEN_CACHE_MAX = 1 << 16
+
+
+def _retone_token(token: str) -> str:
+    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
+        _TOKEN_CACHE.clear()
+    # An ASCII token (numbers, English) has no tone mark to move.
+    retoned = _TOKEN_CACHE[token] = token if token.isascii() else _WORD.sub(_retone_match, token)
+    return retoned
 
 
 def _retone_match(match: re.Match[str]) -> str:
