@@ -171,6 +171,9 @@ def _token_word_hashes(tokens: list[str]) -> list[int]:
 
 
 def _token_hashes(token: str) -> tuple[int, ...]:
+    known = _TOKEN_HASHES.get(token)  # a new token may occur twice in one text
+    if known is not None:
+        return known
     if len(_TOKEN_HASHES) >= _WORD_HASHES_MAX:
         _TOKEN_HASHES.clear()
     hashes = _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(token)))

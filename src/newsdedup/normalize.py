@@ -128,6 +128,9 @@ _TOKEN_CACHE_MAX = 1 << 16
 
 
 def _retone_token(token: str) -> str:
+    known = _TOKEN_CACHE.get(token)  # a new token may occur twice in one text
+    if known is not None:
+        return known
     if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
         _TOKEN_CACHE.clear()
     # An ASCII token (numbers, English) has no tone mark to move.
