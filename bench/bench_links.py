@@ -56,14 +56,20 @@ def body(text: str) -> str:
     return text.split("\n", 1)[1] if "\n" in text else text
 
 
-def bare_minhash(texts: list[str]) -> dict[str, float]:
-    from datasketch import MinHash
-
-    start = time.perf_counter()
+def word3_shingles(texts: list[str]) -> list[list[bytes]]:
+    """The textbook input of ``MinHash.bulk``: each text's word 3-shingles as UTF-8 bytes."""
     shingled = []
     for text in texts:
         w = words(text)
         shingled.append([" ".join(w[i : i + 3]).encode() for i in range(max(1, len(w) - 2))])
+    return shingled
+
+
+def bare_minhash(texts: list[str]) -> dict[str, float]:
+    from datasketch import MinHash
+
+    start = time.perf_counter()
+    shingled = word3_shingles(texts)
     shingling = time.perf_counter() - start
     start = time.perf_counter()
     MinHash.bulk(shingled, num_perm=NUM_PERM)
@@ -206,10 +212,7 @@ def lookup_figures(
 def _bulk_seconds(texts: list[str]) -> float:
     from datasketch import MinHash
 
-    shingled = []
-    for text in texts:
-        w = words(text)
-        shingled.append([" ".join(w[i : i + 3]).encode() for i in range(max(1, len(w) - 2))])
+    shingled = word3_shingles(texts)
     start = time.perf_counter()
     MinHash.bulk(shingled, num_perm=NUM_PERM)
     return time.perf_counter() - start
