@@ -169,14 +169,38 @@ def test_similar_and_cluster_of_missing_ids(memory_archive: Archive) -> None:
         memory_archive.cluster(7)
 
 
-def test_a_bucket_shared_by_many_articles_is_read_newest_first_and_capped(memory_archive: Archive) -> None:
-    # A band key shared by 500 articles (a templated text): a lookup reads its newest MAX_BUCKET.
-    fp = fingerprint("Nhiệt độ cao nhất hôm nay ở Hà Nội là 30 độ, thấp nhất 25 độ, trời nhiều mây.")
+WEATHER = "Nhiệt độ cao nhất hôm nay ở Hà Nội là 30 độ, thấp nhất 25 độ, trời nhiều mây."
+
+
+@pytest.mark.parametrize("size", [500, 9000])
+def test_an_oversized_bucket_is_read_newest_first_and_capped(memory_archive: Archive, size: int) -> None:
+    # A band key shared by many articles in an archive indexed before buckets were capped
+    # (9,000 rows: more than a lookup reads at once, so it falls back to one seek per key).
+    fp = fingerprint(WEATHER)
     assert fp is not None
     memory_archive.db.conn.executemany(
-        "INSERT INTO lsh_bands (key, article_id) VALUES (?, ?)", [(fp.bands[0], n) for n in range(1, 501)]
+        "INSERT INTO lsh_bands (key, article_id) VALUES (?, ?)", [(fp.bands[0], n) for n in range(1, size + 1)]
     )
-    assert sorted(memory_archive.links.candidates(fp)) == list(range(501 - MAX_BUCKET, 501))
+    assert sorted(memory_archive.links.candidates(fp)) == list(range(size + 1 - MAX_BUCKET, size + 1))
+
+
+def test_a_full_bucket_takes_no_more_articles_and_is_still_found(memory_archive: Archive) -> None:
+    # A templated text: every article shares all its band keys with the others.
+    fp = fingerprint(WEATHER)
+    assert fp is not None
+    index, now = memory_archive.links, "2026-11-23T00:00:00+00:00"
+    memory_archive.db.execute("PRAGMA foreign_keys = OFF")  # articles without originals: the index alone
+    for article_id in range(1, MAX_BUCKET + 11):
+        memory_archive.db.execute(
+            "INSERT INTO articles (id, raw_sha256, raw_item, origin, input_format, ingested_at) "
+            "VALUES (?, ?, 0, 'x', 'text', ?)",
+            [article_id, str(article_id).rjust(64, "0"), now],
+        )
+        index.add(article_id, fp, None, now)
+    rows = memory_archive.db.execute("SELECT key, count(*) FROM lsh_recent GROUP BY key").fetchall()
+    assert {count for _, count in rows} == {MAX_BUCKET} and len(rows) == len(set(fp.bands))
+    # Later articles still find the bucket's members (and are not added to it).
+    assert sorted(index.candidates(fp)) == list(range(1, MAX_BUCKET + 1))
 
 
 def test_a_rolled_back_batch_leaves_no_stale_state(archive_dir: Path) -> None:

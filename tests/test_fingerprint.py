@@ -69,6 +69,23 @@ def test_fingerprints_of_archived_articles_do_not_change() -> None:
     assert (fp.distinct, fp.words) == (22, 24)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=3000))
+def test_signature_is_datasketch_minhash(values: list[int]) -> None:
+    # fingerprint_shingles does datasketch's arithmetic on the whole array: it must give
+    # exactly what MinHash.update_batch gives, with the same permutations.
+    import numpy as np
+    from datasketch import MinHash
+
+    from newsdedup.fingerprint import SEED, fingerprint_shingles
+
+    minhash = MinHash(NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")
+    minhash.update_batch(values)
+    fp = fingerprint_shingles(np.array(values, dtype=np.uint32), word_count=len(values) + 2)
+    assert fp.signature == (minhash.hashvalues & 0xFFFF).astype("<u2").tobytes()
+    assert fp.distinct == len(set(values))
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.sampled_from(["Hòa", "hoà", "thủy,", "Covid-19", "3.204,3ha", "“Lạc”", "một", "ba!", "x"]), max_size=40)

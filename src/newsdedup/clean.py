@@ -155,7 +155,7 @@ _LINE_MARKERS = {
 _NOTICE = re.compile(
     r"^(?:copyright|©|\(c\)\s*\d{4}|bản quyền|all rights reserved|order reprints|reprints?$|"
     r"this copy is for your personal|an error has occurred|something went wrong|"
-    r"ghi rõ nguồn|không được sao chép|cấm sao chép)|all rights reserved\.?$",
+    r"ghi rõ nguồn|không được sao chép|cấm sao chép)",
     re.IGNORECASE,
 )
 # Self-promotion closing a page: newsletters, apps, subscriptions.
@@ -164,6 +164,8 @@ _PROMO = re.compile(
     r"tải ứng dụng)|\bnewsletters?\b|\bbản tin qua email\b",
     re.IGNORECASE,
 )
+# Words one of which a _PROMO line holds (lower-cased): most lines are ruled out without the regex.
+_PROMO_WORDS = ("get the latest", "download", "đăng ký nhận", "tải ứng dụng", "newsletter", "bản tin qua email")
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$")
 # A timestamp line: "Updated at 1:23 p.m.", "Cập nhật: 13/08/2020 18:50", "Published 4 March 2021".
 _TIMESTAMP = re.compile(
@@ -217,7 +219,8 @@ _DATELINE = re.compile(
 _DATED_HEADLINE = re.compile(r"\S\s?\(\d{1,2}/\d{1,2}/\d{4}\)\s*$")
 # "?" inside a word (a lost character), U+FFFD, and UTF-8 read as Windows-1252 ("Ã¡", "á»", "Ä‘").
 _GARBLED_WORD = re.compile(r"\w\?\w|\ufffd|Ã[\u00a0-\u00bf]|Ä‘|Æ[°¡]|á[»º]|â€")
-_GARBLED_HINT = re.compile("[?\ufffdÃÄÆ]|á[»º]|â€")
+# A cheap first test for it: one character class is scanned in C; the alternatives above are not.
+_GARBLED_HINT = re.compile("[?\ufffdÃÄÆ»º€]")
 
 
 @dataclass(frozen=True)
@@ -294,9 +297,10 @@ def _line_reason(line: _Line) -> str | None:
         return "garbled"
     if line.words > _SHORT_WORDS:
         return None
-    if _NOTICE.search(text):
+    lower = text.lower()
+    if _NOTICE.match(text) or lower.removesuffix(".").endswith("all rights reserved"):
         return "notice"
-    if line.words <= 25 and _PROMO.search(text):
+    if line.words <= 25 and any(word in lower for word in _PROMO_WORDS) and _PROMO.search(text):
         return "advert"
     if line.words <= 10:  # whole-line markers are short: skip the regexes for longer lines
         if _URL_ONLY.match(text):
@@ -312,6 +316,12 @@ def _line_reason(line: _Line) -> str | None:
     if line.words <= 15 and _BREADCRUMB.match(text):
         return "navigation"
     return None
+
+
+def _ends_with_bar(text: str) -> bool:
+    """True if ``text`` ends in a bar after white space (``_CAPTION_BAR``), as captions do: "Ảnh: X |"."""
+    text = text.rstrip()
+    return len(text) >= 2 and text[-1] == "|" and text[-2].isspace()
 
 
 def _is_garbled(text: str) -> bool:
@@ -495,7 +505,7 @@ def _assign_short_roles(
     for i in [i for i in range(len(lines)) if kept[i] and roles[i] == "body"][-2:]:
         if lines[i].words <= 30 and _EMAIL.search(lines[i].text):
             roles[i] = "byline"  # "Write to X at x@y.com", "Liên hệ: ...": the author's contact
-    marked_captions = any(_CAPTION_BAR.search(line.text) for line in lines)
+    marked_captions = any(_ends_with_bar(line.text) for line in lines)
     kept_order = [i for i in range(len(lines)) if kept[i]]
     position = {i: n for n, i in enumerate(kept_order)}
 
@@ -512,7 +522,7 @@ def _assign_short_roles(
         if roles[i] not in ("body", "subheading"):
             continue
         text = lines[i].text.strip()
-        if _CAPTION_BAR.search(text) or _CREDIT.search(text):
+        if _ends_with_bar(text) or _CREDIT.search(text):
             roles[i] = "caption"
             continue
         if lines[i].words <= 12 and (_TIMESTAMP.match(text) or _is_timestamp(text)):

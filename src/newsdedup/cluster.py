@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -66,9 +66,11 @@ LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LINK_LEVE
 #: At most this many candidates (best estimates first) are verified per article, which
 #: bounds the cost of an article that resembles a huge cluster; it still joins it.
 MAX_VERIFIED = 100
-#: A lookup reads at most this many (the newest) articles of one band's bucket in each
-#: tier: a bucket shared by more is a template (a recurring report), whose newest
-#: members suffice.
+#: A band's bucket holds at most this many articles (in both tiers together): a bucket
+#: shared by more is a template (a recurring report) or a widely copied story, whose
+#: members a new article still finds (and is linked to, if verified); it is not added
+#: to the full bucket. So a lookup reads whole buckets with one ``IN`` per tier, and
+#: a key shared by thousands of templated articles costs no more than a small one.
 MAX_BUCKET = 64
 #: ``lsh_recent`` is merged into ``lsh_bands`` when it holds this many rows (8,192
 #: articles, about 7 MB): small enough that its pages stay cached and a commit writes
@@ -219,18 +221,22 @@ class LinkIndex:
             return Indexed(cluster, link)
         if fp is None:
             return Indexed(self._store_links(article_id, [], now), None, NO_BODY_NOTE)
-        links = self._verified_links(article_id, fp)
-        self._store_fingerprint(article_id, fp)
+        candidates, full = self._lookup(fp)
+        links = self._verified_links(article_id, fp, candidates)
+        self._store_fingerprint(article_id, fp, full)
         cluster = self._store_links(article_id, links, now)
         return Indexed(cluster, _strongest(links))
 
-    def _store_fingerprint(self, article_id: int, fp: Fingerprint) -> None:
+    def _store_fingerprint(self, article_id: int, fp: Fingerprint, full: set[int]) -> None:
+        """Store a fingerprint, and its band rows except in the buckets that are ``full``."""
         self.conn.execute(
             "INSERT INTO fingerprints (article_id, words, shingles, signature) VALUES (?, ?, ?, ?)",
             (article_id, fp.words, fp.distinct, fp.signature),
         )
-        # One statement for all the rows: executemany would run it once a row (about 1.8x slower).
-        self.conn.execute(_insert_bands_sql(len(fp.bands)), (article_id, *fp.bands))
+        keys = [key for key in fp.bands if key not in full] if full else fp.bands
+        if keys:
+            # One statement for all the rows: executemany would run it once a row (about 1.8x slower).
+            self.conn.execute(_insert_bands_sql(len(keys)), (article_id, *keys))
         self._remember(article_id, fp.signature, fp.shingle_array())
 
     def reindex(
@@ -249,8 +255,9 @@ class LinkIndex:
         elif fp is None:
             return Indexed(self.cluster_of(article_id), None, NO_BODY_NOTE)
         else:
-            links = self._verified_links(article_id, fp)
-            self._store_fingerprint(article_id, fp)
+            candidates, full = self._lookup(fp)
+            links = self._verified_links(article_id, fp, candidates)
+            self._store_fingerprint(article_id, fp, full)
         links = [replace(link, evidence={**(link.evidence or {}), "revision": revision}) for link in links]
         return Indexed(self._store_links(article_id, links, now, clustered=True), _strongest(links))
 
@@ -331,14 +338,28 @@ class LinkIndex:
         >>> Archive(":memory:").links.lookup(fingerprint("một hai ba bốn"))
         []
         """
-        return sorted(self._verified_links(0, fp), key=lambda link: (LEVEL_RANK[link.level], -link.score))
+        links = self._verified_links(0, fp, self.candidates(fp))
+        return sorted(links, key=lambda link: (LEVEL_RANK[link.level], -link.score))
 
     def candidates(self, fp: Fingerprint) -> list[int]:
         """Archived articles sharing at least one LSH band with ``fp`` (not verified)."""
-        return [row[0] for row in self.conn.execute(_lookup_sql(len(fp.bands)), fp.bands)]
+        return self._lookup(fp)[0]
 
-    def _verified_links(self, article_id: int, fp: Fingerprint) -> list[Link]:
-        candidates = self.candidates(fp)
+    def _lookup(self, fp: Fingerprint) -> tuple[list[int], set[int]]:
+        """The candidates of ``fp`` (see :meth:`candidates`) and its band keys whose bucket is full."""
+        bands = len(fp.bands)
+        rows = self.conn.execute(_lookup_sql(bands), fp.bands).fetchall()
+        if len(rows) > 2 * bands * MAX_BUCKET:
+            # Only an archive indexed before buckets were capped has larger ones: read
+            # each bucket's newest MAX_BUCKET articles, a seek per band and tier.
+            rows = self.conn.execute(_capped_lookup_sql(bands), fp.bands).fetchall()
+        sizes = Counter(key for key, _ in rows)
+        if any(size > MAX_BUCKET for size in sizes.values()):
+            rows = _newest_per_key(rows)
+        full = {key for key, size in sizes.items() if size >= MAX_BUCKET}
+        return list(dict.fromkeys(article for _, article in rows)), full
+
+    def _verified_links(self, article_id: int, fp: Fingerprint, candidates: list[int]) -> list[Link]:
         if not candidates:
             return []
         import numpy as np
@@ -537,22 +558,42 @@ def not_linked_note(article: Article) -> str | None:
 
 @lru_cache(maxsize=4)
 def _lookup_sql(bands: int) -> str:
-    """One statement reading, for every band key, its newest MAX_BUCKET articles of each tier.
+    """One statement reading the ``(key, article_id)`` rows of every band key's bucket, in both tiers.
 
-    Each part is an index seek on (key, article_id) read backwards, so a lookup costs
-    ``2 * bands`` seeks whatever the archive's size, and a bucket shared by thousands of
-    templated articles (weather reports, price lists) costs no more than a small one.
-    Every key is bound twice (``?n`` names it), once per tier.
+    Buckets hold at most :data:`MAX_BUCKET` articles, so it returns at most
+    ``2 * bands * MAX_BUCKET`` rows (one more is asked for, to notice an archive whose
+    buckets are larger). Every key is bound twice (``?n`` names it), once per tier.
     """
-    parts = [
-        f"SELECT * FROM (SELECT article_id FROM {table} WHERE key = ?{n} ORDER BY article_id DESC LIMIT {MAX_BUCKET})"
-        for n in range(1, bands + 1)
-        for table in ("lsh_recent", "lsh_bands")
-    ]
-    return "SELECT DISTINCT article_id FROM (" + " UNION ALL ".join(parts) + ")"
+    keys = ", ".join(f"?{n}" for n in range(1, bands + 1))
+    parts = [f"SELECT key, article_id FROM {table} WHERE key IN ({keys})" for table in ("lsh_recent", "lsh_bands")]
+    return " UNION ALL ".join(parts) + f" LIMIT {2 * bands * MAX_BUCKET + 1}"
 
 
 @lru_cache(maxsize=4)
+def _capped_lookup_sql(bands: int) -> str:
+    """:func:`_lookup_sql` for buckets of any size: each key's newest MAX_BUCKET articles of each tier.
+
+    Each part is an index seek on (key, article_id) read backwards: ``2 * bands`` seeks.
+    """
+    parts = [
+        f"SELECT * FROM (SELECT key, article_id FROM {table} WHERE key = ?{n} "
+        f"ORDER BY article_id DESC LIMIT {MAX_BUCKET})"
+        for n in range(1, bands + 1)
+        for table in ("lsh_recent", "lsh_bands")
+    ]
+    return " UNION ALL ".join(parts)
+
+
+def _newest_per_key(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The ``(key, article_id)`` rows of each key's newest :data:`MAX_BUCKET` articles."""
+    by_key: dict[int, list[int]] = {}
+    for key, article in rows:
+        by_key.setdefault(key, []).append(article)
+    return [(key, article) for key, ids in by_key.items() for article in sorted(ids, reverse=True)[:MAX_BUCKET]]
+
+
+# One statement per number of rows: an article adds one row per band not full.
+@lru_cache(maxsize=128)
 def _insert_bands_sql(bands: int) -> str:
     """Insert one article's band rows into ``lsh_recent``: ``?1`` is the article, then its keys."""
     rows = ", ".join(f"(?{n + 2}, ?1)" for n in range(bands))

@@ -49,7 +49,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from .normalize import comparison_key, comparison_tokens
+from .normalize import comparison_key, comparison_tokens, fill_missing
 
 if TYPE_CHECKING:
     import numpy as np
@@ -74,6 +74,9 @@ _MASK64 = (1 << 64) - 1
 # Odd 64-bit multipliers to combine word hashes into a shingle hash.
 _MIX1 = 0x9E3779B97F4A7C15
 _MIX2 = 0xC2B2AE3D27D4EB4F
+# Shingles per block of the MinHash computation: its buffer (120 kB) stays under glibc's
+# threshold for giving a block its own memory mapping, and in the core's cache.
+_BLOCK_ROWS = 240
 
 
 @dataclass(frozen=True)
@@ -131,12 +134,11 @@ def _shingles_of_hashes(word_hashes: list[int]) -> npt.NDArray[np.uint32]:
         hashes = np.concatenate([hashes, np.zeros(k - len(hashes), dtype=np.uint64)])
     n = len(hashes) - k + 1
     # Combine the k word hashes of each window: h = (w0 * M1 + w1) * M2 + w2 (mod 2**64).
-    # Unsigned overflow is the intended modulo; the high half is the best-mixed.
-    with np.errstate(over="ignore"):
-        combined = hashes[:n].copy()
-        for offset in range(1, k):
-            combined *= np.uint64(_MIX1 if offset % 2 else _MIX2)
-            combined += hashes[offset : offset + n]
+    # Unsigned array overflow is the intended modulo; the high half is the best-mixed.
+    combined = hashes[:n].copy()
+    for offset in range(1, k):
+        combined *= np.uint64(_MIX1 if offset % 2 else _MIX2)
+        combined += hashes[offset : offset + n]
     return (combined >> np.uint64(32)).astype(np.uint32)
 
 
@@ -163,11 +165,9 @@ def fingerprint_tokens(tokens: list[str]) -> Fingerprint | None:
 def _token_word_hashes(tokens: list[str]) -> list[int]:
     """The hashes of the words of comparison tokens, fast: news repeats its tokens, so
     each token's words are looked up in a cache (in C, with ``map``), not recomputed."""
-    found = list(map(_TOKEN_HASHES.get, tokens))
-    if None in found:
-        found = [_token_hashes(t) if h is None else h for t, h in zip(tokens, found, strict=True)]
+    found = fill_missing(list(map(_TOKEN_HASHES.get, tokens)), tokens, _token_hashes)
     # Flattened in C: no Python bytecode per word.
-    return list(chain.from_iterable(found))  # type: ignore[arg-type]
+    return list(chain.from_iterable(found))
 
 
 def _token_hashes(token: str) -> tuple[int, ...]:
@@ -181,31 +181,48 @@ def _token_hashes(token: str) -> tuple[int, ...]:
 
 
 def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -> Fingerprint:
-    """The fingerprint of a non-empty array of shingle hashes."""
-    import numpy as np
-    from datasketch import MinHash
+    """The fingerprint of a non-empty array of shingle hashes.
 
-    minhash = MinHash(NUM_PERM, seed=SEED, hashfunc=int, permutations=_permutations(), scheme="affine32")
-    values_list = shingles.tolist()
-    minhash.update_batch(values_list)
-    values = (minhash.hashvalues & np.uint32(0xFFFF)).astype("<u2")
+    The signature is datasketch's :class:`~datasketch.MinHash` of the shingles (scheme
+    ``affine32``: its permutations, drawn once from :data:`SEED`, after its MurmurHash3
+    pre-mix), computed on the whole array at once: ``MinHash.update_batch`` passes every
+    value through a Python call and a list, which cost twice the arithmetic itself.
+    ``tests/test_fingerprint.py`` checks the values against ``update_batch``.
+    """
+    import numpy as np
+
+    a, b = _permutations()
+    mixed = _fmix32(shingles.astype(np.uint32))
+    # Rows of shingles x permutations, a block at a time in one buffer: a whole long
+    # article's matrix (megabytes) would be a fresh mapping of the allocator each call.
+    block = np.empty((min(len(mixed), _BLOCK_ROWS), NUM_PERM), dtype=np.uint32)
+    hashvalues = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    for start in range(0, len(mixed), _BLOCK_ROWS):
+        part = mixed[start : start + _BLOCK_ROWS]
+        rows = block[: len(part)]
+        # Unsigned arithmetic wraps around: the modulo 2**32 of datasketch's affine32 scheme.
+        np.multiply(part[:, np.newaxis], a, out=rows)
+        np.add(rows, b, out=rows)
+        np.minimum(hashvalues, rows.min(axis=0), out=hashvalues)
+    values = (hashvalues & np.uint32(0xFFFF)).astype("<u2")
+    ordered = np.sort(shingles)
     return Fingerprint(
         shingles=shingles.astype("<u4").tobytes(),
         signature=values.tobytes(),
         bands=band_keys(values),
-        distinct=len(set(values_list)),
+        distinct=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1,
         words=word_count,
     )
 
 
 def band_keys(values: npt.NDArray[np.uint16]) -> tuple[int, ...]:
-    """The LSH key of each band of a signature of 16-bit values (see the byte layouts)."""
+    """The :data:`BANDS` LSH keys of a signature's values (layout in the module docstring)."""
     import numpy as np
 
-    rows = values.astype(np.uint64).reshape(BANDS, BAND_ROWS)
-    packed = np.arange(BANDS, dtype=np.uint64)
+    rows = values.astype(np.uint64)
+    packed = np.arange(BANDS, dtype=np.uint64) << np.uint64(16 * BAND_ROWS)
     for column in range(BAND_ROWS):
-        packed = (packed << np.uint64(16)) | rows[:, column]
+        packed = packed | (rows[column::BAND_ROWS] << np.uint64(16 * (BAND_ROWS - 1 - column)))
     mixed = _fmix64(packed) & np.uint64(0xFFFFFFFF)
     return tuple(mixed.astype(np.uint32).view(np.int32).tolist())
 
@@ -230,14 +247,25 @@ def estimate_jaccard(a: bytes, b: bytes) -> float:
 
 
 def _fmix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """MurmurHash3's 64-bit finalizer (array arithmetic wraps around without a warning)."""
     import numpy as np
 
-    with np.errstate(over="ignore"):
-        values = values ^ (values >> np.uint64(33))
-        values = values * np.uint64(0xFF51AFD7ED558CCD)
-        values = values ^ (values >> np.uint64(33))
-        values = values * np.uint64(0xC4CEB9FE1A85EC53)
-        return values ^ (values >> np.uint64(33))
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xFF51AFD7ED558CCD)
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xC4CEB9FE1A85EC53)
+    return values ^ (values >> np.uint64(33))
+
+
+def _fmix32(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """MurmurHash3's 32-bit finalizer: datasketch's pre-mix of values for its affine32 scheme."""
+    import numpy as np
+
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 @lru_cache(maxsize=1)

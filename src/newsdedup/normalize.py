@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 # The five Vietnamese tone marks as combining characters (NFD).
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -37,6 +38,8 @@ _REPLACEMENTS: dict[str, str] = {
     **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
 }
 _SPECIAL = re.compile("[" + "".join(_REPLACEMENTS) + "]")
+
+_T = TypeVar("_T")
 
 
 def _replace_special(match: re.Match[str]) -> str:
@@ -64,10 +67,27 @@ def comparison_tokens(text: str) -> list[str]:
     tokens = _SPECIAL.sub(_replace_special, text).split()
     # Looked up in C (map); only tokens not seen before are retoned, in Python. A set
     # difference to find them would cost more than the look-ups.
-    retoned = list(map(_TOKEN_CACHE.get, tokens))
-    if None in retoned:
-        retoned = [_retone_token(t) if r is None else r for t, r in zip(tokens, retoned, strict=True)]
-    return retoned  # type: ignore[return-value]
+    return fill_missing(list(map(_TOKEN_CACHE.get, tokens)), tokens, _retone_token)
+
+
+def fill_missing(found: list[_T | None], keys: list[str], compute: Callable[[str], _T]) -> list[_T]:
+    """Replace each ``None`` in ``found`` (cache look-ups of ``keys``) by ``compute`` of its key.
+
+    Nearly every article holds a few tokens a cache has not seen (names, numbers, a word
+    with new punctuation): ``list.index`` finds them in C, so Python runs once a miss, not
+    once a token.
+
+    >>> fill_missing(["a", None, "c", None], ["A", "B", "C", "D"], str.lower)
+    ['a', 'b', 'c', 'd']
+    """
+    try:
+        at = found.index(None)
+        while True:
+            found[at] = compute(keys[at])
+            at = found.index(None, at + 1)
+    except ValueError:  # no None left
+        pass
+    return found  # type: ignore[return-value]
 
 
 def body_hash(paragraphs: Iterable[str]) -> str | None:
@@ -139,7 +159,13 @@ def _retone_token(token: str) -> str:
 
 
 def _retone_match(match: re.Match[str]) -> str:
-    return retone_word(match.group(0))
+    # A new token is mostly known words with new punctuation or numbers: the words are
+    # cached too (a one-word token is its own word, so the entries agree).
+    word = match.group(0)
+    known = _TOKEN_CACHE.get(word)
+    if known is None:
+        known = _TOKEN_CACHE[word] = retone_word(word)
+    return known
 
 
 def _tone_position(base: str) -> int | None:
