@@ -69,6 +69,26 @@ def test_fingerprints_of_archived_articles_do_not_change() -> None:
     assert (fp.distinct, fp.words) == (22, 24)
 
 
+def test_permutations_are_datasketchs() -> None:
+    import numpy as np
+    from datasketch import MinHash
+
+    from newsdedup.fingerprint import SEED, _permutations
+
+    expected = MinHash(NUM_PERM, seed=SEED, scheme="affine32").permutations
+    assert _permutations().dtype == expected.dtype and np.array_equal(_permutations(), expected)
+
+
+def test_fingerprinting_does_not_import_datasketch() -> None:
+    # datasketch's package imports SciPy (56 MB a worker process); fingerprints need neither.
+    code = (
+        f"import sys; from newsdedup.fingerprint import fingerprint; fingerprint({TEXT!r}); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=3000))
 def test_signature_is_datasketch_minhash(values: list[int]) -> None:
@@ -79,7 +99,7 @@ def test_signature_is_datasketch_minhash(values: list[int]) -> None:
 
     from newsdedup.fingerprint import SEED, fingerprint_shingles
 
-    minhash = MinHash(NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")
+    minhash = MinHash(NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")  # its own permutations
     minhash.update_batch(values)
     fp = fingerprint_shingles(np.array(values, dtype=np.uint32), word_count=len(values) + 2)
     assert fp.signature == (minhash.hashvalues & 0xFFFF).astype("<u2").tobytes()

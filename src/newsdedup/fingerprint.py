@@ -270,10 +270,21 @@ def _fmix32(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
 
 @lru_cache(maxsize=1)
 def _permutations() -> Any:
-    # Drawing the permutations costs more than hashing a short article: draw them once.
-    from datasketch import MinHash
+    """The ``(a, b)`` arrays of datasketch's affine32 permutations for :data:`SEED`.
 
-    return MinHash(NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32").permutations
+    Drawn the way ``MinHash(NUM_PERM, seed=SEED, scheme="affine32")`` draws them (NumPy's
+    legacy ``RandomState``, whose stream NumPy keeps stable): importing datasketch would
+    cost every worker process 56 MB and 0.85 s, for two arrays, because its package
+    imports SciPy for ``MinHashLSH``. ``tests/test_fingerprint.py`` checks they are
+    datasketch's own.
+    """
+    import numpy as np
+
+    generator = np.random.RandomState(SEED)
+    # An odd multiplier makes h -> a * h + b (mod 2**32) a bijection.
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return np.array([a, b])
 
 
 # Word hashes: a language has few distinct words, so a cache makes hashing one dict
