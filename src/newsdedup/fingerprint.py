@@ -6,7 +6,9 @@ quotes and white space do not matter), split into words (``\\w+``: punctuation d
 matter either), and every run of :data:`SHINGLE_SIZE` consecutive words becomes one
 32-bit shingle hash. Paragraph breaks count as white space, so an outlet that splits a
 paragraph in two keeps the same shingles. datasketch's :class:`~datasketch.MinHash`
-(``affine32`` scheme, :data:`NUM_PERM` permutations) summarises the set of shingles;
+(``affine32`` scheme, :data:`NUM_PERM` permutations) summarises the set of shingles
+(its arithmetic done here on whole arrays, bit for bit what datasketch computes: see
+:func:`fingerprint_shingles`);
 the signature is cut into :data:`BANDS` bands of :data:`BAND_ROWS` values, and each
 band becomes one integer key of the persistent LSH index (see :mod:`newsdedup.cluster`).
 
