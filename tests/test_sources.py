@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,25 @@ def test_size_limit_plain_and_gzip_bomb(tmp_path: Path) -> None:
     bomb.write_bytes(gzip.compress(b"\0" * 10_000_000))
     with pytest.raises(InputTooLarge):
         read_input(InputRef(str(bomb)), max_bytes=1000)
+
+
+@pytest.mark.parametrize(("size", "limit", "fits"), [(3000, 5000, True), (3000, 2999, False), (3000, 3000, True)])
+def test_a_pipe_whose_size_stat_does_not_tell_is_read_whole_and_limited(
+    tmp_path: Path, size: int, limit: int, fits: bool
+) -> None:
+    # A named pipe (or `<(command)`) reports size 0: what it holds is read all the same.
+    fifo = tmp_path / "in.txt"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(b"y" * size,))
+    writer.start()
+    try:
+        if fits:
+            assert read_input(InputRef(str(fifo)), max_bytes=limit).data == b"y" * size
+        else:
+            with pytest.raises(InputTooLarge):
+                read_input(InputRef(str(fifo)), max_bytes=limit)
+    finally:
+        writer.join()
 
 
 def test_folder_named_directly_as_file_is_walked_and_unreadable_file_fails(tmp_path: Path) -> None:

@@ -100,7 +100,15 @@ def _read_file(path: str, max_bytes: int) -> bytes:
             if path.lower().endswith(".gz"):
                 # Stream-decompress so only max_bytes + 1 bytes are ever held.
                 return _read_gzip_stream(stream, max_bytes, path)
-            return _read_stream(stream, max_bytes, path)
+            # Asked for max_bytes + 1 at once, the reader would allocate (and map) that much
+            # for every small file: ask for the file's size first, then whatever it grew by.
+            size = os.fstat(stream.fileno()).st_size
+            data = stream.read(min(size, max_bytes) + 1)
+            if len(data) > size:
+                data += stream.read(max_bytes + 1 - len(data))
+            if len(data) > max_bytes:
+                raise InputTooLarge(_too_large(max_bytes))
+            return data
     except FileNotFoundError:
         raise InputNotFound("no such file or folder") from None
     except IsADirectoryError:
