@@ -195,7 +195,6 @@ _CREDIT = re.compile(
     r"(?:^|[\s(\-–])(?:ảnh|photo|image|picture|nguồn ảnh|ảnh minh họa|ảnh minh hoạ|ảnh tư liệu)\s*:\s*\S",
     re.IGNORECASE,
 )
-_CAPTION_BAR = re.compile(r"\s\|\s*$")
 _CAPTION_WORDS = re.compile(
     r"\b(?:phát biểu (?:tại|khai mạc|bế mạc|chỉ đạo)|trao (?:tặng|quà|giải|bằng|quyết định|huân chương)|ký kết|"
     r"bắt tay|chụp ảnh|trong ảnh|toàn cảnh|quang cảnh|từ trái (?:qua|sang)|cắt băng|dâng hương|"
@@ -273,7 +272,7 @@ def clean_article(article: ExtractedArticle, *, templates: TemplateCheck | None 
     for i, block in enumerate(blocks):
         text = block.text
         if kept[i] and roles[i] == "caption":
-            text = _CAPTION_BAR.sub("", text).rstrip()
+            text = (text.rstrip()[:-1] if _ends_with_bar(text) else text).rstrip()
         if kept[i] and roles[i] == "body" and not any(r == "body" for r in roles[:i]):
             dateline = _DATELINE.match(text)
             if dateline and len(text) - dateline.end() > 40:
@@ -319,7 +318,10 @@ def _line_reason(line: _Line) -> str | None:
 
 
 def _ends_with_bar(text: str) -> bool:
-    """True if ``text`` ends in a bar after white space (``_CAPTION_BAR``), as captions do: "Ảnh: X |"."""
+    """True if ``text`` ends in a bar after white space, as some outlets' captions do: "Ảnh: X |".
+
+    (A regex for it would scan the whole line for white space first.)
+    """
     text = text.rstrip()
     return len(text) >= 2 and text[-1] == "|" and text[-2].isspace()
 

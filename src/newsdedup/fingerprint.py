@@ -252,22 +252,25 @@ def _fmix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """MurmurHash3's 64-bit finalizer (array arithmetic wraps around without a warning)."""
     import numpy as np
 
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xFF51AFD7ED558CCD)
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xC4CEB9FE1A85EC53)
-    return values ^ (values >> np.uint64(33))
+    mixed: npt.NDArray[np.uint64] = _fmix(values, np.uint64, (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33))
+    return mixed
 
 
 def _fmix32(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     """MurmurHash3's 32-bit finalizer: datasketch's pre-mix of values for its affine32 scheme."""
     import numpy as np
 
-    values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
-    values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
-    return values ^ (values >> np.uint32(16))
+    mixed: npt.NDArray[np.uint32] = _fmix(values, np.uint32, (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
+    return mixed
+
+
+def _fmix(values: Any, dtype: Any, constants: tuple[int, int, int, int, int]) -> Any:
+    shift1, multiplier1, shift2, multiplier2, shift3 = (dtype(c) for c in constants)
+    values = values ^ (values >> shift1)
+    values = values * multiplier1
+    values = values ^ (values >> shift2)
+    values = values * multiplier2
+    return values ^ (values >> shift3)
 
 
 @lru_cache(maxsize=1)
