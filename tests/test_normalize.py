@@ -95,7 +95,6 @@ def test_tone_position_never_matters(base: str, tone: str, data: st.DataObject) 
 @given(vietnamese_text)
 def test_tokens_join_to_the_key_whatever_the_cache_holds(text: str) -> None:
     key = comparison_key(text)
-    assert " ".join(comparison_tokens(text)) == key
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(normalize, "_TOKEN_CACHE", {})
         patch.setattr(normalize, "_TOKEN_CACHE_MAX", 2)  # cleared on nearly every new token

@@ -51,7 +51,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from .normalize import comparison_key, comparison_tokens, fill_missing
+from .normalize import cached_map, comparison_key, comparison_tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,7 +72,6 @@ SEED = 1
 SCHEME = f"words{SHINGLE_SIZE}-minhash{NUM_PERM}-affine32-seed{SEED}-u16-bands{BANDS}x{BAND_ROWS}-v1"
 
 _WORD = re.compile(r"\w+")
-_MASK64 = (1 << 64) - 1
 # Odd 64-bit multipliers to combine word hashes into a shingle hash.
 _MIX1 = 0x9E3779B97F4A7C15
 _MIX2 = 0xC2B2AE3D27D4EB4F
@@ -167,19 +166,13 @@ def fingerprint_tokens(tokens: list[str]) -> Fingerprint | None:
 def _token_word_hashes(tokens: list[str]) -> list[int]:
     """The hashes of the words of comparison tokens, fast: news repeats its tokens, so
     each token's words are looked up in a cache (in C, with ``map``), not recomputed."""
-    found = fill_missing(list(map(_TOKEN_HASHES.get, tokens)), tokens, _token_hashes)
+    found = cached_map(_TOKEN_HASHES, _WORD_HASHES_MAX, tokens, _token_hashes)
     # Flattened in C: no Python bytecode per word.
     return list(chain.from_iterable(found))
 
 
 def _token_hashes(token: str) -> tuple[int, ...]:
-    known = _TOKEN_HASHES.get(token)  # a new token may occur twice in one text
-    if known is not None:
-        return known
-    if len(_TOKEN_HASHES) >= _WORD_HASHES_MAX:
-        _TOKEN_HASHES.clear()
-    hashes = _TOKEN_HASHES[token] = tuple(map(_word_hash, _WORD.findall(token)))
-    return hashes
+    return tuple(map(_word_hash, _WORD.findall(token)))
 
 
 def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -> Fingerprint:

@@ -65,27 +65,35 @@ def comparison_tokens(text: str) -> list[str]:
     # A regex touches only the few special characters; str.translate would cost
     # ~40 ns for every character of the text.
     tokens = _SPECIAL.sub(_replace_special, text).split()
-    # Looked up in C (map); only tokens not seen before are retoned, in Python. A set
-    # difference to find them would cost more than the look-ups.
-    return fill_missing(list(map(_TOKEN_CACHE.get, tokens)), tokens, _retone_token)
+    # Only tokens not seen before are retoned, in Python.
+    return cached_map(_TOKEN_CACHE, _TOKEN_CACHE_MAX, tokens, _retone_token)
 
 
-def fill_missing(found: list[_T | None], keys: list[str], compute: Callable[[str], _T]) -> list[_T]:
-    """Replace each ``None`` in ``found`` (cache look-ups of ``keys``) by ``compute`` of its key.
+def cached_map(cache: dict[str, _T], limit: int, keys: list[str], compute: Callable[[str], _T]) -> list[_T]:
+    """``compute`` of each key, from ``cache`` where it is there; what is computed is stored
+    (``cache`` is emptied first when it holds ``limit`` entries).
 
-    Nearly every article holds a few tokens a cache has not seen (names, numbers, a word
-    with new punctuation): ``list.index`` finds them in C, so Python runs once a miss, not
-    once a token.
+    News repeats its tokens, so nearly every key is in the cache: they are looked up in C
+    (``map``), and ``list.index`` finds the few misses (names, numbers, a word with new
+    punctuation), so Python runs once a miss, not once a key.
 
-    >>> fill_missing(["a", None, "c", None], ["A", "B", "C", "D"], str.lower)
-    ['a', 'b', 'c', 'd']
+    >>> cache = {"a": "A"}
+    >>> cached_map(cache, 10, ["a", "b", "b"], str.upper), sorted(cache)
+    (['A', 'B', 'B'], ['a', 'b'])
     """
+    found = list(map(cache.get, keys))
     try:
         at = found.index(None)
         while True:
-            found[at] = compute(keys[at])
+            key = keys[at]
+            value = cache.get(key)  # a key missed earlier in the same list
+            if value is None:
+                if len(cache) >= limit:
+                    cache.clear()
+                value = cache[key] = compute(key)
+            found[at] = value
             at = found.index(None, at + 1)
-    except ValueError:  # no None left
+    except ValueError:  # no miss left
         pass
     return found  # type: ignore[return-value]
 
@@ -148,14 +156,8 @@ _TOKEN_CACHE_MAX = 1 << 16
 
 
 def _retone_token(token: str) -> str:
-    known = _TOKEN_CACHE.get(token)  # a new token may occur twice in one text
-    if known is not None:
-        return known
-    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
-        _TOKEN_CACHE.clear()
     # An ASCII token (numbers, English) has no tone mark to move.
-    retoned = _TOKEN_CACHE[token] = token if token.isascii() else _WORD.sub(_retone_match, token)
-    return retoned
+    return token if token.isascii() else _WORD.sub(_retone_match, token)
 
 
 def _retone_match(match: re.Match[str]) -> str:

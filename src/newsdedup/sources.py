@@ -100,15 +100,7 @@ def _read_file(path: str, max_bytes: int) -> bytes:
             if path.lower().endswith(".gz"):
                 # Stream-decompress so only max_bytes + 1 bytes are ever held.
                 return _read_gzip_stream(stream, max_bytes, path)
-            # Asked for max_bytes + 1 at once, the reader would allocate (and map) that much
-            # for every small file: ask for the file's size first, then whatever it grew by.
-            size = os.fstat(stream.fileno()).st_size
-            data = stream.read(min(size, max_bytes) + 1)
-            if len(data) > size:
-                data += stream.read(max_bytes + 1 - len(data))
-            if len(data) > max_bytes:
-                raise InputTooLarge(_too_large(max_bytes))
-            return data
+            return _read_stream(stream, max_bytes, path, size=os.fstat(stream.fileno()).st_size)
     except FileNotFoundError:
         raise InputNotFound("no such file or folder") from None
     except IsADirectoryError:
@@ -119,8 +111,12 @@ def _read_file(path: str, max_bytes: int) -> bytes:
         raise InputError(f"cannot read it: {err.strerror or err}") from None
 
 
-def _read_stream(stream: _Readable, max_bytes: int, origin: str) -> bytes:
-    data = stream.read(max_bytes + 1)
+def _read_stream(stream: _Readable, max_bytes: int, origin: str, *, size: int | None = None) -> bytes:
+    # Asked for max_bytes + 1 at once, a reader allocates (and maps) that much, whatever
+    # the stream holds: with its ``size`` known (a file's), that first, then what it grew by.
+    data = stream.read(max_bytes + 1 if size is None else min(size, max_bytes) + 1)
+    if size is not None and len(data) > size:
+        data += stream.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         raise InputTooLarge(_too_large(max_bytes))
     return data
