@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, ingest_paths
+from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, bandfilter, ingest_paths
 from newsdedup.cluster import MAX_BUCKET, NO_BODY_NOTE
 from newsdedup.extract import extract
 from newsdedup.fingerprint import BANDS, fingerprint
@@ -178,9 +178,11 @@ def test_an_oversized_bucket_is_read_newest_first_and_capped(memory_archive: Arc
     # (9,000 rows: more than a lookup reads at once, so it falls back to one seek per key).
     fp = fingerprint(WEATHER)
     assert fp is not None
-    memory_archive.db.conn.executemany(
+    conn = memory_archive.db.conn
+    conn.executemany(
         "INSERT INTO lsh_bands (key, article_id) VALUES (?, ?)", [(fp.bands[0], n) for n in range(1, size + 1)]
     )
+    bandfilter.rebuild(conn)  # as opening such an archive does (schema version 8)
     assert sorted(memory_archive.links.candidates(fp)) == list(range(size + 1 - MAX_BUCKET, size + 1))
 
 
@@ -245,3 +247,104 @@ def test_the_small_index_tier_is_merged_when_full_and_lookups_see_both(
     assert near_c.link is not None and near_c.link.other == 3  # type: ignore[attr-defined]
     assert memory_archive.links.merge_recent(force=True) == BANDS * 1
     assert memory_archive.links.merge_recent(force=True) == 0
+
+
+def both_tiers(archive: Archive, keys: tuple[int, ...]) -> list[int]:
+    """Candidates read from both tiers without the filter: every article sharing a key."""
+    marks = ", ".join("?" * len(keys))
+    rows = archive.db.execute(
+        f"SELECT article_id FROM lsh_recent WHERE key IN ({marks}) "
+        f"UNION SELECT article_id FROM lsh_bands WHERE key IN ({marks})",
+        [*keys, *keys],
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def test_the_large_tier_is_read_only_for_keys_its_filter_may_hold(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", BANDS)  # merged after every batch
+    stories = [story(30 + n) for n in range(6)]
+    for n, paragraphs in enumerate(stories):
+        add(memory_archive, f"s{n}", article_text(f"S{n}", *paragraphs))
+    assert memory_archive.db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == 0
+    assert bandfilter.stored_token(memory_archive.db.conn) is not None
+    lookups: list[str] = []
+    for paragraphs in [*stories, story(40)]:  # archived ones, their copies, one unknown
+        for text in (article_text("T", *paragraphs), article_text("T", *paragraphs[:5], "Thêm.")):
+            fp = fingerprint(text)
+            assert fp is not None
+            statements: list[str] = []
+            memory_archive.db.conn.set_trace_callback(statements.append)
+            found = memory_archive.links.candidates(fp)
+            memory_archive.db.conn.set_trace_callback(None)
+            assert sorted(found) == both_tiers(memory_archive, fp.bands)
+            lookups.append(" ".join(statements))
+    # An archived story's lookup seeks its keys in the large tier; the unknown one's does not.
+    assert "lsh_bands" in lookups[0] and "lsh_bands" not in lookups[-1]
+
+
+def test_a_merge_by_another_connection_is_seen(archive_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsdedup import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", BANDS)
+    x, y = story(51), story(52)
+    with Archive(archive_dir) as mine, Archive(archive_dir) as other:
+        add(mine, "x", article_text("X", *x))
+        near_x = fingerprint(article_text("X2", *x, "Thêm một câu."))
+        assert near_x is not None and other.links.candidates(near_x) == [1]  # other loads the filter
+        add(mine, "y", article_text("Y", *y))  # merged: the stored filter changes
+        near_y = fingerprint(article_text("Y2", *y, "Thêm một câu."))
+        assert near_y is not None and other.links.candidates(near_y) == [2]
+
+
+def test_a_rolled_back_merge_leaves_filter_and_tier_in_step(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", BANDS)
+    a, b = story(61), story(62)
+    add(memory_archive, "a", article_text("A", *a))
+    real = bandfilter.add_merged
+
+    def fail_after_storing(*args: object, **kwargs: object) -> object:
+        real(*args, **kwargs)  # type: ignore[arg-type]
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(bandfilter, "add_merged", fail_after_storing)
+    with pytest.raises(ArchiveError, match="disk I/O error"):
+        add(memory_archive, "b", article_text("B", *b))
+    monkeypatch.setattr(bandfilter, "add_merged", real)
+    # The batch and its merge are gone; the filter in memory is reloaded, not trusted.
+    assert memory_archive.stats().articles == 1
+    index = memory_archive.links
+    stored = bandfilter.load(memory_archive.db.conn)
+    current = index._large_tier_filter()
+    assert stored is not None and current is not None and current.bits.tobytes() == stored.bits.tobytes()
+    again = add(memory_archive, "b", article_text("B", *b))
+    near_b = fingerprint(article_text("B2", *b, "Thêm một câu."))
+    assert near_b is not None and index.candidates(near_b) == [again.id]  # type: ignore[attr-defined]
+
+
+def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -> None:
+    from newsdedup.archive import _statements
+    from newsdedup.schema import MIGRATIONS
+
+    path = tmp_path / "v7.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:7]:
+        for statement in _statements(script):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 7")
+    fp = fingerprint(WEATHER)
+    assert fp is not None
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in fp.bands])
+    conn.close()
+    with Archive(path) as archive:
+        assert archive.schema_version == 8
+        assert archive.links.candidates(fp) == [1]
+        stored = bandfilter.load(archive.db.conn)
+        assert stored is not None and stored.keys == len(fp.bands)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsdedup import Config, ConfigError
-from newsdedup.fingerprint import shingle_hashes
-from newsdedup.similarity import Evidence, compare, link_level
+from newsdedup.fingerprint import SHINGLE_SIZE, shingle_hashes
+from newsdedup.similarity import PASSAGE_GAP, Evidence, _passages, compare, link_level
 
 _WORDS = (
     "thành phố hà nội bộ công thương hội nghị phát triển kinh tế doanh nghiệp thị trường chính sách "
@@ -90,3 +93,70 @@ def test_thresholds_are_validated() -> None:
         Config(cluster_levels=("exact", "related"))
     with pytest.raises(ConfigError, match="workers must be an integer >= 1, got 0"):
         Config(workers=0)
+
+
+# Small alphabets make shared shingles repeat, large ones keep them unique.
+SEQUENCES = st.one_of(
+    st.lists(st.integers(0, 10**6), max_size=120, unique=True),
+    st.integers(2, 400).flatmap(lambda size: st.lists(st.integers(0, size), max_size=120)),
+)
+
+
+def walked_passages(shorter: list[int], longer: list[int], min_words: int) -> tuple[int, int]:
+    """The reference: the runs followed position by position, keeping every place in
+    ``longer`` a run may have reached (how passages were first found, in Python)."""
+    occurrences: dict[int, list[int]] = {}
+    for where, value in enumerate(longer):
+        occurrences.setdefault(value, []).append(where)
+    positions = [i for i, value in enumerate(shorter) if value in occurrences]
+    if not positions:
+        return 0, 0
+    step, count, words = PASSAGE_GAP + 1, 0, 0
+    start = last = positions[0]
+    alive = occurrences[shorter[start]]
+    for here in positions[1:]:
+        there = occurrences[shorter[here]]
+        alive = [q for q in there if any(0 < q - p <= step for p in alive)] if here - last <= step else []
+        if not alive:
+            if last - start + SHINGLE_SIZE >= min_words:
+                count, words = count + 1, words + last - start + SHINGLE_SIZE
+            start, alive = here, there
+        last = here
+    if last - start + SHINGLE_SIZE >= min_words:
+        count, words = count + 1, words + last - start + SHINGLE_SIZE
+    return count, words
+
+
+@st.composite
+def edited_copies(draw: st.DrawFn) -> tuple[list[int], list[int]]:
+    """A sequence and an edited copy: between pieces of it, 0-9 values put in or left
+    out, so that runs stop and go on right at the gap PASSAGE_GAP allows."""
+    original = draw(SEQUENCES)
+    copy: list[int] = []
+    at = 0
+    while at < len(original):
+        cut = draw(st.integers(1, 12))
+        copy += original[at : at + cut]
+        at += cut
+        edit = draw(st.integers(-9, 9))
+        if edit > 0:
+            copy += [10_000 + draw(st.integers(0, 50)) for _ in range(edit)]
+        else:
+            at -= edit  # leaves out -edit values
+    return original, copy
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.tuples(SEQUENCES, SEQUENCES), edited_copies()), st.booleans(), st.integers(3, 12))
+def test_passages_on_whole_arrays_equal_the_walk(pair: tuple[list[int], list[int]], swap: bool, min_words: int) -> None:
+    a, b = reversed(pair) if swap else pair
+    expected = walked_passages(a, b, min_words)
+    assert _passages(np.array(a, dtype=np.uint32), np.array(b, dtype=np.uint32), min_words) == expected
+
+
+def test_a_repeated_phrase_continues_a_run_from_either_place() -> None:
+    # 7 8 9 occurs twice in the longer side; the run 1..12 goes on through its second place.
+    shorter = np.array([1, 2, 3, 7, 8, 9, 10, 11, 12], dtype=np.uint32)
+    longer = np.array([7, 8, 9, 0, 1, 2, 3, 7, 8, 9, 10, 11, 12], dtype=np.uint32)
+    assert _passages(shorter, longer, 5) == (1, 9 + 2)
+    assert _passages(shorter, np.array([10, 11, 12, 0, 1, 2, 3, 7, 8, 9], dtype=np.uint32), 5) == (2, 8 + 5)

@@ -56,6 +56,8 @@ _DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _REVISIONS_VERSION = 5
 # The migration after which blocks live in ``article_blocks`` (moved by Archive._move_blocks).
 _ARTICLE_BLOCKS_VERSION = 7
+# The version that added lsh_filter: the filter of the rows already in lsh_bands is built.
+_BAND_FILTER_VERSION = 8
 # The columns of a revisions row (filled from the articles row when its revision is superseded).
 _REVISION_COLUMNS = (
     "article_id, number, raw_sha256, raw_item, origin, title, published, author, language, input_format, "
@@ -128,8 +130,14 @@ class Archive:
             except OSError as err:
                 raise ArchiveError(f"cannot create the archive folder {parent}: {err.strerror or err}") from None
         try:
+            # Room for every statement a batch runs: a lookup's differs with the number of keys
+            # it seeks in the large tier (see newsdedup.cluster), and preparing costs 20-50 µs.
             conn = sqlite3.connect(
-                self.path, timeout=self.config.busy_timeout, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=self.config.busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                cached_statements=512,
             )
             self.db = sqlite_utils.Database(conn)
             conn.execute(f"PRAGMA busy_timeout = {int(self.config.busy_timeout * 1000)}")
@@ -188,6 +196,10 @@ class Archive:
                     self.db.execute(statement)
                 if number + 1 == _ARTICLE_BLOCKS_VERSION:
                     self._move_blocks()
+                if number + 1 == _BAND_FILTER_VERSION:
+                    from . import bandfilter  # NumPy: imported only when needed
+
+                    bandfilter.rebuild(self.db.conn)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
             if 0 < version < _REVISIONS_VERSION <= SCHEMA_VERSION:
                 self._normalise_urls()

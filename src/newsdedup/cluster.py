@@ -21,7 +21,10 @@ inserting an article's 64 rows straight into one large table would dirty 64 rand
 pages of it, and a batch of 1,000 articles nearly every page: the bytes written per
 article grew with the archive (measured: 20 KiB at 4k articles, 231 KiB at 24k,
 with batches of 200). A merge writes the large table once per :data:`MERGE_AT_ROWS`
-rows instead. A lookup probes both tiers.
+rows instead. A lookup probes the small tier for every key, and the large tier only
+for the keys its Bloom filter (:mod:`newsdedup.bandfilter`) says may be there: a seek
+into the large tier gets dearer as it outgrows the CPU's caches, and most keys are in
+no bucket.
 
 Clusters are the connected components of the links whose level is in
 ``Config.cluster_levels``. A cluster's id is the smallest article id in it, so it
@@ -51,6 +54,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from . import bandfilter
 from .config import LINK_LEVELS, Config
 from .errors import ArchiveError, ArticleNotFound
 from .fingerprint import SCHEME, Fingerprint, band_keys, fingerprint, shingle_hashes, signature_values
@@ -60,6 +64,8 @@ from .similarity import Evidence, compare, link_level
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from .bandfilter import BandFilter
 
 #: Level order, strongest first.
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LINK_LEVELS)}
@@ -149,6 +155,9 @@ class LinkIndex:
         # article id -> (its stored signature, its shingles). The signature proves an entry
         # still belongs to the article with that id: a rolled-back batch frees its ids.
         self._shingles: OrderedDict[int, tuple[bytes, npt.NDArray[np.uint32]]] = OrderedDict()
+        # The large tier's filter as last read or written; checked against the stored token
+        # before each use, since another connection may have merged rows since.
+        self._band_filter: BandFilter | None = None
 
     # -- settings ------------------------------------------------------------
 
@@ -280,12 +289,24 @@ class LinkIndex:
         rows = int(self.conn.execute("SELECT count(*) FROM lsh_recent").fetchone()[0])
         if rows == 0 or (rows < MERGE_AT_ROWS and not force):
             return 0
+        current = self._large_tier_filter()
         # In key order: the large table's pages are then written one after another, once.
         self.conn.execute(
             "INSERT OR IGNORE INTO lsh_bands (key, article_id) SELECT key, article_id FROM lsh_recent ORDER BY key"
         )
+        self._band_filter = bandfilter.add_merged(self.conn, current, rows)
         self.conn.execute("DELETE FROM lsh_recent")
         return rows
+
+    def _large_tier_filter(self) -> BandFilter | None:
+        """The current filter of ``lsh_bands`` (None while it is empty), reloaded if another
+        connection changed it (or this one's transaction that changed it was rolled back)."""
+        token = bandfilter.stored_token(self.conn)
+        if token is None:
+            self._band_filter = None
+        elif self._band_filter is None or self._band_filter.token != token:
+            self._band_filter = bandfilter.load(self.conn)
+        return self._band_filter
 
     def add_link(self, a: int, b: int, level: str, score: float, evidence: dict[str, object] | None, now: str) -> int:
         """Store a link made outside ingestion (the stronger level wins); return the cluster.
@@ -348,8 +369,10 @@ class LinkIndex:
     def _lookup(self, fp: Fingerprint) -> tuple[list[int], set[int]]:
         """The candidates of ``fp`` (see :meth:`candidates`) and its band keys whose bucket is full."""
         bands = len(fp.bands)
-        rows = self.conn.execute(_lookup_sql(bands), fp.bands).fetchall()
-        if len(rows) > 2 * bands * MAX_BUCKET:
+        large_tier = self._large_tier_filter()
+        large = [] if large_tier is None else large_tier.keys_to_seek(fp.bands)
+        rows = self.conn.execute(_lookup_sql(bands, len(large)), (*fp.bands, *large)).fetchall()
+        if len(rows) > (bands + len(large)) * MAX_BUCKET:
             # Only an archive indexed before buckets were capped has larger ones: read
             # each bucket's newest MAX_BUCKET articles, a seek per band and tier.
             rows = self.conn.execute(_capped_lookup_sql(bands), fp.bands).fetchall()
@@ -535,7 +558,10 @@ class LinkIndex:
 
     def table_bytes(self) -> dict[str, int]:
         """Bytes used by each table and index of the index (needs SQLite's dbstat; {} without it)."""
-        names = ("fingerprints", "lsh_bands", "lsh_recent", "links", "links_b", "clusters", "clusters_cluster_id")
+        names = (
+            *("fingerprints", "lsh_bands", "lsh_recent", "lsh_filter"),
+            *("links", "links_b", "clusters", "clusters_cluster_id"),
+        )
         try:
             rows = self.conn.execute(
                 f"SELECT name, sum(pgsize) FROM dbstat WHERE name IN ({', '.join('?' * len(names))}) GROUP BY name",
@@ -556,17 +582,21 @@ def not_linked_note(article: Article) -> str | None:
     return NO_BODY_NOTE if article.body_hash is None and article.duplicate_of is None else None
 
 
-@lru_cache(maxsize=4)
-def _lookup_sql(bands: int) -> str:
-    """One statement reading the ``(key, article_id)`` rows of every band key's bucket, in both tiers.
+@lru_cache(maxsize=80)
+def _lookup_sql(bands: int, large: int) -> str:
+    """One statement reading the ``(key, article_id)`` rows of band keys' buckets: those
+    of all ``bands`` keys in ``lsh_recent``, then of the next ``large`` keys (those the
+    filter lets through) in ``lsh_bands``.
 
     Buckets hold at most :data:`MAX_BUCKET` articles, so it returns at most
-    ``2 * bands * MAX_BUCKET`` rows (one more is asked for, to notice an archive whose
-    buckets are larger). Every key is bound twice (``?n`` names it), once per tier.
+    ``(bands + large) * MAX_BUCKET`` rows (one more is asked for, to notice an archive
+    whose buckets are larger).
     """
-    keys = ", ".join(f"?{n}" for n in range(1, bands + 1))
-    parts = [f"SELECT key, article_id FROM {table} WHERE key IN ({keys})" for table in ("lsh_recent", "lsh_bands")]
-    return " UNION ALL ".join(parts) + f" LIMIT {2 * bands * MAX_BUCKET + 1}"
+    recent = ", ".join("?" * bands)
+    sql = f"SELECT key, article_id FROM lsh_recent WHERE key IN ({recent})"
+    if large:
+        sql += f" UNION ALL SELECT key, article_id FROM lsh_bands WHERE key IN ({', '.join('?' * large)})"
+    return sql + f" LIMIT {(bands + large) * MAX_BUCKET + 1}"
 
 
 @lru_cache(maxsize=4)

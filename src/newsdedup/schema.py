@@ -89,6 +89,14 @@ Tables (version 7):
     Replaces ``revision_blocks``: the blocks of each superseded revision as one
     frame, compressed against that revision's original, like ``article_blocks``
     (key ``(article_id, revision)``).
+
+Tables (version 8):
+
+``lsh_filter``
+    At most one row (``id`` 1): a Bloom filter of the keys in ``lsh_bands``, so that
+    a lookup seeks only the keys that may be there (layout in
+    :mod:`newsdedup.bandfilter`). No row while ``lsh_bands`` is empty. The archive
+    builds it from the rows of ``lsh_bands`` when it applies this version.
 """
 
 from __future__ import annotations
@@ -261,6 +269,17 @@ MIGRATIONS: tuple[str, ...] = (
         data BLOB NOT NULL,
         PRIMARY KEY (article_id, revision),
         FOREIGN KEY (article_id, revision) REFERENCES revisions(article_id, number)
+    );
+    """,
+    # 8: a Bloom filter of the LSH index's large tier (see newsdedup.bandfilter); the archive
+    # then builds it from the rows of lsh_bands (see Archive._migrate).
+    """
+    CREATE TABLE lsh_filter (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        token INTEGER NOT NULL,
+        hashes INTEGER NOT NULL,
+        keys INTEGER NOT NULL,
+        bits BLOB NOT NULL
     );
     """,
 )

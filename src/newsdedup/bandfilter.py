@@ -1,0 +1,223 @@
+"""A Bloom filter of the band keys in the LSH index's large tier, stored in the archive.
+
+A lookup asks both tiers of the index (:mod:`newsdedup.cluster`) for the buckets of a
+new article's 64 band keys. The large tier, ``lsh_bands``, outgrows the CPU's caches as
+the archive grows, and a seek into it with it: 0.5 µs into 5,000 articles' rows and
+1.9 µs into 80,000 articles' (``bench/bench_links.py``). Yet most of an article's band
+keys are in no bucket at all: nothing archived shares that band. This filter says which
+keys *may* be in the large tier, so a lookup seeks only those (about 6 of 64 at 80k
+articles, against the VNTC corpus) and costs about what it cost when the archive was
+small.
+
+A Bloom filter has no false negatives: a key in ``lsh_bands`` is always reported, so
+the filter never hides a candidate. It only has false positives (a wasted seek), at a
+rate set by its bits per key. Every write to ``lsh_bands`` (a merge of the small tier,
+see :meth:`newsdedup.cluster.LinkIndex.merge_recent`) adds its keys to the filter in the
+same transaction; deleted rows leave their bits (a false positive, not a miss).
+
+It is a blocked Bloom filter: all :data:`HASHES` bits of a key lie in one 64-bit word,
+so testing a key costs one cache miss, not three (the filter is larger than the caches).
+
+Size: a power of two, about :data:`BUILD_BITS_PER_KEY` bits per key when (re)built,
+rebuilt from ``lsh_bands`` at twice the size when it falls below
+:data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
+stays flat however large the archive grows: past about 16 million keys (260,000
+articles) the false-positive rate rises instead, and a lookup seeks more. Measured
+on random keys (``tests/test_bandfilter.py`` checks the first two): 0.8% at 16 bits
+per key, 3.8% at 8, 16% at 4, 47% at 2.
+
+Stored layout, the one row of ``lsh_filter`` (schema version 8):
+
+* ``token``: a random 63-bit integer, new at every write, so that a connection notices
+  that another one (another process) changed the filter and reloads it;
+* ``hashes``: the number of bits set per key, :data:`HASHES`;
+* ``keys``: how many keys were added (an upper bound of those still present);
+* ``bits``: the bit array, ``len(bits) * 8`` bits (a power of two). Bit ``p`` is bit
+  ``p % 8`` (least significant first) of byte ``p // 8``; so the 64-bit little-endian
+  word ``w`` holds bits ``64 w`` to ``64 w + 63``. With ``x = k mod 2**64`` for a
+  (signed) band key ``k``, and ``h(i) = x * C[i] mod 2**64`` for the odd constants
+  ``C`` of :data:`MULTIPLIERS`, the key sets, in word ``h(0) >> (64 - log2(words))``,
+  the bits ``h(i) >> 58`` for ``i`` from 1 to ``hashes``.
+
+No row means the large tier is empty: a lookup then does not read it.
+
+Example:
+    >>> f = BandFilter.build([5, -7, 123456], bits=1 << 16)
+    >>> f.may_contain([5, -7, 123456]).tolist()
+    [True, True, True]
+    >>> int(f.may_contain(range(1000, 2000)).sum()) < 5
+    True
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+#: Bits set per key, all in one 64-bit word.
+HASHES = 3
+#: Odd 64-bit multipliers of the multiply-shift hashes: the first picks the word, the
+#: others a bit in it.
+MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
+#: Bits per key a filter is built with; below :data:`MIN_BITS_PER_KEY` it is rebuilt larger.
+BUILD_BITS_PER_KEY = 16
+MIN_BITS_PER_KEY = 8
+#: Smallest and largest sizes in bits (8 KiB and 16 MiB).
+MIN_BITS = 1 << 16
+MAX_BITS = 1 << 27
+_CHUNK_ROWS = 65_536
+
+
+def size_for(keys: int) -> int:
+    """The size in bits of a filter built for ``keys`` keys.
+
+    >>> size_for(10), size_for(1_000_000), size_for(10**9) == MAX_BITS
+    (65536, 16777216, True)
+    """
+    wanted = max(MIN_BITS, BUILD_BITS_PER_KEY * keys)
+    return min(MAX_BITS, 1 << (wanted - 1).bit_length())
+
+
+@dataclass
+class BandFilter:
+    """The bits of the filter and what they were made from (see the module's layout).
+
+    Mutable: :meth:`add` sets bits in place, in memory; :func:`save` stores them.
+    """
+
+    bits: npt.NDArray[np.uint8]
+    keys: int = 0
+    hashes: int = HASHES
+    token: int = 0
+    _words: npt.NDArray[np.uint64] = field(init=False, repr=False)
+    _multipliers: npt.NDArray[np.uint64] = field(init=False, repr=False)
+    _shift: np.uint64 = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        size = len(self.bits) * 8
+        if size < 64 or size & (size - 1):
+            raise ValueError(f"a band filter's size must be a power of two of at least 64 bits, got {size}")
+        if not 1 <= self.hashes < len(MULTIPLIERS):
+            raise ValueError(f"hashes must be in [1, {len(MULTIPLIERS) - 1}], got {self.hashes}")
+        self._words = self.bits.view("<u8")  # shares the bytes: setting a word sets them
+        self._multipliers = np.array(MULTIPLIERS[: self.hashes + 1], dtype=np.uint64)[:, None]
+        self._shift = np.uint64(64 - (len(self._words).bit_length() - 1))
+
+    @classmethod
+    def build(cls, keys: Iterable[int], *, bits: int | None = None) -> BandFilter:
+        """A new filter holding ``keys``, of ``bits`` bits (default: :func:`size_for` their number)."""
+        array = _int64(keys)
+        built = cls(np.zeros((bits or size_for(len(array))) // 8, dtype=np.uint8))
+        built.add(array)
+        return built
+
+    @property
+    def size(self) -> int:
+        """The number of bits."""
+        return len(self.bits) * 8
+
+    def too_full(self, *, adding: int = 0) -> bool:
+        """True when the filter holds (after ``adding`` keys more) more keys than it was sized
+        for and may still grow."""
+        return (self.keys + adding) * MIN_BITS_PER_KEY > self.size and self.size < MAX_BITS
+
+    def add(self, keys: Iterable[int]) -> None:
+        """Set the bits of ``keys``."""
+        words, masks = self._words_and_masks(keys)
+        np.bitwise_or.at(self._words, words, masks)  # .at: a word named twice gets both masks
+        self.keys += len(words)
+
+    def may_contain(self, keys: Iterable[int]) -> npt.NDArray[np.bool_]:
+        """Per key: False if it is certainly not in the filter, True if it may be."""
+        words, masks = self._words_and_masks(keys)
+        found: npt.NDArray[np.bool_] = self._words[words] & masks == masks
+        return found
+
+    def keys_to_seek(self, keys: Sequence[int]) -> list[int]:
+        """Those of ``keys`` that may be in the filter, in their order."""
+        return [key for key, maybe in zip(keys, self.may_contain(keys), strict=True) if maybe]
+
+    def _words_and_masks(self, keys: Iterable[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
+        """Per key: the index of its word and the mask of its bits in it."""
+        # uint64 products wrap modulo 2**64, as multiply-shift hashing wants.
+        hashed = _int64(keys).view(np.uint64)[None, :] * self._multipliers
+        masks: npt.NDArray[np.uint64] = np.bitwise_or.reduce(np.uint64(1) << (hashed[1:] >> np.uint64(58)), axis=0)
+        return (hashed[0] >> self._shift).astype(np.intp), masks
+
+
+def _int64(keys: Iterable[int]) -> npt.NDArray[np.int64]:
+    return np.array(keys if isinstance(keys, np.ndarray | tuple | list) else list(keys), dtype=np.int64)
+
+
+# -- storage -------------------------------------------------------------------
+
+
+def stored_token(conn: sqlite3.Connection) -> int | None:
+    """The token of the stored filter; None if there is none (the large tier is empty)."""
+    row = conn.execute("SELECT token FROM lsh_filter WHERE id = 1").fetchone()
+    return None if row is None else int(row[0])
+
+
+def load(conn: sqlite3.Connection) -> BandFilter | None:
+    """The stored filter; None if there is none (the large tier is empty)."""
+    row = conn.execute("SELECT token, hashes, keys, bits FROM lsh_filter WHERE id = 1").fetchone()
+    if row is None:
+        return None
+    token, hashes, keys, bits = row
+    return BandFilter(np.frombuffer(bits, dtype=np.uint8).copy(), keys=keys, hashes=hashes, token=token)
+
+
+def save(conn: sqlite3.Connection, band_filter: BandFilter) -> None:
+    """Store ``band_filter`` with a new token (in the caller's write transaction)."""
+    band_filter.token = secrets.randbits(63)
+    row = conn.execute("SELECT length(bits) FROM lsh_filter WHERE id = 1").fetchone()
+    values = (band_filter.token, band_filter.hashes, band_filter.keys)
+    if row is not None and row[0] == len(band_filter.bits):
+        # The same size: written over in place, rather than a new blob and a freed old one.
+        conn.execute("UPDATE lsh_filter SET token = ?, hashes = ?, keys = ? WHERE id = 1", values)
+        with conn.blobopen("lsh_filter", "bits", 1) as blob:
+            blob.write(band_filter.bits.tobytes())
+    else:
+        conn.execute(
+            "INSERT OR REPLACE INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, ?, ?, ?, ?)",
+            (*values, band_filter.bits.tobytes()),
+        )
+
+
+def rebuild(conn: sqlite3.Connection) -> BandFilter | None:
+    """Build the filter from the keys in ``lsh_bands`` and store it (None, and no row, if it is empty)."""
+    count = int(conn.execute("SELECT count(*) FROM lsh_bands").fetchone()[0])
+    if count == 0:
+        conn.execute("DELETE FROM lsh_filter")
+        return None
+    built = BandFilter(np.zeros(size_for(count) // 8, dtype=np.uint8))
+    _add_rows(built, conn.execute("SELECT key FROM lsh_bands"))
+    save(conn, built)
+    return built
+
+
+def _add_rows(band_filter: BandFilter, rows: sqlite3.Cursor) -> None:
+    """Add the keys of ``(key,)`` rows, a chunk at a time: millions of keys as Python
+    objects would take 36 bytes each."""
+    while chunk := rows.fetchmany(_CHUNK_ROWS):
+        band_filter.add(np.array(chunk, dtype=np.int64).ravel())
+
+
+def add_merged(conn: sqlite3.Connection, current: BandFilter | None, rows: int) -> BandFilter | None:
+    """The filter once the ``rows`` rows of ``lsh_recent`` are merged into ``lsh_bands``,
+    stored (in the caller's transaction, between the copy and the emptying of ``lsh_recent``).
+
+    ``current`` is the filter as stored before (None if there was none). The keys of
+    ``lsh_recent`` are added to it, unless it would then be too full for its size: it is
+    rebuilt larger from ``lsh_bands`` instead.
+    """
+    if current is None or current.too_full(adding=rows):
+        return rebuild(conn)
+    _add_rows(current, conn.execute("SELECT key FROM lsh_recent"))
+    save(conn, current)
+    return current

@@ -1,0 +1,107 @@
+"""The Bloom filter of the LSH index's large tier: no false negatives, its rates, its stored layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsdedup import Archive, bandfilter
+from newsdedup.bandfilter import MAX_BITS, MIN_BITS, MULTIPLIERS, BandFilter, size_for
+
+KEYS = st.lists(st.integers(-(2**31), 2**31 - 1), max_size=300)
+
+
+@given(KEYS, st.integers(6, 14))
+def test_every_added_key_is_reported(keys: list[int], log2: int) -> None:
+    added = BandFilter.build(keys, bits=1 << log2)  # tiny filters too: all bits set is still right
+    assert added.may_contain(keys).all()
+    assert added.keys == len(keys)
+
+
+@given(KEYS, KEYS)
+def test_adding_in_two_steps_equals_building_at_once(first: list[int], second: list[int]) -> None:
+    stepwise = BandFilter.build(first, bits=MIN_BITS)
+    stepwise.add(second)
+    assert stepwise.bits.tobytes() == BandFilter.build(first + second, bits=MIN_BITS).bits.tobytes()
+
+
+@pytest.mark.parametrize(("bits_per_key", "at_most"), [(16, 0.012), (8, 0.05)])
+def test_false_positive_rate(bits_per_key: int, at_most: float) -> None:
+    rng = np.random.default_rng(7)
+    keys = rng.integers(-(2**31), 2**31, size=(1 << 20) // bits_per_key)
+    others = np.setdiff1d(rng.integers(-(2**31), 2**31, size=100_000), keys)
+    assert BandFilter.build(keys, bits=1 << 20).may_contain(others).mean() <= at_most
+
+
+def test_the_stored_layout_is_the_documented_one() -> None:
+    keys = [0, 1, -1, 2**31 - 1, -(2**31), 123_456_789]
+    built = BandFilter.build(keys, bits=1 << 16)
+    data = built.bits.tobytes()
+    words = (1 << 16) // 64
+    for key in keys:
+        x = key % 2**64
+        hashed = [x * c % 2**64 for c in MULTIPLIERS]
+        word = hashed[0] >> (64 - (words.bit_length() - 1))
+        for h in hashed[1 : built.hashes + 1]:
+            p = 64 * word + (h >> 58)
+            assert data[p // 8] >> (p % 8) & 1
+    assert sum(bin(b).count("1") for b in data) <= len(keys) * built.hashes
+
+
+def test_sizes_grow_with_the_keys_up_to_a_cap() -> None:
+    assert size_for(0) == MIN_BITS
+    assert size_for(1_000_000) == 1 << 24  # 16 bits per key, rounded up to a power of two
+    assert size_for(10**9) == MAX_BITS
+    small = BandFilter.build(range(4000))
+    assert small.size == 1 << 16 and not small.too_full()
+    assert not small.too_full(adding=4000) and small.too_full(adding=5000)  # under 8 bits per key
+    small.add(range(4000, 9000))
+    assert small.too_full()
+    capped = BandFilter(np.zeros(MAX_BITS // 8, dtype=np.uint8), keys=10**9)
+    assert not capped.too_full()  # as large as it gets: it fills up instead
+
+
+def test_invalid_filters_are_refused() -> None:
+    with pytest.raises(ValueError, match="power of two of at least 64 bits, got 24"):
+        BandFilter(np.zeros(3, dtype=np.uint8))
+    with pytest.raises(ValueError, match=r"hashes must be in \[1, 3\], got 4"):
+        BandFilter(np.zeros(8, dtype=np.uint8), hashes=4)
+
+
+def test_saved_and_loaded_with_a_new_token_each_time(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    assert bandfilter.load(conn) is None and bandfilter.stored_token(conn) is None
+    first = BandFilter.build([1, 2, 3])
+    bandfilter.save(conn, first)
+    token = bandfilter.stored_token(conn)
+    assert token == first.token
+    first.add([4])
+    bandfilter.save(conn, first)  # the same size: written over in place
+    assert bandfilter.stored_token(conn) not in (None, token)
+    loaded = bandfilter.load(conn)
+    assert loaded is not None and loaded.bits.tobytes() == first.bits.tobytes()
+    assert (loaded.keys, loaded.hashes, loaded.token) == (4, first.hashes, first.token)
+    larger = BandFilter.build([1, 2, 3, 4], bits=MIN_BITS * 4)
+    bandfilter.save(conn, larger)  # another size: a new blob
+    assert conn.execute("SELECT count(*), length(bits) FROM lsh_filter").fetchone() == (1, MIN_BITS * 4 // 8)
+
+
+def test_rebuilt_from_the_large_tier_and_grown_when_too_full(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    assert bandfilter.rebuild(conn) is None  # an empty tier has no filter
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in range(100)])
+    built = bandfilter.rebuild(conn)
+    assert built is not None and built.size == MIN_BITS and built.may_contain(range(100)).all()
+    # A merge of a few keys adds them; of many, rebuilds the filter larger.
+    for start, stop in ((100, 200), (200, 20_000)):
+        rows = [(k,) for k in range(start, stop)]
+        conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", rows)
+        conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", rows)
+        merged = bandfilter.add_merged(conn, built, len(rows))
+        conn.execute("DELETE FROM lsh_recent")
+        assert merged is not None and merged.may_contain(range(stop)).all()
+        assert bandfilter.stored_token(conn) == merged.token
+        assert merged.size == (MIN_BITS if stop == 200 else size_for(20_000))
+    assert size_for(20_000) > MIN_BITS
