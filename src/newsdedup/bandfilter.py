@@ -181,11 +181,11 @@ def save(conn: sqlite3.Connection, band_filter: BandFilter) -> None:
         # The same size: written over in place, rather than a new blob and a freed old one.
         conn.execute("UPDATE lsh_filter SET token = ?, hashes = ?, keys = ? WHERE id = 1", values)
         with conn.blobopen("lsh_filter", "bits", 1) as blob:
-            blob.write(band_filter.bits.tobytes())
+            blob.write(band_filter.bits.data)
     else:
         conn.execute(
             "INSERT OR REPLACE INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, ?, ?, ?, ?)",
-            (*values, band_filter.bits.tobytes()),
+            (*values, band_filter.bits.data),
         )
 
 
