@@ -17,7 +17,8 @@ Samples N articles (fixed seed) from ``vntc.jsonl.gz``, writes them as UTF-8 tex
   against the full archive, and their ratio (target: within 1.5x). A larger archive
   holds more articles related to a probe, so the lookup is also split: the probes that
   find no candidate at either size (what the index itself costs) and the verification
-  time per candidate;
+  time per candidate; and the band keys a lookup seeks in the large tier (those its
+  Bloom filter lets through) against those really there;
 * the machine's parallel capacity: bare MinHash in two processes against one (on
   shared or hyper-threaded cores two processes do less than twice the work);
 * the archive's size against the raw text (target: at most 1.3x, originals included),
@@ -45,7 +46,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from newsdedup import Archive
+from newsdedup import Archive, bandfilter
 from newsdedup.evaldata import load_vntc_or_exit, print_figures, write_by_outlet
 from newsdedup.fingerprint import BAND_ROWS, BANDS, NUM_PERM, fingerprint, words
 
@@ -181,7 +182,16 @@ def lookup_seconds(archive_path: Path, probes: list[str]) -> dict[str, list[floa
             start = time.perf_counter()
             index.lookup(fp)
             whole.append(time.perf_counter() - start)
-    return {"query": query, "whole": whole, "candidates": candidates}
+        # What the large tier's filter lets through, against the keys really there (untimed).
+        large_tier = bandfilter.load(archive.db.conn)
+        sought = [len(large_tier.keys_to_seek(fp.bands)) if large_tier else 0 for fp in prints]
+        present = [
+            archive.db.execute(
+                f"SELECT count(DISTINCT key) FROM lsh_bands WHERE key IN ({', '.join('?' * len(fp.bands))})", fp.bands
+            ).fetchone()[0]
+            for fp in prints
+        ]
+    return {"query": query, "whole": whole, "candidates": candidates, "sought": sought, "present": present}
 
 
 def lookup_figures(
@@ -202,6 +212,8 @@ def lookup_figures(
         figures[f"lookup_us_no_candidate_at_{name}"] = round(mean([runs["whole"][i] for i in lonely]) * 1e6)
         verifying = sum(runs["whole"]) - sum(runs["query"])
         figures[f"verify_us_per_candidate_at_{name}"] = round(verifying / max(1, sum(runs["candidates"])) * 1e6)
+        figures[f"large_tier_keys_sought_per_lookup_at_{name}"] = round(mean(runs["sought"]), 2)
+        figures[f"large_tier_keys_present_per_lookup_at_{name}"] = round(mean(runs["present"]), 2)
     figures["lookup_ratio_full_vs_small"] = round(mean(full["whole"]) / mean(small["whole"]), 2)
     figures["probes_with_no_candidate"] = len(lonely)
     no_small, no_full = (mean([r["whole"][i] for i in lonely]) for r in (small, full))

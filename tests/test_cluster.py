@@ -348,3 +348,37 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
         assert archive.links.candidates(fp) == [1]
         stored = bandfilter.load(archive.db.conn)
         assert stored is not None and stored.keys == len(fp.bands)
+
+
+def test_a_lookup_reads_filter_and_tiers_as_one_state(archive_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another process merges between this connection's filter test and its query: the
+    # rows move from the small tier to the large one, which the old filter does not cover.
+    with Archive(archive_dir) as writer, Archive(archive_dir) as reader:
+        add(writer, "a", article_text("A", *story(71)))
+        with writer._write():
+            writer.links.merge_recent(force=True)
+        x = story(72)
+        add(writer, "x", article_text("X", *x))
+        near_x = fingerprint(article_text("X2", *x, "Thêm một câu."))
+        assert near_x is not None and reader.links.candidates(near_x) == [2]
+        test_keys = bandfilter.BandFilter.keys_to_seek
+
+        def merge_meanwhile(self: bandfilter.BandFilter, keys: tuple[int, ...]) -> list[int]:
+            found = test_keys(self, keys)
+            monkeypatch.setattr(bandfilter.BandFilter, "keys_to_seek", test_keys)
+            with writer._write():
+                assert writer.links.merge_recent(force=True) == BANDS
+            return found
+
+        monkeypatch.setattr(bandfilter.BandFilter, "keys_to_seek", merge_meanwhile)
+        assert reader.links.candidates(near_x) == [2]
+        assert bandfilter.BandFilter.keys_to_seek is test_keys  # the merge did happen in between
+
+
+def test_a_damaged_filter_is_an_archive_error(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    conn.execute("INSERT INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, 7, 3, 0, x'00ff00')")
+    fp = fingerprint(WEATHER)
+    assert fp is not None
+    with pytest.raises(ArchiveError, match=r"band filter \(table lsh_filter\) is damaged: .*got 24"):
+        memory_archive.links.candidates(fp)

@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsdedup import Config, ConfigError
@@ -147,6 +147,8 @@ def edited_copies(draw: st.DrawFn) -> tuple[list[int], list[int]]:
 
 
 @settings(max_examples=300)
+# A repeated shingle first: a run may start at any of its places, not only the first.
+@example(([5, 6, 7, 8, 9], [5, *range(100, 120), 5, 6, 7, 8, 9]), False, 5)
 @given(st.one_of(st.tuples(SEQUENCES, SEQUENCES), edited_copies()), st.booleans(), st.integers(3, 12))
 def test_passages_on_whole_arrays_equal_the_walk(pair: tuple[list[int], list[int]], swap: bool, min_words: int) -> None:
     a, b = reversed(pair) if swap else pair
@@ -160,3 +162,6 @@ def test_a_repeated_phrase_continues_a_run_from_either_place() -> None:
     longer = np.array([7, 8, 9, 0, 1, 2, 3, 7, 8, 9, 10, 11, 12], dtype=np.uint32)
     assert _passages(shorter, longer, 5) == (1, 9 + 2)
     assert _passages(shorter, np.array([10, 11, 12, 0, 1, 2, 3, 7, 8, 9], dtype=np.uint32), 5) == (2, 8 + 5)
+    # The first shingle repeated: the run starts from its second place, not its first.
+    longer = np.array([5, *range(100, 120), 5, 6, 7, 8, 9], dtype=np.uint32)
+    assert _passages(np.array([5, 6, 7, 8, 9], dtype=np.uint32), longer, 5) == (1, 7)

@@ -5,9 +5,9 @@ new article's 64 band keys. The large tier, ``lsh_bands``, outgrows the CPU's ca
 the archive grows, and a seek into it with it: 0.5 µs into 5,000 articles' rows and
 1.9 µs into 80,000 articles' (``bench/bench_links.py``). Yet most of an article's band
 keys are in no bucket at all: nothing archived shares that band. This filter says which
-keys *may* be in the large tier, so a lookup seeks only those (about 6 of 64 at 80k
-articles, against the VNTC corpus) and costs about what it cost when the archive was
-small.
+keys *may* be in the large tier, so a lookup seeks only those (about 6.5 of 64 with
+the 83,632 articles of ``bench/bench_links.py``), at the price of testing the 64 keys
+(about 20 µs in NumPy), and costs about what it cost when the archive was small.
 
 A Bloom filter has no false negatives: a key in ``lsh_bands`` is always reported, so
 the filter never hides a candidate. It only has false positives (a wasted seek), at a
@@ -18,8 +18,8 @@ same transaction; deleted rows leave their bits (a false positive, not a miss).
 It is a blocked Bloom filter: all :data:`HASHES` bits of a key lie in one 64-bit word,
 so testing a key costs one cache miss, not three (the filter is larger than the caches).
 
-Size: a power of two, about :data:`BUILD_BITS_PER_KEY` bits per key when (re)built,
-rebuilt from ``lsh_bands`` at twice the size when it falls below
+Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
+(:func:`size_for`), rebuilt from ``lsh_bands`` so when a merge would take it below
 :data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
 stays flat however large the archive grows: past about 16 million keys (260,000
 articles) the false-positive rate rises instead, and a lookup seeks more. Measured
@@ -39,7 +39,9 @@ Stored layout, the one row of ``lsh_filter`` (schema version 8):
   ``C`` of :data:`MULTIPLIERS`, the key sets, in word ``h(0) >> (64 - log2(words))``,
   the bits ``h(i) >> 58`` for ``i`` from 1 to ``hashes``.
 
-No row means the large tier is empty: a lookup then does not read it.
+No row means nothing was ever merged into the large tier: a lookup then does not read it.
+A lookup reads the token in the same statement as the buckets, so that filter and tiers
+are one state of the archive (see :meth:`newsdedup.cluster.LinkIndex.candidates`).
 
 Example:
     >>> f = BandFilter.build([5, -7, 123456], bits=1 << 16)
@@ -58,6 +60,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+
+from .errors import ArchiveError
 
 #: Bits set per key, all in one 64-bit word.
 HASHES = 3
@@ -169,7 +173,10 @@ def load(conn: sqlite3.Connection) -> BandFilter | None:
     if row is None:
         return None
     token, hashes, keys, bits = row
-    return BandFilter(np.frombuffer(bits, dtype=np.uint8).copy(), keys=keys, hashes=hashes, token=token)
+    try:
+        return BandFilter(np.frombuffer(bits, dtype=np.uint8).copy(), keys=keys, hashes=hashes, token=token)
+    except (ValueError, TypeError) as err:
+        raise ArchiveError(f"the archive's LSH band filter (table lsh_filter) is damaged: {err}") from None
 
 
 def save(conn: sqlite3.Connection, band_filter: BandFilter) -> None:

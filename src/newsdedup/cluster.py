@@ -369,9 +369,18 @@ class LinkIndex:
     def _lookup(self, fp: Fingerprint) -> tuple[list[int], set[int]]:
         """The candidates of ``fp`` (see :meth:`candidates`) and its band keys whose bucket is full."""
         bands = len(fp.bands)
-        large_tier = self._large_tier_filter()
-        large = [] if large_tier is None else large_tier.keys_to_seek(fp.bands)
-        rows = self.conn.execute(_lookup_sql(bands, len(large)), (*fp.bands, *large)).fetchall()
+        while True:
+            # The statement also reads the filter's token, so the filter and both tiers come
+            # from one state of the archive: had another connection merged rows into the large
+            # tier since the filter was read, its keys would be in neither tier nor filter.
+            large_tier = self._band_filter
+            large = [] if large_tier is None else large_tier.keys_to_seek(fp.bands)
+            found = self.conn.execute(_lookup_sql(bands, len(large)), (*fp.bands, *large)).fetchall()
+            rows = [row for row in found if row[0] is not None]
+            token = next((value for key, value in found if key is None), None)  # key NULL: the token's row
+            if token == (None if large_tier is None else large_tier.token):
+                break
+            self._band_filter = bandfilter.load(self.conn)
         if len(rows) > (bands + len(large)) * MAX_BUCKET:
             # Only an archive indexed before buckets were capped has larger ones: read
             # each bucket's newest MAX_BUCKET articles, a seek per band and tier.
@@ -586,7 +595,8 @@ def not_linked_note(article: Article) -> str | None:
 def _lookup_sql(bands: int, large: int) -> str:
     """One statement reading the ``(key, article_id)`` rows of band keys' buckets: those
     of all ``bands`` keys in ``lsh_recent``, then of the next ``large`` keys (those the
-    filter lets through) in ``lsh_bands``.
+    filter lets through) in ``lsh_bands``; then a row ``(NULL, token)`` of the stored
+    filter, if there is one.
 
     Buckets hold at most :data:`MAX_BUCKET` articles, so it returns at most
     ``(bands + large) * MAX_BUCKET`` rows (one more is asked for, to notice an archive
@@ -596,7 +606,9 @@ def _lookup_sql(bands: int, large: int) -> str:
     sql = f"SELECT key, article_id FROM lsh_recent WHERE key IN ({recent})"
     if large:
         sql += f" UNION ALL SELECT key, article_id FROM lsh_bands WHERE key IN ({', '.join('?' * large)})"
-    return sql + f" LIMIT {(bands + large) * MAX_BUCKET + 1}"
+    # Last, the filter's token (with a NULL key), so that the limit cannot cut it off.
+    sql = f"SELECT * FROM ({sql} LIMIT {(bands + large) * MAX_BUCKET + 1})"
+    return sql + " UNION ALL SELECT NULL, token FROM lsh_filter WHERE id = 1"
 
 
 @lru_cache(maxsize=4)

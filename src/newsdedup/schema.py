@@ -95,7 +95,7 @@ Tables (version 8):
 ``lsh_filter``
     At most one row (``id`` 1): a Bloom filter of the keys in ``lsh_bands``, so that
     a lookup seeks only the keys that may be there (layout in
-    :mod:`newsdedup.bandfilter`). No row while ``lsh_bands`` is empty. The archive
+    :mod:`newsdedup.bandfilter`). No row until rows are first merged into ``lsh_bands``. The archive
     builds it from the rows of ``lsh_bands`` when it applies this version.
 """
 
