@@ -5,9 +5,10 @@ new article's 64 band keys. The large tier, ``lsh_bands``, outgrows the CPU's ca
 the archive grows, and a seek into it with it: 0.5 µs into 5,000 articles' rows and
 1.9 µs into 80,000 articles' (``bench/bench_links.py``). Yet most of an article's band
 keys are in no bucket at all: nothing archived shares that band. This filter says which
-keys *may* be in the large tier, so a lookup seeks only those (about 6.5 of 64 with
-the 83,632 articles of ``bench/bench_links.py``), at the price of testing the 64 keys
-(about 20 µs in NumPy), and costs about what it cost when the archive was small.
+keys *may* be in the large tier, so a lookup seeks only those (7 of 64, 6.3 of them
+really there, with the 83,632 articles of ``bench/bench_links.py``), at the price of
+testing the 64 keys (about 20 µs in NumPy), and costs about what it cost when the
+archive was small.
 
 A Bloom filter has no false negatives: a key in ``lsh_bands`` is always reported, so
 the filter never hides a candidate. It only has false positives (a wasted seek), at a

@@ -299,7 +299,7 @@ class LinkIndex:
         return rows
 
     def _large_tier_filter(self) -> BandFilter | None:
-        """The current filter of ``lsh_bands`` (None while it is empty), reloaded if another
+        """The current filter of ``lsh_bands`` (None if none is stored), reloaded if another
         connection changed it (or this one's transaction that changed it was rolled back)."""
         token = bandfilter.stored_token(self.conn)
         if token is None:
