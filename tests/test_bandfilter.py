@@ -17,6 +17,7 @@ KEYS = st.lists(st.integers(-(2**31), 2**31 - 1), max_size=300)
 def test_every_added_key_is_reported(keys: list[int], log2: int) -> None:
     added = BandFilter.build(keys, bits=1 << log2)  # tiny filters too: all bits set is still right
     assert added.may_contain(keys).all()
+    assert added.keys_to_seek(keys) == keys  # all of them, in their order
     assert added.keys == len(keys)
 
 

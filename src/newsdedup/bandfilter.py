@@ -145,7 +145,7 @@ class BandFilter:
 
     def keys_to_seek(self, keys: Sequence[int]) -> list[int]:
         """Those of ``keys`` that may be in the filter, in their order."""
-        return [key for key, maybe in zip(keys, self.may_contain(keys), strict=True) if maybe]
+        return [keys[at] for at in np.flatnonzero(self.may_contain(keys)).tolist()]
 
     def _words_and_masks(self, keys: Iterable[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
         """Per key: the index of its word and the mask of its bits in it."""
@@ -163,13 +163,13 @@ def _int64(keys: Iterable[int]) -> npt.NDArray[np.int64]:
 
 
 def stored_token(conn: sqlite3.Connection) -> int | None:
-    """The token of the stored filter; None if there is none (the large tier is empty)."""
+    """The token of the stored filter; None if there is none (nothing was merged into the large tier yet)."""
     row = conn.execute("SELECT token FROM lsh_filter WHERE id = 1").fetchone()
     return None if row is None else int(row[0])
 
 
 def load(conn: sqlite3.Connection) -> BandFilter | None:
-    """The stored filter; None if there is none (the large tier is empty)."""
+    """The stored filter; None if there is none (nothing was merged into the large tier yet)."""
     row = conn.execute("SELECT token, hashes, keys, bits FROM lsh_filter WHERE id = 1").fetchone()
     if row is None:
         return None
