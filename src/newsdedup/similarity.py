@@ -119,74 +119,44 @@ def _passages(shorter: npt.NDArray[np.uint32], longer: npt.NDArray[np.uint32], m
     gaps of up to PASSAGE_GAP shingles (edited words): paragraphs copied in another
     order are separate passages, however they sit in the shorter article. A shingle
     that occurs several times in ``longer`` (a common phrase) continues a run if any
-    of its occurrences does, from a place in ``longer`` the run can have reached.
-
-    Worked on whole arrays: a shingle that occurs once in ``longer`` has one place the
-    run can be at, so whether a run goes on from it to the next shared shingle is a
-    comparison of places. Only the steps from or to a repeated shingle follow the
-    places a run may have reached, one step at a time.
+    of its occurrences does.
     """
     import numpy as np
 
-    positions = np.flatnonzero(np.isin(shorter, longer))
-    if positions.size == 0:
+    positions = np.flatnonzero(np.isin(shorter, longer)).tolist()
+    if not positions:
         return 0, 0
+    # Only shared shingles can be part of a run: index just their places in ``longer``
+    # (a candidate that fails verification shares few, and this loop is the costly part).
+    occurrences: dict[int, list[int]] = {}
     shared_places = np.flatnonzero(np.isin(longer, shorter))
-    values, first, of_place, counts = np.unique(
-        longer[shared_places], return_index=True, return_inverse=True, return_counts=True
-    )
-    which = np.searchsorted(values, shorter[positions])  # each position's shingle, as an index of values
-    single = counts[which] == 1
-    places = shared_places[first][which]  # each position's place in longer (its first, if repeated)
+    for where, value in zip(shared_places.tolist(), longer[shared_places].tolist(), strict=True):
+        occurrences.setdefault(value, []).append(where)
+    values = shorter.tolist()
     step = PASSAGE_GAP + 1
-    gaps, moves = np.diff(positions), np.diff(places)
-    goes_on = (gaps <= step) & (moves > 0) & (moves <= step)  # right where both shingles are single
-    repeated = np.flatnonzero(~(single[:-1] & single[1:]))
-    if repeated.size:
-        # Every shared place in longer, grouped by shingle (in the order of ``values``).
-        grouped = shared_places[np.argsort(of_place, kind="stable")]
-        _follow_repeated(goes_on, repeated, gaps, single, places, which, grouped, counts)
-    ends = np.flatnonzero(~goes_on)
-    starts = np.concatenate(([0], ends + 1))
-    ends = np.concatenate((ends, [len(positions) - 1]))
-    lengths = positions[ends] - positions[starts] + SHINGLE_SIZE
-    long_enough = lengths[lengths >= min_words]
-    return len(long_enough), int(long_enough.sum())
-
-
-def _follow_repeated(
-    goes_on: npt.NDArray[np.bool_],
-    steps: npt.NDArray[np.intp],
-    gaps: npt.NDArray[np.intp],
-    single: npt.NDArray[np.bool_],
-    places: npt.NDArray[np.intp],
-    which: npt.NDArray[np.intp],
-    grouped: npt.NDArray[np.intp],
-    counts: npt.NDArray[np.intp],
-) -> None:
-    """Set ``goes_on`` for the ``steps`` (from shared position k to k + 1) that start or
-    end at a repeated shingle, following the places in ``longer`` a run may be at.
-    ``grouped`` holds the places of each shingle, ``counts[i]`` places for the i-th."""
-    import numpy as np
-
-    offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).tolist()
-    count_of, which_list, single_list = counts.tolist(), which.tolist(), single.tolist()
-    place_list, gap_list, grouped_list = places.tolist(), gaps.tolist(), grouped.tolist()
-    limit = PASSAGE_GAP + 1
-
-    def places_of(k: int) -> list[int]:
-        value = which_list[k]
-        return grouped_list[offsets[value] : offsets[value] + count_of[value]]  # type: ignore[no-any-return]
-
-    # Repeated position -> the places in longer a run may be at (any, where a run starts).
-    reached: dict[int, list[int]] = {} if single_list[0] else {0: places_of(0)}
-    for k in steps.tolist():
-        before = [place_list[k]] if single_list[k] else reached[k]
-        there = places_of(k + 1)
-        alive = [q for q in there if any(0 < q - p <= limit for p in before)] if gap_list[k] <= limit else []
-        goes_on[k] = bool(alive)
-        if not single_list[k + 1]:
-            reached[k + 1] = alive or there  # a new run may be at any of its places
+    count = words = 0
+    start = last = positions[0]
+    alive = occurrences[values[start]]
+    for here in positions[1:]:
+        there = occurrences[values[here]]
+        if here - last <= step:
+            if len(there) == 1 and len(alive) == 1:  # the usual case, made cheap
+                alive = there if 0 < there[0] - alive[0] <= step else []
+            else:
+                # Occurrences that continue one of the run's possible places in ``longer``.
+                alive = [q for q in there if any(0 < q - p <= step for p in alive)]
+        else:
+            alive = []
+        if not alive:
+            length = last - start + SHINGLE_SIZE
+            if length >= min_words:
+                count, words = count + 1, words + length
+            start, alive = here, there
+        last = here
+    length = last - start + SHINGLE_SIZE
+    if length >= min_words:
+        count, words = count + 1, words + length
+    return count, words
 
 
 def link_level(evidence: Evidence, config: Config) -> str | None:
