@@ -149,6 +149,9 @@ def edited_copies(draw: st.DrawFn) -> tuple[list[int], list[int]]:
 @settings(max_examples=300)
 # A repeated shingle first: a run may start at any of its places, not only the first.
 @example(([5, 6, 7, 8, 9], [5, *range(100, 120), 5, 6, 7, 8, 9]), False, 5)
+# Gaps one longer than a run bridges, on either side: 5 shingles left out, or 5 put in.
+@example((list(range(30)), [*range(10), *range(15, 30)]), False, 5)
+@example((list(range(30)), [*range(10), *range(100, 105), *range(10, 30)]), False, 5)
 @given(st.one_of(st.tuples(SEQUENCES, SEQUENCES), edited_copies()), st.booleans(), st.integers(3, 12))
 def test_passages_on_whole_arrays_equal_the_walk(pair: tuple[list[int], list[int]], swap: bool, min_words: int) -> None:
     a, b = reversed(pair) if swap else pair
