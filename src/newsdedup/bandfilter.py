@@ -3,7 +3,9 @@
 A lookup asks both tiers of the index (:mod:`newsdedup.cluster`) for the buckets of a
 new article's 64 band keys. The large tier, ``lsh_bands``, outgrows the CPU's caches as
 the archive grows, and a seek into it with it: 0.5 µs into 5,000 articles' rows and
-1.9 µs into 80,000 articles' (``bench/bench_links.py``). Yet most of an article's band
+1.9 µs into 80,000 articles' (64 keys in one ``IN``, the table in SQLite's cache, the
+statement's own 22 µs taken off; measured on the archives ``bench/bench_links.py``
+builds). Yet most of an article's band
 keys are in no bucket at all: nothing archived shares that band. This filter says which
 keys *may* be in the large tier, so a lookup seeks only those (7 of 64, 6.3 of them
 really there, with the 83,632 articles of ``bench/bench_links.py``), at the price of
@@ -160,12 +162,6 @@ def _int64(keys: Iterable[int]) -> npt.NDArray[np.int64]:
 
 
 # -- storage -------------------------------------------------------------------
-
-
-def stored_token(conn: sqlite3.Connection) -> int | None:
-    """The token of the stored filter; None if there is none (nothing was merged into the large tier yet)."""
-    row = conn.execute("SELECT token FROM lsh_filter WHERE id = 1").fetchone()
-    return None if row is None else int(row[0])
 
 
 def load(conn: sqlite3.Connection) -> BandFilter | None:

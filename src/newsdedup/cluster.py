@@ -155,8 +155,8 @@ class LinkIndex:
         # article id -> (its stored signature, its shingles). The signature proves an entry
         # still belongs to the article with that id: a rolled-back batch frees its ids.
         self._shingles: OrderedDict[int, tuple[bytes, npt.NDArray[np.uint32]]] = OrderedDict()
-        # The large tier's filter as last read or written; checked against the stored token
-        # before each use, since another connection may have merged rows since.
+        # The large tier's filter as last read or written; every lookup checks it against the
+        # stored token, since another connection may have merged rows since.
         self._band_filter: BandFilter | None = None
 
     # -- settings ------------------------------------------------------------
@@ -289,7 +289,10 @@ class LinkIndex:
         rows = int(self.conn.execute("SELECT count(*) FROM lsh_recent").fetchone()[0])
         if rows == 0 or (rows < MERGE_AT_ROWS and not force):
             return 0
-        current = self._large_tier_filter()
+        # The stored filter, read under the write lock (merges are rare: reading it is cheap
+        # beside one); the one in memory is let go first, so only one copy is held.
+        self._band_filter = None
+        current = bandfilter.load(self.conn)
         # In key order: the large table's pages are then written one after another, once.
         self.conn.execute(
             "INSERT OR IGNORE INTO lsh_bands (key, article_id) SELECT key, article_id FROM lsh_recent ORDER BY key"
@@ -297,16 +300,6 @@ class LinkIndex:
         self._band_filter = bandfilter.add_merged(self.conn, current, rows)
         self.conn.execute("DELETE FROM lsh_recent")
         return rows
-
-    def _large_tier_filter(self) -> BandFilter | None:
-        """The current filter of ``lsh_bands`` (None if none is stored), reloaded if another
-        connection changed it (or this one's transaction that changed it was rolled back)."""
-        token = bandfilter.stored_token(self.conn)
-        if token is None:
-            self._band_filter = None
-        elif self._band_filter is None or self._band_filter.token != token:
-            self._band_filter = bandfilter.load(self.conn)
-        return self._band_filter
 
     def add_link(self, a: int, b: int, level: str, score: float, evidence: dict[str, object] | None, now: str) -> int:
         """Store a link made outside ingestion (the stronger level wins); return the cluster.
