@@ -15,7 +15,7 @@ from newsdedup.fingerprint import (
     NUM_PERM,
     estimate_jaccard,
     fingerprint,
-    fingerprint_tokens,
+    fingerprint_with_key,
     shingle_hashes,
 )
 from newsdedup.normalize import comparison_tokens
@@ -115,10 +115,11 @@ def test_token_caches_never_change_a_fingerprint(word_list: list[str]) -> None:
     fresh = fingerprint(text)
     with pytest.MonkeyPatch.context() as patch:
         # Caches emptied and kept tiny: every look-up misses or follows a clearing.
-        patch.setattr(fingerprint_module, "_TOKEN_HASHES", {})
+        patch.setattr(fingerprint_module, "_TOKEN_ENTRIES", {})
+        patch.setattr(fingerprint_module, "_TOKEN_ENTRIES_MAX", 3)
         patch.setattr(fingerprint_module, "_WORD_HASHES", {})
         patch.setattr(fingerprint_module, "_WORD_HASHES_MAX", 2)
-        assert fingerprint_tokens(comparison_tokens(text)) == fresh
+        assert fingerprint_with_key(text) == (" ".join(comparison_tokens(text)), fresh)
         assert fingerprint(text) == fresh
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from newsdedup import Config, ConfigError
 from newsdedup.fingerprint import SHINGLE_SIZE, shingle_hashes
-from newsdedup.similarity import PASSAGE_GAP, Evidence, _passages, compare, link_level
+from newsdedup.similarity import PASSAGE_GAP, Evidence, _distinct, _member, _passages, compare, link_level
 
 _WORDS = (
     "thành phố hà nội bộ công thương hội nghị phát triển kinh tế doanh nghiệp thị trường chính sách "
@@ -157,6 +157,22 @@ def test_passages_on_whole_arrays_equal_the_walk(pair: tuple[list[int], list[int
     a, b = reversed(pair) if swap else pair
     expected = walked_passages(a, b, min_words)
     assert _passages(np.array(a, dtype=np.uint32), np.array(b, dtype=np.uint32), min_words) == expected
+
+
+@given(SEQUENCES, SEQUENCES)
+def test_set_operations_equal_numpys(a: list[int], b: list[int]) -> None:
+    values, others = np.array(a, dtype=np.uint32), np.array(b, dtype=np.uint32)
+    assert _distinct(values).tolist() == np.unique(values).tolist()
+    assert _member(values, _distinct(others)).tolist() == np.isin(values, others).tolist()
+
+
+@given(st.tuples(SEQUENCES, SEQUENCES), st.integers(3, 30))
+def test_evidence_mirrors_when_the_sides_swap(pair: tuple[list[int], list[int]], min_words: int) -> None:
+    a, b = (np.array(side, dtype=np.uint32) for side in pair)
+    forward, backward = compare(a, b, min_passage_words=min_words), compare(b, a, min_passage_words=min_words)
+    assert (forward.jaccard, forward.containment) == (backward.jaccard, backward.containment)
+    if len(np.unique(a)) != len(np.unique(b)):  # (on a tie, the first side is the shorter)
+        assert forward == backward
 
 
 def test_a_repeated_phrase_continues_a_run_from_either_place() -> None:

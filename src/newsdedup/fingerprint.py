@@ -46,12 +46,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from .normalize import cached_map, comparison_key, comparison_tokens
+from .normalize import cached_map, comparison_key, retone_token, split_tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -121,22 +122,21 @@ def shingle_hashes(text: str) -> npt.NDArray[np.uint32]:
     >>> len(shingle_hashes("một hai ba bốn")), len(shingle_hashes("một hai")), len(shingle_hashes(""))
     (2, 1, 0)
     """
-    return _shingles_of_hashes(_token_word_hashes(comparison_tokens(text)))
+    return _shingles_of_hashes(_tokens_and_word_hashes(text)[1])
 
 
-def _shingles_of_hashes(word_hashes: list[int]) -> npt.NDArray[np.uint32]:
+def _shingles_of_hashes(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
     import numpy as np
 
-    if not word_hashes:
+    if len(hashes) == 0:
         return np.zeros(0, dtype=np.uint32)
-    hashes = np.array(word_hashes, dtype=np.uint64)
     k = SHINGLE_SIZE
     if len(hashes) < k:
         hashes = np.concatenate([hashes, np.zeros(k - len(hashes), dtype=np.uint64)])
     n = len(hashes) - k + 1
     # Combine the k word hashes of each window: h = (w0 * M1 + w1) * M2 + w2 (mod 2**64).
     # Unsigned array overflow is the intended modulo; the high half is the best-mixed.
-    combined = hashes[:n].copy()
+    combined = hashes[:n].astype(np.uint64)  # a copy: the caller's array stays as it is
     for offset in range(1, k):
         combined *= np.uint64(_MIX1 if offset % 2 else _MIX2)
         combined += hashes[offset : offset + n]
@@ -145,34 +145,44 @@ def _shingles_of_hashes(word_hashes: list[int]) -> npt.NDArray[np.uint32]:
 
 def fingerprint(body_text: str) -> Fingerprint | None:
     """The fingerprint of an article's kept body text, or None if it holds no word."""
-    return fingerprint_tokens(comparison_tokens(body_text))
+    return fingerprint_with_key(body_text)[1]
 
 
-def fingerprint_tokens(tokens: list[str]) -> Fingerprint | None:
-    """:func:`fingerprint` of a text whose comparison tokens are made already.
+def fingerprint_with_key(body_text: str) -> tuple[str, Fingerprint | None]:
+    """The comparison key of a body text (:func:`newsdedup.normalize.comparison_key`) and
+    its fingerprint, from one tokenisation: ingestion needs both, the key for the body's
+    hash (:func:`newsdedup.normalize.key_hash`).
 
-    Ingestion makes the body's tokens once, for both its hash (of the key they make,
-    :func:`newsdedup.normalize.key_hash`) and its fingerprint.
-
-    >>> fingerprint_tokens(comparison_tokens("Một hai ba bốn")) == fingerprint("một  HAI ba bốn")
-    True
+    >>> key, fp = fingerprint_with_key("Một  HAI ba bốn")
+    >>> key, fp == fingerprint("một hai ba bốn")
+    ('một hai ba bốn', True)
     """
-    hashes = _token_word_hashes(tokens)
-    if not hashes:
-        return None
-    return fingerprint_shingles(_shingles_of_hashes(hashes), word_count=len(hashes))
+    tokens, hashes = _tokens_and_word_hashes(body_text)
+    if len(hashes) == 0:
+        return " ".join(tokens), None
+    return " ".join(tokens), fingerprint_shingles(_shingles_of_hashes(hashes), word_count=len(hashes))
 
 
-def _token_word_hashes(tokens: list[str]) -> list[int]:
-    """The hashes of the words of comparison tokens, fast: news repeats its tokens, so
-    each token's words are looked up in a cache (in C, with ``map``), not recomputed."""
-    found = cached_map(_TOKEN_HASHES, _WORD_HASHES_MAX, tokens, _token_hashes)
-    # Flattened in C: no Python bytecode per word.
-    return list(chain.from_iterable(found))
+def _tokens_and_word_hashes(text: str) -> tuple[list[str], npt.NDArray[np.uint64]]:
+    """The comparison tokens of ``text`` and the hashes of their words, fast.
+
+    News repeats its tokens, so each white-space token is looked up in one cache (in C,
+    with ``map``) that gives both its comparison form and its words' hashes, packed as
+    bytes: one look-up a token, and the hashes joined into one array without making a
+    Python int of each.
+    """
+    import numpy as np
+
+    entries = cached_map(_TOKEN_ENTRIES, _TOKEN_ENTRIES_MAX, split_tokens(text), _token_entry)
+    tokens = list(map(itemgetter(0), entries))
+    hashes = np.frombuffer(b"".join(map(itemgetter(1), entries)), dtype="<u8")
+    return tokens, hashes
 
 
-def _token_hashes(token: str) -> tuple[int, ...]:
-    return tuple(map(_word_hash, _WORD.findall(token)))
+def _token_entry(token: str) -> tuple[str, bytes]:
+    compared = retone_token(token)
+    hashes = [_word_hash(word) for word in _WORD.findall(compared)]
+    return compared, struct.pack(f"<{len(hashes)}Q", *hashes)
 
 
 def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -> Fingerprint:
@@ -289,8 +299,10 @@ def _permutations() -> Any:
 # look-up per word. It is emptied when it grows too large (names, numbers).
 _WORD_HASHES: dict[str, int] = {}
 _WORD_HASHES_MAX = 1 << 16
-# White-space tokens of comparison keys (with their punctuation) -> their words' hashes.
-_TOKEN_HASHES: dict[str, tuple[int, ...]] = {}
+# White-space tokens of a text (split_tokens, with their punctuation) -> their comparison
+# form and their words' hashes (little-endian uint64); emptied when it grows too large.
+_TOKEN_ENTRIES: dict[str, tuple[str, bytes]] = {}
+_TOKEN_ENTRIES_MAX = 1 << 16
 
 
 def _word_hash(word: str) -> int:

@@ -38,9 +38,9 @@ from .errors import FetchError, InputError, InputTooLarge
 from .extract import extract
 from .feeds import looks_like_feed
 from .fetchlog import FetchRecord, lookup
-from .fingerprint import Fingerprint, fingerprint_tokens
+from .fingerprint import Fingerprint, fingerprint_with_key
 from .inputs import DoneItem, Expander, Expansion, FeedFetched, InputEnd, Item, SameAs, UrlItem
-from .normalize import comparison_tokens, key_hash
+from .normalize import key_hash
 from .parallel import prepare_all
 from .records import ExtractedArticle, IngestResult, RawInput
 from .sources import InputRef, read_input
@@ -179,9 +179,8 @@ def prepare_raw(archive: Archive, raw: RawInput, config: Config) -> IngestResult
     article = clean_article(extract(raw, config), templates=templates)
     # Hashed and fingerprinted here, in the worker: the writer is the pipeline's one
     # serial stage. One tokenisation serves both.
-    tokens = comparison_tokens(" ".join(article.body_paragraphs))
-    article = replace(article, body_hash=key_hash(" ".join(tokens)))
-    return _Prepared(raw, article, fingerprint_tokens(tokens))
+    key, fp = fingerprint_with_key(" ".join(article.body_paragraphs))
+    return _Prepared(raw, replace(article, body_hash=key_hash(key)), fp)
 
 
 def _prepare_file(archive: Archive, ref: InputRef, config: Config) -> Prepared:

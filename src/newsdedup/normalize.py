@@ -61,12 +61,22 @@ def comparison_tokens(text: str) -> list[str]:
     >>> comparison_tokens("  Hòa  “Lạc”! ")
     ['hoà', '"lạc"!']
     """
+    # Only tokens not seen before are retoned, in Python.
+    return cached_map(_TOKEN_CACHE, _TOKEN_CACHE_MAX, split_tokens(text), retone_token)
+
+
+def split_tokens(text: str) -> list[str]:
+    """The white-space tokens of ``text`` in NFC, lower case, with quotes and dashes made
+    plain: :func:`comparison_tokens` before each token's tone mark is put in its place
+    (:func:`retone_token`).
+
+    >>> split_tokens("  Hòa  “Lạc”! ")
+    ['hòa', '"lạc"!']
+    """
     text = unicodedata.normalize("NFC", text).lower()
     # A regex touches only the few special characters; str.translate would cost
     # ~40 ns for every character of the text.
-    tokens = _SPECIAL.sub(_replace_special, text).split()
-    # Only tokens not seen before are retoned, in Python.
-    return cached_map(_TOKEN_CACHE, _TOKEN_CACHE_MAX, tokens, _retone_token)
+    return _SPECIAL.sub(_replace_special, text).split()
 
 
 def cached_map(cache: dict[str, _T], limit: int, keys: list[str], compute: Callable[[str], _T]) -> list[_T]:
@@ -155,7 +165,13 @@ _TOKEN_CACHE: dict[str, str] = {}
 _TOKEN_CACHE_MAX = 1 << 16
 
 
-def _retone_token(token: str) -> str:
+def retone_token(token: str) -> str:
+    """A token of :func:`split_tokens` with the tone mark of each of its words in its
+    canonical place (:func:`retone_word`), as :func:`comparison_tokens` gives it.
+
+    >>> retone_token('"hòa,thủy"')
+    '"hoà,thuỷ"'
+    """
     # An ASCII token (numbers, English) has no tone mark to move.
     return token if token.isascii() else _WORD.sub(_retone_match, token)
 
