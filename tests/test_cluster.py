@@ -385,3 +385,39 @@ def test_a_damaged_filter_is_an_archive_error(memory_archive: Archive) -> None:
     assert fp is not None
     with pytest.raises(ArchiveError, match=r"band filter \(table lsh_filter\) is damaged: .*got 24"):
         memory_archive.links.candidates(fp)
+
+
+def test_the_screen_leaves_out_the_band_that_made_a_candidate() -> None:
+    # Pairs of 400 random shingles with a Jaccard of 0.05, of which only LSH candidates
+    # (a whole band equal) are screened, as in a lookup. Counting the chosen band's values
+    # in biased every estimate up by about 2/128; without them the mean is the real Jaccard.
+    import numpy as np
+
+    from newsdedup.cluster import signature_estimates
+    from newsdedup.fingerprint import fingerprint_shingles, signature_values
+
+    rng = np.random.default_rng(7)
+    size, shared = 400, 38  # 38 / (800 - 38) = 0.0499
+    corrected, counted = [], []
+    for _ in range(1500):
+        values = rng.choice(2**32, size=2 * size - shared, replace=False).astype(np.uint32)
+        a, b = values[:size], values[size - shared :]
+        fa, fb = (fingerprint_shingles(v, word_count=size + 2) for v in (a, b))
+        if not set(fa.bands) & set(fb.bands):
+            continue
+        matches = int(np.count_nonzero(signature_values(fa.signature) == signature_values(fb.signature)))
+        corrected.append(signature_estimates(matches, fa.distinct, fb.distinct)[0])
+        counted.append(matches / 128)
+    assert len(corrected) > 150
+    assert abs(float(np.mean(corrected)) - 0.05) < 0.006
+    assert float(np.mean(counted)) > 0.058  # what the screen used to see
+
+
+def test_a_candidate_sharing_just_its_band_is_not_verified() -> None:
+    from newsdedup.cluster import signature_estimates
+
+    # A long article and a short one sharing one band and one value more: the old
+    # estimate made that 48 shared shingles (containment 0.17), enough to verify.
+    jaccard, shared, _ = signature_estimates(3, 1808, 289)
+    assert shared < 0.4 * Config().same_story_min_words and jaccard < 0.5 * Config().near_duplicate_jaccard
+    assert signature_estimates(128, 500, 500) == (1.0, 500.0, 1.0)

@@ -122,7 +122,9 @@ def shingle_hashes(text: str) -> npt.NDArray[np.uint32]:
     >>> len(shingle_hashes("một hai ba bốn")), len(shingle_hashes("một hai")), len(shingle_hashes(""))
     (2, 1, 0)
     """
-    return _shingles_of_hashes(_tokens_and_word_hashes(text)[1])
+    # Only the hashes: verification re-makes the shingles of archived bodies, and the
+    # list of comparison tokens would be a tenth of the cost, for nothing.
+    return _shingles_of_hashes(_word_hashes(_token_entries(text)))
 
 
 def _shingles_of_hashes(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
@@ -171,12 +173,18 @@ def _tokens_and_word_hashes(text: str) -> tuple[list[str], npt.NDArray[np.uint64
     bytes: one look-up a token, and the hashes joined into one array without making a
     Python int of each.
     """
+    entries = _token_entries(text)
+    return list(map(itemgetter(0), entries)), _word_hashes(entries)
+
+
+def _token_entries(text: str) -> list[tuple[str, bytes]]:
+    return cached_map(_TOKEN_ENTRIES, _TOKEN_ENTRIES_MAX, split_tokens(text), _token_entry)
+
+
+def _word_hashes(entries: list[tuple[str, bytes]]) -> npt.NDArray[np.uint64]:
     import numpy as np
 
-    entries = cached_map(_TOKEN_ENTRIES, _TOKEN_ENTRIES_MAX, split_tokens(text), _token_entry)
-    tokens = list(map(itemgetter(0), entries))
-    hashes = np.frombuffer(b"".join(map(itemgetter(1), entries)), dtype="<u8")
-    return tokens, hashes
+    return np.frombuffer(b"".join(map(itemgetter(1), entries)), dtype="<u8")
 
 
 def _token_entry(token: str) -> tuple[str, bytes]:
