@@ -14,7 +14,9 @@ Samples N articles (fixed seed) from ``vntc.jsonl.gz``, writes them as UTF-8 tex
   (writer + workers), sampled every 0.1 s;
 * lookup cost (band query, signature screen and verification, nothing stored) of the
   same 500 held-out articles against an archive of the first 5,000 articles and
-  against the full archive, and their ratio (target: within 1.5x). A larger archive
+  against the full archive, and their ratio (target: within 1.5x); each probe's median
+  of 5 rounds, the two archives taking turns, each round with no shingles cached from
+  the one before. A larger archive
   holds more articles related to a probe, so the lookup is also split: the probes that
   find no candidate at either size (what the index itself costs) and the verification
   time per candidate; and the band keys a lookup seeks in the large tier (those its
@@ -51,6 +53,8 @@ from newsdedup.evaldata import load_vntc_or_exit, print_figures, write_by_outlet
 from newsdedup.fingerprint import BAND_ROWS, BANDS, NUM_PERM, fingerprint, words
 
 PROBES = 500
+#: Rounds of the lookup measurement (the median of each probe's is reported).
+ROUNDS = 5
 
 
 def body(text: str) -> str:
@@ -159,39 +163,64 @@ def ingest(archive: Path, outlets: dict[str, Path], workers: int | None) -> tupl
     return time.perf_counter() - start, peak, writer_peak
 
 
-def lookup_seconds(archive_path: Path, probes: list[str]) -> dict[str, list[float]]:
-    """Per probe: seconds of the band query alone and of the whole lookup, and its candidates."""
+def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = ROUNDS) -> list[dict[str, list[float]]]:
+    """Per archive and probe: seconds of the band query alone and of the whole lookup
+    (each the median of ``rounds`` rounds, the archives taking turns, so that a spell of
+    load on the shared machine weighs on every archive alike), and its candidates."""
+    import statistics
+
     prints = [fp for fp in map(fingerprint, probes) if fp is not None]
-    query: list[float] = []
-    whole: list[float] = []
-    candidates: list[float] = []
-    with Archive(archive_path) as archive:
-        index = archive.links
-        # Steady state of a long ingest: the index pages are in SQLite's cache (as far as it goes).
-        archive.db.execute("SELECT count(*) FROM lsh_bands").fetchone()
-        archive.db.execute("SELECT count(*) FROM lsh_recent").fetchone()
-        archive.db.execute("SELECT sum(length(signature)) FROM fingerprints").fetchone()
-        for fp in prints[:50]:
-            index.lookup(fp)
-        for fp in prints:
-            start = time.perf_counter()
-            found = index.candidates(fp)
-            query.append(time.perf_counter() - start)
-            candidates.append(len(found))
-        for fp in prints:
-            start = time.perf_counter()
-            index.lookup(fp)
-            whole.append(time.perf_counter() - start)
-        # What the large tier's filter lets through, against the keys really there (untimed).
-        large_tier = bandfilter.load(archive.db.conn)
-        sought = [len(large_tier.keys_to_seek(fp.bands)) if large_tier else 0 for fp in prints]
-        present = [
-            archive.db.execute(
-                f"SELECT count(DISTINCT key) FROM lsh_bands WHERE key IN ({', '.join('?' * len(fp.bands))})", fp.bands
-            ).fetchone()[0]
-            for fp in prints
-        ]
-    return {"query": query, "whole": whole, "candidates": candidates, "sought": sought, "present": present}
+    archives = [Archive(path) for path in archive_paths]
+    timings: list[dict[str, list[list[float]]]] = [{"query": [], "whole": []} for _ in archives]
+    candidates: list[list[float]] = []
+    try:
+        for archive in archives:
+            # Steady state of a long ingest: the index pages are in SQLite's cache (as far as it goes).
+            archive.db.execute("SELECT count(*) FROM lsh_bands").fetchone()
+            archive.db.execute("SELECT count(*) FROM lsh_recent").fetchone()
+            archive.db.execute("SELECT sum(length(signature)) FROM fingerprints").fetchone()
+            for fp in prints[:50]:
+                archive.links.lookup(fp)
+            candidates.append([float(len(archive.links.candidates(fp))) for fp in prints])
+        for turn in range(rounds):
+            for at in range(len(archives)) if turn % 2 == 0 else reversed(range(len(archives))):
+                index = archives[at].links
+                # Each round verifies as the first did: no candidate's shingles cached from before.
+                index.clear_cache()
+                query, whole = [], []
+                for fp in prints:
+                    start = time.perf_counter()
+                    index.candidates(fp)
+                    query.append(time.perf_counter() - start)
+                for fp in prints:
+                    start = time.perf_counter()
+                    index.lookup(fp)
+                    whole.append(time.perf_counter() - start)
+                timings[at]["query"].append(query)
+                timings[at]["whole"].append(whole)
+        results = []
+        for archive, timing, found in zip(archives, timings, candidates, strict=True):
+            # What the large tier's filter lets through, against the keys really there (untimed).
+            large_tier = bandfilter.load(archive.db.conn)
+            sought = [float(len(large_tier.keys_to_seek(fp.bands))) if large_tier else 0.0 for fp in prints]
+            present = [
+                float(
+                    archive.db.execute(
+                        f"SELECT count(DISTINCT key) FROM lsh_bands WHERE key IN ({', '.join('?' * len(fp.bands))})",
+                        fp.bands,
+                    ).fetchone()[0]
+                )
+                for fp in prints
+            ]
+            median = {
+                name: [statistics.median(per_probe) for per_probe in zip(*runs, strict=True)]
+                for name, runs in timing.items()
+            }
+            results.append({**median, "candidates": found, "sought": sought, "present": present})
+        return results
+    finally:
+        for archive in archives:
+            archive.close()
 
 
 def lookup_figures(
@@ -269,8 +298,7 @@ def main() -> None:
         raw_bytes = sum(p.stat().st_size for folder in outlets.values() for p in folder.iterdir())
         ingest(work / "small-archive", {o: work / "small" / o for o in outlets if (work / "small" / o).exists()}, 1)
         seconds, peak, writer_peak = ingest(work / "archive", outlets, args.workers)
-        small_runs = lookup_seconds(work / "small-archive", probes)
-        full_runs = lookup_seconds(work / "archive", probes)
+        small_runs, full_runs = lookup_seconds([work / "small-archive", work / "archive"], probes)
         with Archive(work / "archive") as archive:
             archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             tables = archive.links.table_bytes()

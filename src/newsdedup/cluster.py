@@ -10,7 +10,8 @@ For every stored article, inside the archive's write transaction:
    the archive's size and nothing is ever rebuilt in memory;
 4. candidates are screened by their stored signatures (estimated containment at least
    ``verify_min_estimate``, and an estimated Jaccard or number of shared shingles at least
-   half what a link needs), then verified on their text (:mod:`newsdedup.similarity`):
+   half what a link needs; :func:`signature_estimates`), then verified on their text
+   (:mod:`newsdedup.similarity`):
    only a verified pair is linked, with its level, score and evidence;
 5. the article's fingerprint and band keys are stored, and its cluster is updated.
 
@@ -447,6 +448,11 @@ class LinkIndex:
             found[article_id] = self._remember(article_id, signatures[article_id], shingle_hashes(text))
         return found
 
+    def clear_cache(self) -> None:
+        """Forget the shingles of recently compared articles: the next verification of
+        each reads its text again (as the first did; the bench measures lookups so)."""
+        self._shingles.clear()
+
     def _remember(self, article_id: int, signature: bytes, shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
         self._shingles[article_id] = (signature, shingles)
         self._shingles.move_to_end(article_id)
@@ -590,7 +596,7 @@ def signature_estimates(matches: int, distinct: int, other_distinct: int) -> tup
     Those :data:`BAND_ROWS` equal values were chosen, not drawn, so they are left out of
     the estimate; counted in, they made every candidate look like a Jaccard of at least
     2/128, which for a long article against a short one is dozens of shared shingles
-    (measured on the bench's 500 probes against 84k VNTC articles: 88 of 203
+    (measured on the bench's 500 probes against 80k VNTC articles: 88 of 203
     verifications were of pairs with a real Jaccard under 0.02; none of the archive's
     2,196 links falls below the screen without them).
 
