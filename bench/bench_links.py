@@ -15,7 +15,7 @@ Samples N articles (fixed seed) from ``vntc.jsonl.gz``, writes them as UTF-8 tex
 * lookup cost (band query, signature screen and verification, nothing stored) of the
   same 500 held-out articles against an archive of the first 5,000 articles and
   against the full archive, and their ratio (target: within 1.5x); each probe's median
-  of 5 rounds, the two archives taking turns, each round with no shingles cached from
+  of 6 rounds, the two archives taking turns, each round with no shingles cached from
   the one before. A larger archive
   holds more articles related to a probe, so the lookup is also split: the probes that
   find no candidate at either size (what the index itself costs) and the verification
@@ -54,7 +54,7 @@ from newsdedup.fingerprint import BAND_ROWS, BANDS, NUM_PERM, fingerprint, words
 
 PROBES = 500
 #: Rounds of the lookup measurement (the median of each probe's is reported).
-ROUNDS = 5
+ROUNDS = 6
 
 
 def body(text: str) -> str:
@@ -166,14 +166,16 @@ def ingest(archive: Path, outlets: dict[str, Path], workers: int | None) -> tupl
 def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = ROUNDS) -> list[dict[str, list[float]]]:
     """Per archive and probe: seconds of the band query alone and of the whole lookup
     (each the median of ``rounds`` rounds, the archives taking turns, so that a spell of
-    load on the shared machine weighs on every archive alike), and its candidates."""
+    load on the shared machine weighs on every archive alike); its candidates; the band keys
+    it seeks in the large tier and those really there."""
     import statistics
 
     prints = [fp for fp in map(fingerprint, probes) if fp is not None]
-    archives = [Archive(path) for path in archive_paths]
-    timings: list[dict[str, list[list[float]]]] = [{"query": [], "whole": []} for _ in archives]
+    archives: list[Archive] = []
+    timings: list[dict[str, list[list[float]]]] = [{"query": [], "whole": []} for _ in archive_paths]
     candidates: list[list[float]] = []
     try:
+        archives.extend(Archive(path) for path in archive_paths)
         for archive in archives:
             # Steady state of a long ingest: the index pages are in SQLite's cache (as far as it goes).
             archive.db.execute("SELECT count(*) FROM lsh_bands").fetchone()

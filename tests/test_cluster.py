@@ -421,3 +421,22 @@ def test_a_candidate_sharing_just_its_band_is_not_verified() -> None:
     jaccard, shared, _ = signature_estimates(3, 1808, 289)
     assert shared < 0.4 * Config().same_story_min_words and jaccard < 0.5 * Config().near_duplicate_jaccard
     assert signature_estimates(128, 500, 500) == (1.0, 500.0, 1.0)
+
+
+def test_lookups_screen_candidates_with_the_corrected_estimates(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup import cluster
+
+    seen: list[tuple[int, int, int]] = []
+
+    def spy(matches: int, distinct: int, other_distinct: int) -> tuple[float, float, float]:
+        seen.append((matches, distinct, other_distinct))
+        return (0.0, 0.0, 0.0)  # nothing passes: no candidate is verified, none linked
+
+    body = "\n\n".join(story(5))
+    add(memory_archive, "a.txt", f"Tin một\n\n{body}")
+    monkeypatch.setattr(cluster, "signature_estimates", spy)
+    result = add(memory_archive, "b.txt", f"Tin hai\n\n{body}\n\nMột đoạn thêm vào cuối bài.")
+    assert seen and seen[0][0] > 100  # the near-copy was a candidate, screened by the estimates
+    assert result.link is None  # type: ignore[attr-defined]
