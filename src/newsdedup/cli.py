@@ -122,7 +122,10 @@ def ingest(
     workers: Annotated[
         int | None,
         typer.Option(
-            "--workers", "-j", min=1, help="Processes fetching and preparing inputs (default: the cores; 1: this one)."
+            "--workers",
+            "-j",
+            min=1,
+            help="Processes fetching and preparing inputs, this one included (default: the cores; 1: this one alone).",
         ),
     ] = None,
     timeout: Annotated[

@@ -60,8 +60,9 @@ class Config:
             other article (best window, word-level) to count as reused.
         reuse_min_words: fewest words a reused sentence, or a paragraph
             matched out of order (moved), must have.
-        workers: processes that read, extract and fingerprint inputs while
-            this one writes (``1``: all in this process; default: the cores).
+        workers: processes that read, extract and fingerprint inputs, this
+            one included: it also writes, and prepares inputs whenever it would
+            wait for the others (``1``: all in this process; default: the cores).
         near_duplicate_jaccard: word-shingle Jaccard from which two articles
             are the same article republished (``near-duplicate``).
         passage_min_words: fewest words of shared text that count as a passage.

@@ -1,8 +1,14 @@
 """Preparing items in worker processes while one process writes the archive.
 
 ``prepare`` (fetch, read, decode, extract, clean, fingerprint) is the costly, per-item
-part of ingestion and needs no write lock, so :func:`prepare_all` runs it in a pool of
-``config.workers`` processes; the calling process stays the archive's only writer.
+part of ingestion and needs no write lock, so :func:`prepare_all` runs it in
+``config.workers`` processes: a pool of ``workers - 1``, and the calling process, which
+stays the archive's only writer and, whenever the oldest chunk it needs is still in a
+worker, takes back the newest chunk no worker has started and prepares it itself. So
+the processes match the cores, with no third process competing for two of them: on
+7,210 VNTC articles into a 3,000-article archive, and 3,049 into a 77,000-article one,
+a pool of one and a writer that helps was 8-12% faster (medians of 6 and 4 alternating
+runs) than a pool of two and a writer that waited, on less CPU.
 Results come back in input order. Memory stays bounded: at most a batch's worth plus
 ``2 * workers`` chunks of :data:`CHUNK` items are in flight, whatever the number of
 items (a crawl's records are read from the file only as the window moves on).
@@ -77,8 +83,9 @@ def prepare_all(archive: Archive, items: Iterable[Item], config: Config, expand:
         yield from _here(archive, itertools.chain(head, items), config, expand)
         return
     context = multiprocessing.get_context("spawn")
+    # This process is one of the ``workers``: it prepares whatever it would otherwise wait for.
     with ProcessPoolExecutor(
-        config.workers, mp_context=context, initializer=_start_worker, initargs=(archive.path, config)
+        config.workers - 1, mp_context=context, initializer=_start_worker, initargs=(archive.path, config)
     ) as pool:
         try:
             yield from _in_pool(pool, archive, itertools.chain(head, items), config, expand)
@@ -101,36 +108,80 @@ def _here(archive: Archive, items: Iterator[Item], config: Config, expand: Expan
 def _in_pool(
     pool: Executor, archive: Archive, items: Iterator[Item], config: Config, expand: Expand
 ) -> Iterator[Prepared]:
-    window: deque[Future[list[Prepared]] | list[Item]] = deque()
+    window: deque[Future[list[Prepared]] | _Ready] = deque()
+    sent: dict[Future[list[Prepared]], list[Item]] = {}
     # Enough chunks in flight that the workers stay busy while this process writes a
     # whole batch, and no more: the window bounds memory.
     ahead = -(-config.batch_size // CHUNK) + 2 * config.workers
     try:
         for chunk in _chunks(items):
-            local = all(isinstance(i, LOCAL_ITEMS) for i in chunk)
-            window.append(chunk if local else pool.submit(_prepare_chunk, chunk))
+            if all(isinstance(i, LOCAL_ITEMS) for i in chunk):
+                window.append(_Ready(chunk))
+            else:
+                future = pool.submit(_prepare_chunk, chunk)
+                sent[future] = chunk
+                window.append(future)
             if len(window) >= ahead:
-                yield from _take(window.popleft(), pool, archive, config, expand)
+                yield from _take(window, sent, pool, archive, config, expand)
         while window:
-            yield from _take(window.popleft(), pool, archive, config, expand)
+            yield from _take(window, sent, pool, archive, config, expand)
     finally:
         for item in window:
             if isinstance(item, Future):
                 item.cancel()
 
 
+class _Ready:
+    """A chunk to prepare in this process when its turn comes (its items need no work), or
+    prepared here already (``results``): taken back from the pool while this process waited."""
+
+    def __init__(self, items: list[Item], results: list[Prepared] | None = None) -> None:
+        self.items = items
+        self.results = results
+
+
 def _take(
-    item: Future[list[Prepared]] | list[Item], pool: Executor, archive: Archive, config: Config, expand: Expand
+    window: deque[Future[list[Prepared]] | _Ready],
+    sent: dict[Future[list[Prepared]], list[Item]],
+    pool: Executor,
+    archive: Archive,
+    config: Config,
+    expand: Expand,
 ) -> Iterator[Prepared]:
     from .ingest import prepare
 
-    results = item.result() if isinstance(item, Future) else [prepare(archive, i, config) for i in item]
+    head = window[0]
+    # While the oldest chunk is still in a worker, this process prepares the newest one no
+    # worker has started, rather than wait: the writer's idle time is the pool's extra core.
+    while isinstance(head, Future) and not head.done():
+        withdrawn = _withdraw(window)
+        if withdrawn is None:
+            break
+        at, future = withdrawn
+        chunk = sent.pop(future)
+        window[at] = _Ready(chunk, [prepare(archive, item, config) for item in chunk])
+    window.popleft()
+    if isinstance(head, Future):
+        del sent[head]
+        results = head.result()
+    else:
+        results = head.results if head.results is not None else [prepare(archive, i, config) for i in head.items]
     for prepared in results:
         if isinstance(prepared, Expansion):
             # Expanded in its place; its items share the pool (the chunks already in flight wait).
             yield from _in_pool(pool, archive, iter(expand(prepared)), config, expand)
         else:
             yield prepared
+
+
+def _withdraw(window: deque[Future[list[Prepared]] | _Ready]) -> tuple[int, Future[list[Prepared]]] | None:
+    """The newest chunk after the first that was sent to the pool and that no worker has
+    started, taken back from it (its place in the window and its future); None if none."""
+    for at in range(len(window) - 1, 0, -1):
+        item = window[at]
+        if isinstance(item, Future) and item.cancel():
+            return at, item
+    return None
 
 
 def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:

@@ -1,0 +1,84 @@
+"""Preparing in a pool while this process writes: order kept, idle time used, nothing lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from newsdedup import Archive, Config, ingest, parallel
+from newsdedup.records import IngestResult
+from newsdedup.sources import InputRef
+
+
+def _marker(item: object, where: str) -> IngestResult:
+    assert isinstance(item, InputRef)
+    return IngestResult(path=item.origin, status="error", note=where)
+
+
+@pytest.fixture
+def slow_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadPoolExecutor]:
+    """One worker (a thread) that takes 50 ms a chunk; this process prepares at once.
+
+    Each side marks what it prepared, so a test can tell who did what.
+    """
+    main = threading.get_ident()
+
+    def worker_chunk(chunk: list[object]) -> list[IngestResult]:
+        assert threading.get_ident() != main
+        time.sleep(0.05)
+        return [_marker(item, "worker") for item in chunk]
+
+    monkeypatch.setattr(parallel, "_prepare_chunk", worker_chunk)
+    monkeypatch.setattr(ingest, "prepare", lambda archive, item, config: _marker(item, "writer"))
+    with ThreadPoolExecutor(1) as pool:
+        yield pool
+
+
+def test_the_writer_prepares_chunks_no_worker_started_and_order_is_kept(
+    slow_pool: ThreadPoolExecutor, memory_archive: Archive
+) -> None:
+    items = [InputRef(f"{n:04d}.txt") for n in range(20 * parallel.CHUNK)]
+    config = Config(workers=2, batch_size=4 * parallel.CHUNK)
+    results = list(parallel._in_pool(slow_pool, memory_archive, iter(items), config, lambda e: iter(())))
+    assert [r.path for r in results] == [i.origin for i in items]  # type: ignore[union-attr]
+    where = [r.note for r in results]  # type: ignore[union-attr]
+    # Whole chunks, each prepared once, on one side or the other; both sides did some.
+    chunks = [set(where[n : n + parallel.CHUNK]) for n in range(0, len(where), parallel.CHUNK)]
+    assert all(len(sides) == 1 for sides in chunks)
+    assert {"worker"} in chunks and {"writer"} in chunks
+    # The worker's chunks take 50 ms each: waiting for all twenty would take a second.
+    assert where.count("writer") > where.count("worker")
+
+
+def test_a_chunk_a_worker_has_started_is_not_taken_back(slow_pool: ThreadPoolExecutor) -> None:
+    started = slow_pool.submit(time.sleep, 0.2)
+    time.sleep(0.05)  # the thread is in it now
+    waiting = slow_pool.submit(time.sleep, 0)
+    window = parallel.deque([started, started, waiting])  # type: ignore[var-annotated]
+    withdrawn = parallel._withdraw(window)
+    assert withdrawn == (2, waiting) and waiting.cancelled()
+    window[2] = parallel._Ready([], [])  # as _take puts the chunk back, prepared
+    assert parallel._withdraw(window) is None  # the head is never taken, the started one cannot be
+    assert not started.cancelled()
+
+
+def test_two_workers_and_one_give_the_same_archive(tmp_path: Path) -> None:
+    # A pool of one process and a writer that helps it: the results of a run of its own.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(3 * parallel.CHUNK):
+        (corpus / f"{n:03d}.txt").write_text(f"Tin {n}\n\nĐoạn thứ {n} của bài, về cuộc họp số {n % 7}.", "utf-8")
+
+    def run(workers: int) -> list[tuple[str, str, int | None]]:
+        with Archive(tmp_path / f"archive-{workers}") as archive:
+            return [
+                (Path(r.path).name, r.status, r.id)
+                for r in ingest.ingest_paths(archive, [str(corpus)], Config(workers=workers, batch_size=16))
+            ]
+
+    assert run(2) == run(1)
