@@ -63,8 +63,10 @@ def test_a_chunk_a_worker_has_started_is_not_taken_back(slow_pool: ThreadPoolExe
     withdrawn = parallel._withdraw(window)
     assert withdrawn == (2, waiting) and waiting.cancelled()
     window[2] = parallel._Ready([], [])  # as _take puts the chunk back, prepared
-    assert parallel._withdraw(window) is None  # the head is never taken, the started one cannot be
+    assert parallel._withdraw(window) is None  # a started chunk is the worker's
     assert not started.cancelled()
+    queued = slow_pool.submit(time.sleep, 0)
+    assert parallel._withdraw(parallel.deque([queued, started])) == (0, queued)  # type: ignore[arg-type]
 
 
 def test_two_workers_and_one_give_the_same_archive(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ stays the archive's only writer and, whenever the oldest chunk it needs is still
 worker, takes back the newest chunk no worker has started and prepares it itself. So
 the processes match the cores, with no third process competing for two of them, and
 the writer's idle time is not lost: all of VNTC (``bench/bench_links.py``, 83,632
-articles, ``--workers 2``) went from 581 to 711 articles/s, and its peak memory from
-455-464 to 379 MB (one process fewer), against a pool of two and a writer that waited.
+articles, ``--workers 2``) went from 581 to 711 and 739 articles/s (two runs), and its
+peak memory from 455-464 to 379 MB (one process fewer), against a pool of two and a
+writer that waited. The oldest chunk is taken back last: while the pool starts, no
+worker has it yet, so a small run does not wait for the pool either.
 Results come back in input order. Memory stays bounded: at most a batch's worth plus
 ``2 * workers`` chunks of :data:`CHUNK` items are in flight, whatever the number of
 items (a crawl's records are read from the file only as the window moves on).
@@ -153,6 +155,7 @@ def _take(
     head = window[0]
     # While the oldest chunk is still in a worker, this process prepares the newest one no
     # worker has started, rather than wait: the writer's idle time is the pool's extra core.
+    # The oldest itself comes last (while the pool starts, no worker has taken it yet).
     while isinstance(head, Future) and not head.done():
         withdrawn = _withdraw(window)
         if withdrawn is None:
@@ -160,6 +163,7 @@ def _take(
         at, future = withdrawn
         chunk = sent.pop(future)
         window[at] = _Ready(chunk, [prepare(archive, item, config) for item in chunk])
+        head = window[0]
     window.popleft()
     if isinstance(head, Future):
         del sent[head]
@@ -175,9 +179,9 @@ def _take(
 
 
 def _withdraw(window: deque[Future[list[Prepared]] | _Ready]) -> tuple[int, Future[list[Prepared]]] | None:
-    """The newest chunk after the first that was sent to the pool and that no worker has
-    started, taken back from it (its place in the window and its future); None if none."""
-    for at in range(len(window) - 1, 0, -1):
+    """The newest chunk sent to the pool that no worker has started, taken back from it
+    (its place in the window and its future); None if there is none."""
+    for at in range(len(window) - 1, -1, -1):
         item = window[at]
         if isinstance(item, Future) and item.cancel():
             return at, item
