@@ -20,23 +20,38 @@ def _marker(item: object, where: str) -> IngestResult:
     return IngestResult(path=item.origin, status="error", note=where)
 
 
+PREPARED: list[str] = []
+
+
 @pytest.fixture
 def slow_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadPoolExecutor]:
-    """One worker (a thread) that takes 50 ms a chunk; this process prepares at once.
+    """One worker (a thread) that takes 50 ms a chunk; this process prepares an item in
+    ``WRITER_SECONDS`` (none by default).
 
-    Each side marks what it prepared, so a test can tell who did what.
+    Each side marks what it prepared, so a test can tell who did what, and every item
+    prepared is listed in ``PREPARED``.
     """
     main = threading.get_ident()
+    PREPARED.clear()
 
     def worker_chunk(chunk: list[object]) -> list[IngestResult]:
         assert threading.get_ident() != main
         time.sleep(0.05)
+        PREPARED.extend(item.origin for item in chunk)  # type: ignore[attr-defined]
         return [_marker(item, "worker") for item in chunk]
 
+    def writer_item(archive: Archive, item: InputRef, config: Config) -> IngestResult:
+        time.sleep(WRITER_SECONDS["per_item"])
+        PREPARED.append(item.origin)
+        return _marker(item, "writer")
+
     monkeypatch.setattr(parallel, "_prepare_chunk", worker_chunk)
-    monkeypatch.setattr(ingest, "prepare", lambda archive, item, config: _marker(item, "writer"))
+    monkeypatch.setattr(ingest, "prepare", writer_item)
     with ThreadPoolExecutor(1) as pool:
         yield pool
+
+
+WRITER_SECONDS = {"per_item": 0.0}
 
 
 def test_the_writer_prepares_chunks_no_worker_started_and_order_is_kept(
@@ -53,6 +68,30 @@ def test_the_writer_prepares_chunks_no_worker_started_and_order_is_kept(
     assert {"worker"} in chunks and {"writer"} in chunks
     # The worker's chunks take 50 ms each: waiting for all twenty would take a second.
     assert where.count("writer") > where.count("worker")
+    assert sorted(PREPARED) == [i.origin for i in items]  # each item prepared once
+
+
+def test_taking_back_stops_when_the_oldest_chunk_is_done(
+    slow_pool: ThreadPoolExecutor, memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Items this process prepares take 5 ms (a fetch, say): a chunk of them takes 160 ms,
+    # three times a worker's chunk. The writer stops when the oldest chunk is done, and
+    # finishes the chunk it took back when that chunk's turn comes.
+    monkeypatch.setitem(WRITER_SECONDS, "per_item", 0.005)
+    items = [InputRef(f"{n:04d}.txt") for n in range(6 * parallel.CHUNK)]
+    config = Config(workers=2, batch_size=parallel.CHUNK)
+    taken: list[int] = []
+    finish = parallel._Ready.finish
+
+    def spy(ready: parallel._Ready, archive: Archive, config: Config) -> list[object]:
+        taken.append(len(ready.results))
+        return finish(ready, archive, config)  # type: ignore[return-value]
+
+    monkeypatch.setattr(parallel._Ready, "finish", spy)
+    results = list(parallel._in_pool(slow_pool, memory_archive, iter(items), config, lambda e: iter(())))
+    assert [r.path for r in results] == [i.origin for i in items]  # type: ignore[union-attr]
+    assert sorted(PREPARED) == [i.origin for i in items]
+    assert any(0 < done < parallel.CHUNK for done in taken)  # one was left part-prepared, then finished
 
 
 def test_a_chunk_a_worker_has_started_is_not_taken_back(slow_pool: ThreadPoolExecutor) -> None:
@@ -62,7 +101,7 @@ def test_a_chunk_a_worker_has_started_is_not_taken_back(slow_pool: ThreadPoolExe
     window = parallel.deque([started, started, waiting])  # type: ignore[var-annotated]
     withdrawn = parallel._withdraw(window)
     assert withdrawn == (2, waiting) and waiting.cancelled()
-    window[2] = parallel._Ready([], [])  # as _take puts the chunk back, prepared
+    window[2] = parallel._Ready([])  # as _take puts the chunk back
     assert parallel._withdraw(window) is None  # a started chunk is the worker's
     assert not started.cancelled()
     queued = slow_pool.submit(time.sleep, 0)

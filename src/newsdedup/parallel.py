@@ -4,13 +4,13 @@
 part of ingestion and needs no write lock, so :func:`prepare_all` runs it in
 ``config.workers`` processes: a pool of ``workers - 1``, and the calling process, which
 stays the archive's only writer and, whenever the oldest chunk it needs is still in a
-worker, takes back the newest chunk no worker has started and prepares it itself. So
-the processes match the cores, with no third process competing for two of them, and
-the writer's idle time is not lost: all of VNTC (``bench/bench_links.py``, 83,632
+worker, takes back the newest chunk the pool has not queued for a worker yet and
+prepares it itself. So the processes match the cores, with no third process competing
+for two of them, and the writer's idle time is not lost: all of VNTC (``bench/bench_links.py``, 83,632
 articles, ``--workers 2``) went from 581 to 711 and 739 articles/s (two runs), and its
 peak memory from 455-464 to 379 MB (one process fewer), against a pool of two and a
-writer that waited. The oldest chunk is taken back last: while the pool starts, no
-worker has it yet, so a small run does not wait for the pool either.
+writer that waited. Taking back stops as soon as the oldest chunk is done, so a chunk
+of slow fetches taken back does not hold a batch (and the progress it reports) back.
 Results come back in input order. Memory stays bounded: at most a batch's worth plus
 ``2 * workers`` chunks of :data:`CHUNK` items are in flight, whatever the number of
 items (a crawl's records are read from the file only as the window moves on).
@@ -134,12 +134,20 @@ def _in_pool(
 
 
 class _Ready:
-    """A chunk to prepare in this process when its turn comes (its items need no work), or
-    prepared here already (``results``): taken back from the pool while this process waited."""
+    """A chunk this process prepares itself: one whose items need no work, or one taken
+    back from the pool while this process waited (``results``: those of its first items
+    prepared so far; the rest are prepared when its turn comes)."""
 
-    def __init__(self, items: list[Item], results: list[Prepared] | None = None) -> None:
+    def __init__(self, items: list[Item]) -> None:
         self.items = items
-        self.results = results
+        self.results: list[Prepared] = []
+
+    def finish(self, archive: Archive, config: Config) -> list[Prepared]:
+        """The results of all its items, preparing those not prepared yet."""
+        from .ingest import prepare
+
+        self.results.extend(prepare(archive, item, config) for item in self.items[len(self.results) :])
+        return self.results
 
 
 def _take(
@@ -153,23 +161,27 @@ def _take(
     from .ingest import prepare
 
     head = window[0]
-    # While the oldest chunk is still in a worker, this process prepares the newest one no
-    # worker has started, rather than wait: the writer's idle time is the pool's extra core.
-    # The oldest itself comes last (while the pool starts, no worker has taken it yet).
+    # While the oldest chunk is still in a worker, this process prepares the newest one the
+    # pool has not queued yet, rather than wait: its idle time is the pool's extra core. It
+    # stops as soon as the oldest is done (the rest of the taken chunk waits for its turn),
+    # so that a batch is not held back by a chunk of slow fetches.
     while isinstance(head, Future) and not head.done():
         withdrawn = _withdraw(window)
         if withdrawn is None:
             break
         at, future = withdrawn
-        chunk = sent.pop(future)
-        window[at] = _Ready(chunk, [prepare(archive, item, config) for item in chunk])
+        taken = window[at] = _Ready(sent.pop(future))
+        for item in taken.items:
+            taken.results.append(prepare(archive, item, config))
+            if at and head.done():
+                break
         head = window[0]
     window.popleft()
     if isinstance(head, Future):
         del sent[head]
         results = head.result()
     else:
-        results = head.results if head.results is not None else [prepare(archive, i, config) for i in head.items]
+        results = head.finish(archive, config)
     for prepared in results:
         if isinstance(prepared, Expansion):
             # Expanded in its place; its items share the pool (the chunks already in flight wait).
@@ -179,8 +191,12 @@ def _take(
 
 
 def _withdraw(window: deque[Future[list[Prepared]] | _Ready]) -> tuple[int, Future[list[Prepared]]] | None:
-    """The newest chunk sent to the pool that no worker has started, taken back from it
-    (its place in the window and its future); None if there is none."""
+    """The newest chunk sent to the pool that it has not queued for a worker yet, taken
+    back from it (its place in the window and its future); None if there is none.
+
+    (A process pool queues ``max_workers + 1`` chunks at once, so the oldest few are
+    never taken back; a chunk taken back is never run by the pool.)
+    """
     for at in range(len(window) - 1, -1, -1):
         item = window[at]
         if isinstance(item, Future) and item.cancel():
