@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdedup import Archive
+from newsdedup import Archive, Config
 from newsdedup.errors import ArchiveError, ArticleNotFound
 from newsdedup.extract import extract
 from newsdedup.records import RawInput
@@ -161,3 +161,31 @@ def test_failed_batch_writes_nothing(memory_archive: Archive) -> None:
         memory_archive.add_many([(good, article), (raw_of(b"other"), BadArticle())])  # type: ignore[list-item]
     assert memory_archive.stats().articles == 0
     assert memory_archive.stats().originals == 0
+
+
+def test_a_new_archive_being_created_by_another_process_is_waited_for(tmp_path: Path) -> None:
+    # Another connection is creating the file (a write lock held, the file not yet in WAL
+    # mode): switching to WAL needs an exclusive lock, for which SQLite does not wait by
+    # itself. The archive waits until the other commits, within busy_timeout.
+    import threading
+    import time
+
+    other = sqlite3.connect(tmp_path / "newsdedup.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE t (x)")
+    threading.Timer(0.3, other.execute, ["COMMIT"]).start()
+    start = time.monotonic()
+    with Archive(tmp_path, Config(busy_timeout=10)) as archive:
+        assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert time.monotonic() - start >= 0.25
+    other.close()
+
+
+def test_a_lock_held_past_busy_timeout_is_an_archive_error(tmp_path: Path) -> None:
+    other = sqlite3.connect(tmp_path / "newsdedup.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE t (x)")
+    with pytest.raises(ArchiveError, match="database is locked"):
+        Archive(tmp_path, Config(busy_timeout=0.2))
+    other.execute("ROLLBACK")
+    other.close()

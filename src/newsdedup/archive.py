@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -146,7 +147,7 @@ class Archive:
                 # originals) waste a quarter of a 4 kB page; 16 kB pages cut
                 # the file by about 8% (bench/bench_ingest.py).
                 conn.execute("PRAGMA page_size = 16384")
-                conn.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(conn, self.config.busy_timeout)
                 # In WAL mode NORMAL stays consistent after a crash; only the
                 # last transactions may be lost on power failure.
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -782,3 +783,24 @@ def _revision(row: dict[str, Any]) -> Revision:
         body_hash=row["body_hash"],
         changes=RevisionChanges.from_dict(json.loads(row["changes"])) if row["changes"] else None,
     )
+
+
+def _enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the archive in WAL mode, waiting up to ``timeout`` seconds for other processes.
+
+    Switching a new file to WAL needs an exclusive lock, and SQLite does not wait for it
+    while another process is creating the archive (its busy handler is skipped there,
+    to avoid a deadlock): two ingests started at once on a new archive failed 2 times
+    in 40 with "database is locked". So the switch is retried here.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(2 * delay, 0.1)
