@@ -83,9 +83,10 @@ def test_taking_back_stops_when_the_oldest_chunk_is_done(
     taken: list[int] = []
     finish = parallel._Ready.finish
 
-    def spy(ready: parallel._Ready, archive: Archive, config: Config) -> list[object]:
-        taken.append(len(ready.results))
-        return finish(ready, archive, config)  # type: ignore[return-value]
+    def spy(ready: parallel._Ready, archive: Archive, config: Config, **stop: object) -> list[object]:
+        if not stop:  # its turn (not while taking it back): how much was prepared before
+            taken.append(len(ready.results))
+        return finish(ready, archive, config, **stop)  # type: ignore[arg-type,return-value]
 
     monkeypatch.setattr(parallel._Ready, "finish", spy)
     results = list(parallel._in_pool(slow_pool, memory_archive, iter(items), config, lambda e: iter(())))

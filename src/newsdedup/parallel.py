@@ -6,11 +6,12 @@ part of ingestion and needs no write lock, so :func:`prepare_all` runs it in
 stays the archive's only writer and, whenever the oldest chunk it needs is still in a
 worker, takes back the newest chunk the pool has not queued for a worker yet and
 prepares it itself. So the processes match the cores, with no third process competing
-for two of them, and the writer's idle time is not lost: all of VNTC (``bench/bench_links.py``, 83,632
-articles, ``--workers 2``) went from 581 to 711 and 739 articles/s (two runs), and its
-peak memory from 455-464 to 379 MB (one process fewer), against a pool of two and a
-writer that waited. Taking back stops as soon as the oldest chunk is done, so a chunk
-of slow fetches taken back does not hold a batch (and the progress it reports) back.
+for two of them, and the writer's idle time is not lost: all of VNTC
+(``bench/bench_links.py``, 83,632 articles, ``--workers 2``) went from 581 to 711 and
+739 articles/s (two runs), and its peak memory from 455-464 to 379 MB (one process
+fewer), against a pool of two and a writer that waited. Taking back stops as soon as
+the oldest chunk is done, so a chunk of slow fetches taken back does not hold a batch
+(and the progress it reports) back.
 Results come back in input order. Memory stays bounded: at most a batch's worth plus
 ``2 * workers`` chunks of :data:`CHUNK` items are in flight, whatever the number of
 items (a crawl's records are read from the file only as the window moves on).
@@ -142,11 +143,14 @@ class _Ready:
         self.items = items
         self.results: list[Prepared] = []
 
-    def finish(self, archive: Archive, config: Config) -> list[Prepared]:
-        """The results of all its items, preparing those not prepared yet."""
+    def finish(self, archive: Archive, config: Config, *, stop: Callable[[], bool] = lambda: False) -> list[Prepared]:
+        """Prepare its items not prepared yet, one by one until ``stop()`` says so; the results so far."""
         from .ingest import prepare
 
-        self.results.extend(prepare(archive, item, config) for item in self.items[len(self.results) :])
+        for item in self.items[len(self.results) :]:
+            self.results.append(prepare(archive, item, config))
+            if stop():
+                break
         return self.results
 
 
@@ -158,8 +162,6 @@ def _take(
     config: Config,
     expand: Expand,
 ) -> Iterator[Prepared]:
-    from .ingest import prepare
-
     head = window[0]
     # While the oldest chunk is still in a worker, this process prepares the newest one the
     # pool has not queued yet, rather than wait: its idle time is the pool's extra core. It
@@ -171,10 +173,7 @@ def _take(
             break
         at, future = withdrawn
         taken = window[at] = _Ready(sent.pop(future))
-        for item in taken.items:
-            taken.results.append(prepare(archive, item, config))
-            if at and head.done():
-                break
+        taken.finish(archive, config, stop=head.done if at else lambda: False)
         head = window[0]
     window.popleft()
     if isinstance(head, Future):
