@@ -182,10 +182,14 @@ def test_a_new_archive_being_created_by_another_process_is_waited_for(tmp_path: 
 
 
 def test_a_lock_held_past_busy_timeout_is_an_archive_error(tmp_path: Path) -> None:
+    import time
+
     other = sqlite3.connect(tmp_path / "newsdedup.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     other.execute("CREATE TABLE t (x)")
+    start = time.monotonic()
     with pytest.raises(ArchiveError, match="database is locked"):
         Archive(tmp_path, Config(busy_timeout=0.2))
+    assert 0.15 <= time.monotonic() - start < 5  # it waited, and no longer than it was told
     other.execute("ROLLBACK")
     other.close()

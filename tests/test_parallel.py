@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -107,20 +106,3 @@ def test_a_chunk_a_worker_has_started_is_not_taken_back(slow_pool: ThreadPoolExe
     assert not started.cancelled()
     queued = slow_pool.submit(time.sleep, 0)
     assert parallel._withdraw(parallel.deque([queued, started])) == (0, queued)  # type: ignore[arg-type]
-
-
-def test_two_workers_and_one_give_the_same_archive(tmp_path: Path) -> None:
-    # A pool of one process and a writer that helps it: the results of a run of its own.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for n in range(3 * parallel.CHUNK):
-        (corpus / f"{n:03d}.txt").write_text(f"Tin {n}\n\nĐoạn thứ {n} của bài, về cuộc họp số {n % 7}.", "utf-8")
-
-    def run(workers: int) -> list[tuple[str, str, int | None]]:
-        with Archive(tmp_path / f"archive-{workers}") as archive:
-            return [
-                (Path(r.path).name, r.status, r.id)
-                for r in ingest.ingest_paths(archive, [str(corpus)], Config(workers=workers, batch_size=16))
-            ]
-
-    assert run(2) == run(1)

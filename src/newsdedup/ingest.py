@@ -177,8 +177,9 @@ def prepare_raw(archive: Archive, raw: RawInput, config: Config) -> IngestResult
         return IngestResult.same_bytes(raw.origin, *existing)
     templates = SiteTemplates(archive.db.conn, config.template_min_articles)
     article = clean_article(extract(raw, config), templates=templates)
-    # Hashed and fingerprinted here, in the worker: the writer is the pipeline's one
-    # serial stage. One tokenisation serves both.
+    # Hashed and fingerprinted here, with the rest of an item's preparation (in a worker,
+    # or in the writer only while it would wait): the writer is the pipeline's one serial
+    # stage. One tokenisation serves both.
     key, fp = fingerprint_with_key(" ".join(article.body_paragraphs))
     return _Prepared(raw, replace(article, body_hash=key_hash(key)), fp)
 

@@ -7,8 +7,8 @@ stays the archive's only writer and, whenever the oldest chunk it needs is still
 worker, takes back the newest chunk the pool has not queued for a worker yet and
 prepares it itself. So the processes match the cores, with no third process competing
 for two of them, and the writer's idle time is not lost: all of VNTC
-(``bench/bench_links.py``, 83,632 articles, ``--workers 2``) went from 581 to 711 and
-739 articles/s (two runs), and its peak memory from 455-464 to 379 MB (one process
+(``bench/bench_links.py``, 83,632 articles, ``--workers 2``) went from 581 to 711-797
+articles/s (three runs), and its peak memory from 455-464 to 376-379 MB (one process
 fewer), against a pool of two and a writer that waited. Taking back stops as soon as
 the oldest chunk is done, so a chunk of slow fetches taken back does not hold a batch
 (and the progress it reports) back.
