@@ -12,7 +12,7 @@ articles/s (three runs), and its peak memory from 455-464 to 376-379 MB (one pro
 fewer), against a pool of two and a writer that waited. Taking back stops as soon as
 the oldest chunk is done, so a chunk of slow fetches taken back does not hold a batch
 (and the progress it reports) back.
-Results come back in input order. Memory stays bounded: at most a batch's worth plus
+Results come back in input order. Memory stays bounded: at most two batches' worth plus
 ``2 * workers`` chunks of :data:`CHUNK` items are in flight, whatever the number of
 items (a crawl's records are read from the file only as the window moves on).
 
@@ -114,8 +114,11 @@ def _in_pool(
     window: deque[Future[list[Prepared]] | _Ready] = deque()
     sent: dict[Future[list[Prepared]], list[Item]] = {}
     # Enough chunks in flight that the workers stay busy while this process writes a
-    # whole batch, and no more: the window bounds memory.
-    ahead = -(-config.batch_size // CHUNK) + 2 * config.workers
+    # whole batch, and no more: the window bounds memory. Two batches' worth: with one,
+    # the worker ran out of chunks during a batch's writing when it was ahead (61k VNTC
+    # articles into an archive of 22k, two runs each: 89-90% of two cores busy against
+    # 92%; the writer's peak memory 271-274 MB against 289-292 MB).
+    ahead = 2 * -(-config.batch_size // CHUNK) + 2 * config.workers
     try:
         for chunk in _chunks(items):
             if all(isinstance(i, LOCAL_ITEMS) for i in chunk):
@@ -142,11 +145,13 @@ class _Ready:
     def __init__(self, items: list[Item]) -> None:
         self.items = items
         self.results: list[Prepared] = []
+        self.started = False
 
     def finish(self, archive: Archive, config: Config, *, stop: Callable[[], bool] = lambda: False) -> list[Prepared]:
         """Prepare its items not prepared yet, one by one until ``stop()`` says so; the results so far."""
         from .ingest import prepare
 
+        self.started = True
         for item in self.items[len(self.results) :]:
             self.results.append(prepare(archive, item, config))
             if stop():
@@ -167,12 +172,18 @@ def _take(
     # pool has not queued yet, rather than wait: its idle time is the pool's extra core. It
     # stops as soon as the oldest is done (the rest of the taken chunk waits for its turn),
     # so that a batch is not held back by a chunk of slow fetches.
+    # It goes on with a chunk it took back earlier before it takes another: every chunk it
+    # takes is one the worker cannot do while this process writes a batch.
     while isinstance(head, Future) and not head.done():
-        withdrawn = _withdraw(window)
-        if withdrawn is None:
-            break
-        at, future = withdrawn
-        taken = window[at] = _Ready(sent.pop(future))
+        at = _unfinished(window)
+        if at is None:
+            withdrawn = _withdraw(window)
+            if withdrawn is None:
+                break
+            at, future = withdrawn
+            window[at] = _Ready(sent.pop(future))
+        taken = window[at]
+        assert isinstance(taken, _Ready)
         taken.finish(archive, config, stop=head.done if at else lambda: False)
         head = window[0]
     window.popleft()
@@ -187,6 +198,14 @@ def _take(
             yield from _in_pool(pool, archive, iter(expand(prepared)), config, expand)
         else:
             yield prepared
+
+
+def _unfinished(window: deque[Future[list[Prepared]] | _Ready]) -> int | None:
+    """The place of the oldest chunk taken back and not yet fully prepared; None if there is none."""
+    for at, item in enumerate(window):
+        if isinstance(item, _Ready) and item.started and len(item.results) < len(item.items):
+            return at
+    return None
 
 
 def _withdraw(window: deque[Future[list[Prepared]] | _Ready]) -> tuple[int, Future[list[Prepared]]] | None:
