@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from newsdedup import Archive, Config
+from newsdedup.clean import clean_article
 from newsdedup.errors import ArchiveError, ArticleNotFound
 from newsdedup.extract import extract
+from newsdedup.fingerprint import fingerprint
 from newsdedup.records import RawInput
 from newsdedup.schema import SCHEMA_VERSION
 
@@ -193,3 +195,31 @@ def test_a_lock_held_past_busy_timeout_is_an_archive_error(tmp_path: Path) -> No
     assert 0.15 <= time.monotonic() - start < 5  # it waited, and no longer than it was told
     other.execute("ROLLBACK")
     other.close()
+
+
+def test_work_done_ahead_stores_what_the_writer_would_have(tmp_path: Path) -> None:
+    # Ingestion hands add_many its packed originals, blocks' frames, line hashes and
+    # fingerprints, made in worker processes; the archive must come out the same as when
+    # add_many makes them.
+    config = Config(source="vne")
+    texts = [SEED_A.read_bytes(), SEED_B.read_bytes(), SEED_A.read_bytes() + b"\n", "Tin\nMột dòng.".encode()]
+    raws = [raw_of(text, f"{n}.txt") for n, text in enumerate(texts)]
+    items = [(raw, clean_article(extract(raw, config))) for raw in raws]
+    tables = {
+        "articles": "SELECT id, raw_sha256, origin, title, body_hash, duplicate_of FROM articles",
+        **{t: f"SELECT * FROM {t}" for t in ("originals", "article_blocks", "line_counts", "fingerprints")},
+        "lsh_recent": "SELECT * FROM lsh_recent",
+        "links": "SELECT a, b, level, score, evidence FROM links",
+        "clusters": "SELECT * FROM clusters",
+    }
+    stored = []
+    for made_ahead in (False, True):
+        with Archive(tmp_path / str(made_ahead), config) as archive:
+            ahead = [archive.precompute(raw, a, fingerprint(a.body_text)) for raw, a in items] if made_ahead else None
+            results = archive.add_many(items, ahead)
+            rows = {name: archive.db.execute(sql).fetchall() for name, sql in tables.items()}
+            stored.append(([(r.status, r.id, r.duplicate_of, r.cluster, r.link) for r in results], rows))
+    assert stored[0] == stored[1]
+    results, rows = stored[0]
+    assert [r[0] for r in results] == ["new", "new", "duplicate", "new"]
+    assert rows["line_counts"] and rows["links"] and rows["article_blocks"]

@@ -76,6 +76,38 @@ def test_a_dictionary_is_trained_once_enough_originals_exist(
     assert stored < plain
 
 
+def test_an_original_packed_ahead_is_stored_as_packed_unless_a_newer_dictionary_exists(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(originals_module, "TRAIN_AT", 200)
+    store = OriginalStore(memory_archive.db.conn)
+    worker = OriginalStore(memory_archive.db.conn)  # as a worker process packs: it never trains
+    datas = [article(n) for n in range(203)]
+    packed = [worker.pack(data) for data in datas]
+    assert {p[0] for p in packed} == {"zstd"}  # no dictionary yet
+    spied: list[bytes] = []
+
+    def pack(data: bytes, dict_id: int | None) -> originals_module.Packed:
+        spied.append(data)
+        return OriginalStore._pack(store, data, dict_id)
+
+    monkeypatch.setattr(store, "_pack", pack)
+    for data, ahead in zip(datas[:200], packed, strict=False):
+        store.put(sha(data), data, ahead)
+    assert spied == []  # taken as packed
+    store.put(sha(datas[200]), datas[200], packed[200])  # the 201st trains a dictionary: packed again
+    assert spied == [datas[200]]
+    fresh = worker.pack(datas[201])
+    assert fresh[0] == "zstd:1"
+    store.put(sha(datas[201]), datas[201], fresh)
+    assert spied == [datas[200]]
+    labels = [row[0] for row in memory_archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
+    assert labels == ["zstd"] * 200 + ["zstd:1"] * 2
+    assert all(store.get(sha(d)) == d for d in datas[:202])
+    tiny = b"ab"  # compression would not shrink it: stored as it is
+    assert worker.pack(tiny) == ("zstd:1", "none", tiny)
+
+
 def test_legacy_zlib_rows_and_unknown_labels(memory_archive: Archive) -> None:
     data = article(2)
     memory_archive.db.execute(

@@ -209,7 +209,8 @@ def _add_rows(band_filter: BandFilter, rows: sqlite3.Cursor) -> None:
     """Add the keys of ``(key,)`` rows, a chunk at a time: millions of keys as Python
     objects would take 36 bytes each."""
     while chunk := rows.fetchmany(_CHUNK_ROWS):
-        band_filter.add(np.array(chunk, dtype=np.int64).ravel())
+        # fromiter: np.array would read each 1-tuple as a sequence (4x slower).
+        band_filter.add(np.fromiter((key for (key,) in chunk), dtype=np.int64, count=len(chunk)))
 
 
 def add_merged(conn: sqlite3.Connection, current: BandFilter | None, rows: int) -> BandFilter | None:

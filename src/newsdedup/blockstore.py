@@ -103,9 +103,12 @@ class BlockStore:
         self.conn = conn
         self.read_original = read_original
 
-    def put(self, article_id: int, blocks: Sequence[Block], original: bytes) -> None:
-        """Store the blocks of a just-inserted article made from ``original``."""
-        label, data = encode_blocks(blocks, original)
+    def put(
+        self, article_id: int, blocks: Sequence[Block], original: bytes, frame: tuple[str, bytes] | None = None
+    ) -> None:
+        """Store the blocks of a just-inserted article made from ``original`` (``frame``: what
+        :func:`encode_blocks` made of them, if it was called beforehand)."""
+        label, data = frame or encode_blocks(blocks, original)
         self.conn.execute(
             "INSERT INTO article_blocks (article_id, blocks, compression, data) VALUES (?, ?, ?, ?)",
             (article_id, len(blocks), label, data),

@@ -43,6 +43,7 @@ from .extract import find_date
 from .normalize import comparison_key
 from .records import Block, ExtractedArticle
 from .templates import MAX_TEMPLATE_WORDS as _TEMPLATE_WORDS
+from .templates import at_most_words
 
 REASONS: tuple[str, ...] = (
     "comment-form", "related-links", "navigation", "share", "advert", "garbled", "site-template", "notice",
@@ -269,16 +270,23 @@ def clean_article(article: ExtractedArticle, *, templates: TemplateCheck | None 
     _assign_short_roles(lines, roles, kept, first_prose, last_prose)
 
     out: list[Block] = []
+    first_body = roles.index("body") if "body" in roles else -1
     for i, block in enumerate(blocks):
         text = block.text
         if kept[i] and roles[i] == "caption":
             text = (text.rstrip()[:-1] if _ends_with_bar(text) else text).rstrip()
-        if kept[i] and roles[i] == "body" and not any(r == "body" for r in roles[:i]):
+        if kept[i] and i == first_body:
             dateline = _DATELINE.match(text)
             if dateline and len(text) - dateline.end() > 40:
                 out.append(Block(len(out), "dateline", dateline.group("dateline").strip()))
                 text = text[dateline.end() :]
-        out.append(Block(len(out), roles[i], text, kept[i], None if kept[i] else reasons[i]))
+        reason = None if kept[i] else reasons[i]
+        if (block.index, block.role, block.kept, block.reason) == (len(out), roles[i], kept[i], reason) and (
+            block.text == text
+        ):
+            out.append(block)  # most blocks are unchanged, and a new frozen Block costs a microsecond
+        else:
+            out.append(Block(len(out), roles[i], text, kept[i], reason))
     return replace(article, blocks=tuple(out))
 
 
@@ -474,7 +482,7 @@ def _drop_templates(
     kept_order = [i for i in range(len(blocks)) if kept[i] and roles[i] != "title"]
     head, tail = kept_order[:_TEMPLATE_EDGE], kept_order[::-1][:_TEMPLATE_EDGE]
     # A line longer than any template ends the walk: it needs no key.
-    keys = {i: comparison_key(blocks[i].text) for i in head + tail if len(blocks[i].text.split()) <= _TEMPLATE_WORDS}
+    keys = {i: comparison_key(blocks[i].text) for i in head + tail if at_most_words(blocks[i].text, _TEMPLATE_WORDS)}
     known = templates(source, list(keys.values())) if keys else set()
     if not known:
         return

@@ -68,7 +68,7 @@ from .fingerprint import (
     shingle_hashes,
     signature_values,
 )
-from .records import Article, ExtractedArticle, IngestResult, Link
+from .records import Article, ExtractedArticle, IngestResult, Link, Precomputed
 from .similarity import Evidence, compare, link_level
 
 if TYPE_CHECKING:
@@ -214,21 +214,16 @@ class LinkIndex:
     # -- writing -------------------------------------------------------------
 
     def index_result(
-        self,
-        result: IngestResult,
-        article: ExtractedArticle,
-        fingerprints: Sequence[Fingerprint | None] | None,
-        position: int,
-        now: str,
+        self, result: IngestResult, article: ExtractedArticle, ahead: Precomputed | None, now: str
     ) -> IngestResult:
         """Index the article a just-made :class:`IngestResult` stored; the result with
-        its cluster, strongest link and note. ``fingerprints[position]`` is the article's
-        fingerprint when it was computed beforehand (in a worker process)."""
+        its cluster, strongest link and note. ``ahead`` holds the article's fingerprint
+        when it was computed beforehand (in a worker process)."""
         if result.id is None or result.status == "error":
             return result
         if result.match == "same-bytes":  # nothing was stored: the article is archived already
             return replace(result, cluster=self.cluster_of(result.id))
-        fp = fingerprints[position] if fingerprints is not None else fingerprint(article.body_text)
+        fp = ahead.fingerprint if ahead is not None else fingerprint(article.body_text)
         done = self.add(result.id, fp, result.duplicate_of, now)
         return replace(result, cluster=done.cluster, link=done.link, note=done.note)
 

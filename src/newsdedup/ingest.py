@@ -38,11 +38,11 @@ from .errors import FetchError, InputError, InputTooLarge
 from .extract import extract
 from .feeds import looks_like_feed
 from .fetchlog import FetchRecord, lookup
-from .fingerprint import Fingerprint, fingerprint_with_key
+from .fingerprint import fingerprint_with_key
 from .inputs import DoneItem, Expander, Expansion, FeedFetched, InputEnd, Item, SameAs, UrlItem
 from .normalize import key_hash
 from .parallel import prepare_all
-from .records import ExtractedArticle, IngestResult, RawInput
+from .records import ExtractedArticle, IngestResult, Precomputed, RawInput
 from .sources import InputRef, read_input
 from .templates import SiteTemplates
 from .urls import normalize_url, url_name
@@ -74,7 +74,7 @@ InputCallback = Callable[[str], None]
 class _Prepared:
     raw: RawInput
     article: ExtractedArticle
-    fingerprint: Fingerprint | None = None
+    ahead: Precomputed
     #: The fetch-log row of a fetched page (its article id is filled in once stored).
     fetch: FetchRecord | None = None
 
@@ -177,11 +177,12 @@ def prepare_raw(archive: Archive, raw: RawInput, config: Config) -> IngestResult
         return IngestResult.same_bytes(raw.origin, *existing)
     templates = SiteTemplates(archive.db.conn, config.template_min_articles)
     article = clean_article(extract(raw, config), templates=templates)
-    # Hashed and fingerprinted here, with the rest of an item's preparation (in a worker,
-    # or in the writer only while it would wait): the writer is the pipeline's one serial
-    # stage. One tokenisation serves both.
+    # Hashed, fingerprinted and encoded for storage here, with the rest of an item's
+    # preparation (in a worker, or in the writer only while it would wait): the writer is
+    # the pipeline's one serial stage. One tokenisation serves the hash and the fingerprint.
     key, fp = fingerprint_with_key(" ".join(article.body_paragraphs))
-    return _Prepared(raw, replace(article, body_hash=key_hash(key)), fp)
+    article = replace(article, body_hash=key_hash(key))
+    return _Prepared(raw, article, archive.precompute(raw, article, fp))
 
 
 def _prepare_file(archive: Archive, ref: InputRef, config: Config) -> Prepared:
@@ -307,7 +308,7 @@ class _Writer:
     def flush(self, pending: list[Prepared]) -> Iterator[IngestResult]:
         to_store = [p for p in pending if isinstance(p, _Prepared)]
         stored = iter(
-            self.archive.add_many([(p.raw, p.article) for p in to_store], [p.fingerprint for p in to_store])
+            self.archive.add_many([(p.raw, p.article) for p in to_store], [p.ahead for p in to_store])
             if to_store
             else []
         )

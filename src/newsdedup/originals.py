@@ -52,6 +52,15 @@ DICT_SIZE = 64 * 1024
 LEVEL = 3
 
 
+#: An original packed for storing (:meth:`OriginalStore.pack`): how it was compressed (``zstd``
+#: or ``zstd:<dictionary id>``), the label stored (that, or ``none`` if it did not shrink), the bytes.
+Packed = tuple[str, str, bytes]
+
+
+def _method(dict_id: int | None) -> str:
+    return "zstd" if dict_id is None else f"zstd:{dict_id}"
+
+
 class OriginalStore:
     """Puts and gets originals by SHA-256 in the archive's ``originals`` table.
 
@@ -67,22 +76,30 @@ class OriginalStore:
         self._count: int | None = None
         self._retry_at = 0
 
-    def put(self, sha256: str, data: bytes) -> None:
-        """Store ``data`` under ``sha256`` unless it is there already."""
+    def pack(self, data: bytes) -> Packed:
+        """``data`` compressed as :meth:`put` would store it now, without writing: with the
+        archive's newest dictionary (none trained here). Ingestion packs originals in its
+        worker processes; ``put`` takes the result if it still uses the newest dictionary.
+
+        >>> from newsdedup import Archive
+        >>> OriginalStore(Archive(":memory:").db.conn).pack(b"x" * 100)[:2]
+        ('zstd', 'zstd')
+        """
+        return self._pack(data, self._current_dict())
+
+    def put(self, sha256: str, data: bytes, packed: Packed | None = None) -> None:
+        """Store ``data`` under ``sha256`` unless it is there already (``packed``: from :meth:`pack`)."""
         if self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?", [sha256]).fetchone():
             return
         dict_id = self._current_dict()
         if dict_id is None:
             dict_id = self._maybe_train()
-        if dict_id is None:
-            label, packed = "zstd", self._plain.compress(data)
-        else:
-            label, packed = f"zstd:{dict_id}", self._compressor(dict_id).compress(data)
-        if len(packed) >= len(data):
-            label, packed = "none", data
+        if packed is None or packed[0] != _method(dict_id):
+            packed = self._pack(data, dict_id)
+        _, label, stored = packed
         self.conn.execute(
             "INSERT INTO originals (sha256, size, compression, data) VALUES (?, ?, ?, ?)",
-            [sha256, len(data), label, packed],
+            [sha256, len(data), label, stored],
         )
         if self._count is not None:
             self._count += 1
@@ -119,6 +136,13 @@ class OriginalStore:
             dictionary = self._dictionary(int(label[5:]))
             return bytes(zstandard.ZstdDecompressor(dict_data=dictionary).decompress(data))
         raise ArchiveError(f"unknown compression {label!r} of an original; upgrade newsdedup")
+
+    def _pack(self, data: bytes, dict_id: int | None) -> Packed:
+        method = _method(dict_id)
+        packed = self._plain.compress(data) if dict_id is None else self._compressor(dict_id).compress(data)
+        if len(packed) >= len(data):
+            return method, "none", data
+        return method, method, packed
 
     def _current_dict(self) -> int | None:
         row = self.conn.execute("SELECT max(id) FROM compression_dicts").fetchone()

@@ -9,7 +9,10 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .fingerprint import Fingerprint
 
 Role = Literal["title", "dateline", "body", "subheading", "caption", "byline", "boilerplate"]
 #: Roles of kept blocks, and ``boilerplate`` for dropped ones.
@@ -84,6 +87,24 @@ class ExtractedArticle:
     def body_text(self) -> str:
         """The kept body paragraphs, one per line."""
         return "\n".join(self.body_paragraphs)
+
+
+@dataclass(frozen=True)
+class Precomputed:
+    """What storing an extracted article needs that can be made without writing, made
+    beforehand (:meth:`newsdedup.archive.Archive.precompute`; by ingestion, in its worker
+    processes), so that the archive's single writer only writes it.
+
+    ``fingerprint``: of its body (None if the body has no words); ``original``: the raw
+    bytes packed (:meth:`newsdedup.originals.OriginalStore.pack`); ``frame``: its blocks
+    as stored (:func:`newsdedup.blockstore.encode_blocks`, against the raw bytes);
+    ``line_hashes``: its lines as site templates count them (:func:`newsdedup.templates.line_hashes`).
+    """
+
+    fingerprint: Fingerprint | None
+    original: tuple[str, str, bytes]
+    frame: tuple[str, bytes]
+    line_hashes: frozenset[int]
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,38 @@ def line_hash(key: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big", signed=True)
 
 
+def at_most_words(text: str, limit: int) -> bool:
+    """True if ``text`` has at most ``limit`` words (white-space separated).
+
+    It splits off at most ``limit + 1`` words: a long paragraph costs no more than a short one.
+
+    >>> at_most_words("một hai  ba", 3), at_most_words("một hai ba bốn", 3)
+    (True, False)
+    """
+    return len(text.split(None, limit)) <= limit
+
+
 def count_lines(conn: sqlite3.Connection, source: str, lines: Iterable[str]) -> None:
     """Add one article's lines to its source's counts (call inside the write transaction)."""
+    count_hashes(conn, source, line_hashes(lines))
+
+
+def line_hashes(lines: Iterable[str]) -> frozenset[int]:
+    """The hashes :func:`count_lines` counts for these lines: those of the short ones' keys.
+
+    They need no archive, so ingestion computes them with the rest of an article's
+    preparation (in a worker process), and the single writer only counts them.
+
+    >>> line_hashes(["Ý kiến của bạn", "ý  KIẾN của bạn", " ".join(["chữ"] * 41)]) == {line_hash("ý kiến của bạn")}
+    True
+    """
     # Word counts first: most paragraphs are longer than a template and need no key.
-    short = (line for line in lines if len(line.split()) <= MAX_TEMPLATE_WORDS)
-    hashes = {line_hash(key) for key in map(comparison_key, short) if key}
+    short = (line for line in lines if at_most_words(line, MAX_TEMPLATE_WORDS))
+    return frozenset(line_hash(key) for key in map(comparison_key, short) if key)
+
+
+def count_hashes(conn: sqlite3.Connection, source: str, hashes: Iterable[int]) -> None:
+    """Add one article's line hashes (:func:`line_hashes`) to its source's counts (in the write transaction)."""
     conn.executemany(
         "INSERT INTO line_counts (source, hash, articles) VALUES (?, ?, 1) "
         "ON CONFLICT (source, hash) DO UPDATE SET articles = articles + 1",
@@ -72,7 +99,7 @@ class SiteTemplates:
         self.min_articles = min_articles
 
     def __call__(self, source: str, keys: Sequence[str]) -> set[str]:
-        by_hash = {line_hash(k): k for k in keys if k and len(k.split()) <= MAX_TEMPLATE_WORDS}
+        by_hash = {line_hash(k): k for k in keys if k and at_most_words(k, MAX_TEMPLATE_WORDS)}
         if not by_hash:
             return set()
         marks = ",".join("?" * len(by_hash))
