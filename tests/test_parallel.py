@@ -106,3 +106,28 @@ def test_a_chunk_a_worker_has_started_is_not_taken_back(slow_pool: ThreadPoolExe
     assert not started.cancelled()
     queued = slow_pool.submit(time.sleep, 0)
     assert parallel._withdraw(parallel.deque([queued, started])) == (0, queued)  # type: ignore[arg-type]
+
+
+def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
+    slow_pool: ThreadPoolExecutor, memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Items this process prepares take 2 ms: a chunk of them 64 ms, longer than a worker's
+    # 50 ms. Every chunk taken back is one the worker cannot do later (while a batch is
+    # written), so the writer takes one only when none it took is left part-prepared.
+    monkeypatch.setitem(WRITER_SECONDS, "per_item", 0.002)
+    items = [InputRef(f"{n:04d}.txt") for n in range(12 * parallel.CHUNK)]
+    config = Config(workers=2, batch_size=parallel.CHUNK)
+    withdraw = parallel._withdraw
+    part_done_when_taking: list[int] = []
+
+    def spy(window: parallel.deque[object]) -> object:
+        ready = [c for c in window if isinstance(c, parallel._Ready) and c.started]
+        part_done_when_taking.append(sum(0 < len(c.results) < len(c.items) for c in ready))
+        return withdraw(window)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "_withdraw", spy)
+    results = list(parallel._in_pool(slow_pool, memory_archive, iter(items), config, lambda e: iter(())))
+    assert [r.path for r in results] == [i.origin for i in items]  # type: ignore[union-attr]
+    assert sorted(PREPARED) == [i.origin for i in items]
+    assert len(part_done_when_taking) >= 2 and set(part_done_when_taking) == {0}
+    assert {r.note for r in results} == {"worker", "writer"}  # type: ignore[union-attr]
