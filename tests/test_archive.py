@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 
 from newsdedup import Archive, Config
+from newsdedup import blockstore as blockstore_module
+from newsdedup import cluster as cluster_module
+from newsdedup import templates as templates_module
 from newsdedup.clean import clean_article
 from newsdedup.errors import ArchiveError, ArticleNotFound
 from newsdedup.extract import extract
 from newsdedup.fingerprint import fingerprint
+from newsdedup.originals import OriginalStore
 from newsdedup.records import RawInput
 from newsdedup.schema import SCHEMA_VERSION
 
@@ -197,7 +201,7 @@ def test_a_lock_held_past_busy_timeout_is_an_archive_error(tmp_path: Path) -> No
     other.close()
 
 
-def test_work_done_ahead_stores_what_the_writer_would_have(tmp_path: Path) -> None:
+def test_work_done_ahead_stores_what_the_writer_would_have(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Ingestion hands add_many its packed originals, blocks' frames, line hashes and
     # fingerprints, made in worker processes; the archive must come out the same as when
     # add_many makes them.
@@ -214,12 +218,23 @@ def test_work_done_ahead_stores_what_the_writer_would_have(tmp_path: Path) -> No
     }
     stored = []
     for made_ahead in (False, True):
-        with Archive(tmp_path / str(made_ahead), config) as archive:
-            ahead = [archive.precompute(raw, a, fingerprint(a.body_text)) for raw, a in items] if made_ahead else None
+        with Archive(tmp_path / str(made_ahead), config) as archive, monkeypatch.context() as patch:
+            ahead = None
+            if made_ahead:
+                ahead = [archive.precompute(raw, a, fingerprint(a.body_text)) for raw, a in items]
+
+                def done_ahead(*args: object, **kwargs: object) -> None:
+                    raise AssertionError("the writer did what was done ahead")
+
+                # Where the writer's own calls would look them up:
+                patch.setattr(blockstore_module, "encode_blocks", done_ahead)
+                patch.setattr(templates_module, "line_hashes", done_ahead)
+                patch.setattr(cluster_module, "fingerprint", done_ahead)
+                patch.setattr(OriginalStore, "_pack", done_ahead)
             results = archive.add_many(items, ahead)
             rows = {name: archive.db.execute(sql).fetchall() for name, sql in tables.items()}
             stored.append(([(r.status, r.id, r.duplicate_of, r.cluster, r.link) for r in results], rows))
     assert stored[0] == stored[1]
-    results, rows = stored[0]
-    assert [r[0] for r in results] == ["new", "new", "duplicate", "new"]
+    outcomes, rows = stored[0]
+    assert [outcome[0] for outcome in outcomes] == ["new", "new", "duplicate", "new"]
     assert rows["line_counts"] and rows["links"] and rows["article_blocks"]

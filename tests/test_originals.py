@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import random
 import zlib
+from pathlib import Path
 
 import pytest
 
 from newsdedup import Archive
 from newsdedup import originals as originals_module
 from newsdedup.errors import ArchiveError
+from newsdedup.extract import extract
 from newsdedup.originals import OriginalStore
+from newsdedup.records import RawInput
 
 WORDS = [
     "thành",
@@ -132,3 +135,32 @@ def test_corrupt_original_is_reported_not_returned(memory_archive: Archive) -> N
     )
     with pytest.raises(ArchiveError, match="corrupt"):
         memory_archive.original(sha(data))
+
+
+def test_a_dictionary_trained_in_a_rolled_back_batch_is_not_used_afterwards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The rolled-back dictionary's id is given to the next one trained: had this process
+    # kept the first cached, it would compress with it under the second's id, and the
+    # originals would not decode once the archive is reopened.
+    monkeypatch.setattr(originals_module, "TRAIN_AT", 100)
+    monkeypatch.setattr(originals_module, "TRAIN_SAMPLES", 60)
+    datas = [article(n) for n in range(140)]
+    raws = [RawInput(f"{n}.txt", f"{n}.txt", data, sha(data)) for n, data in enumerate(datas)]
+
+    class Boom(Exception):
+        pass
+
+    class BadArticle:
+        def __getattr__(self, name: str) -> object:
+            raise Boom(name)
+
+    with Archive(tmp_path / "a") as archive:
+        archive.add_many([(raw, extract(raw)) for raw in raws[:100]])
+        with pytest.raises(Boom):  # its first article trains dictionary 1, then it fails
+            archive.add_many([(raws[100], extract(raws[100])), (raws[101], BadArticle())])  # type: ignore[list-item]
+        assert archive.db.execute("SELECT count(*) FROM compression_dicts").fetchone()[0] == 0
+        archive.add_many([(raw, extract(raw)) for raw in raws[100:]])  # trains dictionary 1 again
+    with Archive(tmp_path / "a") as reopened:
+        assert all(reopened.originals.get(sha(data)) == data for data in datas)
+        assert reopened.db.execute("SELECT count(*) FROM originals WHERE compression = 'zstd:1'").fetchone()[0] == 40

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -120,10 +121,10 @@ def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
     withdraw = parallel._withdraw
     part_done_when_taking: list[int] = []
 
-    def spy(window: parallel.deque[object]) -> object:
+    def spy(window: Any) -> Any:
         ready = [c for c in window if isinstance(c, parallel._Ready) and c.started]
         part_done_when_taking.append(sum(0 < len(c.results) < len(c.items) for c in ready))
-        return withdraw(window)  # type: ignore[arg-type]
+        return withdraw(window)
 
     monkeypatch.setattr(parallel, "_withdraw", spy)
     results = list(parallel._in_pool(slow_pool, memory_archive, iter(items), config, lambda e: iter(())))

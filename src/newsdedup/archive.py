@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
@@ -256,6 +257,7 @@ class Archive:
             # Some errors (disk full, I/O) have already rolled the transaction back.
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self.originals.rolled_back()
             raise
         else:
             conn.execute("COMMIT")
@@ -286,10 +288,13 @@ class Archive:
                 return None
         return (int(row[0]), row[1]) if row else None
 
-    def precompute(self, raw: RawInput, article: ExtractedArticle, fp: Fingerprint | None) -> Precomputed:
+    def precompute(
+        self, raw: RawInput, article: ExtractedArticle, fp: Fingerprint | EllipsisType | None = ...
+    ) -> Precomputed:
         """What :meth:`add_many` needs of an article that it can be given ready-made, computed
         without writing: its original packed (with the newest dictionary), its blocks' frame,
-        its template line hashes, and ``fp`` (its body's fingerprint).
+        its template line hashes, and its body's fingerprint (``fp``, if made already: None
+        for a body without words; made here if not given).
 
         Ingestion calls it in its worker processes: the archive's writer is the one serial
         stage, so work moved out of it is done in parallel (61k VNTC articles into an
@@ -297,12 +302,14 @@ class Archive:
 
         >>> from newsdedup.extract import extract
         >>> raw = RawInput("a.txt", "a.txt", "Tiêu đề\\nMột đoạn văn.".encode(), "ab" * 32)
-        >>> ahead = Archive(":memory:").precompute(raw, extract(raw), None)
-        >>> ahead.frame[0], ahead.original[0], len(ahead.line_hashes)
-        ('zstd-original', 'zstd', 1)
+        >>> ahead = Archive(":memory:").precompute(raw, extract(raw))
+        >>> ahead.frame[0], ahead.original[0], len(ahead.line_hashes), ahead.fingerprint.words
+        ('zstd-original', 'zstd', 1, 3)
         """
-        frame = encode_blocks(article.blocks, raw.data)
-        return Precomputed(fp, self.originals.pack(raw.data), frame, line_hashes(_template_lines(article)))
+        if isinstance(fp, EllipsisType):
+            fp = fingerprint(article.body_text)
+        packed, frame = self.originals.pack(raw.data), encode_blocks(article.blocks, raw.data)
+        return Precomputed(raw.sha256, fp, packed, frame, line_hashes(_template_lines(article)))
 
     def add_many(
         self,
@@ -320,13 +327,22 @@ class Archive:
         fingerprinted, linked and clustered (see :mod:`newsdedup.cluster`).
         ``precomputed``: one :meth:`precompute` per item, made beforehand (say,
         in another process); without it, that work is done here.
+
+        Raises:
+            ValueError: ``precomputed`` does not hold one record per item, each made from
+                its item's bytes (nothing is written then).
+            ArchiveError: the archive cannot be written (nothing is written then).
         """
+        if precomputed is not None and len(precomputed) != len(items):
+            raise ValueError(f"precomputed must have one record per item ({len(items)}), got {len(precomputed)}")
         now = datetime.now(UTC).isoformat(timespec="seconds")
         results: list[IngestResult] = []
         try:
             with self._write():
                 for n, (raw, article) in enumerate(items):
                     ahead = precomputed[n] if precomputed is not None else None
+                    if ahead is not None and ahead.sha256 != raw.sha256:
+                        raise ValueError(f"item {n}: its precomputed record was made from other bytes")
                     result = self._add_one(raw, article, ahead, now)
                     if result.match != "same-url":  # revisions are indexed as they are written
                         result = self.links.index_result(result, article, ahead, now)

@@ -3,8 +3,9 @@
 Inputs are files, folders, ``.gz`` files, ``-`` (stdin), URLs, RSS/Atom feeds and
 WARC crawls (:mod:`newsdedup.inputs` expands them into items: one per file, page,
 feed entry or crawl record). Items are fetched, read, extracted, cleaned and
-fingerprinted by :func:`prepare`, in worker processes when there are enough
-(:mod:`newsdedup.parallel`); this process is the only writer.
+fingerprinted by :func:`prepare`, which also makes what storing them needs that no
+write decides (:meth:`~newsdedup.archive.Archive.precompute`), in worker processes when
+there are enough (:mod:`newsdedup.parallel`); this process is the only writer.
 
 A failing item (missing, binary, too large, badly encoded, corrupt gzip, a network
 or HTTP error, a malformed feed, a truncated crawl record) gives an ``error`` result
@@ -74,6 +75,7 @@ InputCallback = Callable[[str], None]
 class _Prepared:
     raw: RawInput
     article: ExtractedArticle
+    #: What storing it needs, made ahead (``Archive.precompute``) so that the writer only writes.
     ahead: Precomputed
     #: The fetch-log row of a fetched page (its article id is filled in once stored).
     fetch: FetchRecord | None = None
@@ -147,7 +149,7 @@ def _due(prepared: int, waited: float, batch_size: int) -> bool:
 
 
 def prepare(archive: Archive, item: Item, config: Config) -> Prepared:
-    """Do one item's work (fetch, read, extract, clean, fingerprint); see :data:`Prepared`."""
+    """Do one item's work (fetch, read, extract, clean, fingerprint, precompute); see :data:`Prepared`."""
     if isinstance(item, DoneItem):
         return item.result
     if isinstance(item, (SameAs, FeedFetched, InputEnd)):
@@ -167,7 +169,7 @@ def prepare(archive: Archive, item: Item, config: Config) -> Prepared:
 
 
 def prepare_raw(archive: Archive, raw: RawInput, config: Config) -> IngestResult | _Prepared:
-    """Extract, clean and fingerprint bytes in hand; a same-bytes duplicate if they are archived.
+    """Extract, clean, fingerprint and precompute bytes in hand; a same-bytes duplicate if they are archived.
 
     Raises:
         InputError: the bytes hold no article.

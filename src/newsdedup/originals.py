@@ -137,6 +137,15 @@ class OriginalStore:
             return bytes(zstandard.ZstdDecompressor(dict_data=dictionary).decompress(data))
         raise ArchiveError(f"unknown compression {label!r} of an original; upgrade newsdedup")
 
+    def rolled_back(self) -> None:
+        """Forget what may have come from a write transaction that was rolled back: a
+        dictionary trained in it is gone, and its id will be given to the next one trained
+        (by any process), so a cached copy would compress with the wrong dictionary under
+        that id; the count of originals is re-read too."""
+        self._dicts.clear()
+        self._compressors.clear()
+        self._count = None
+
     def _pack(self, data: bytes, dict_id: int | None) -> Packed:
         method = _method(dict_id)
         packed = self._plain.compress(data) if dict_id is None else self._compressor(dict_id).compress(data)

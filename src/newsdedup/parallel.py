@@ -1,17 +1,20 @@
 """Preparing items in worker processes while one process writes the archive.
 
-``prepare`` (fetch, read, decode, extract, clean, fingerprint) is the costly, per-item
-part of ingestion and needs no write lock, so :func:`prepare_all` runs it in
+``prepare`` (fetch, read, decode, extract, clean, fingerprint, and what storing needs
+that no write decides: :meth:`~newsdedup.archive.Archive.precompute`) is the costly,
+per-item part of ingestion and needs no write lock, so :func:`prepare_all` runs it in
 ``config.workers`` processes: a pool of ``workers - 1``, and the calling process, which
 stays the archive's only writer and, whenever the oldest chunk it needs is still in a
-worker, takes back the newest chunk the pool has not queued for a worker yet and
-prepares it itself. So the processes match the cores, with no third process competing
-for two of them, and the writer's idle time is not lost: all of VNTC
+worker, goes on with a chunk it took back earlier and left part-prepared, or else takes
+back the newest chunk the pool has not queued for a worker yet, and prepares it itself.
+So the processes match the cores, with no third process competing for two of them, and
+the writer's idle time is not lost: all of VNTC
 (``bench/bench_links.py``, 83,632 articles, ``--workers 2``) went from 581 to 711-797
 articles/s (three runs), and its peak memory from 455-464 to 376-379 MB (one process
 fewer), against a pool of two and a writer that waited. Taking back stops as soon as
 the oldest chunk is done, so a chunk of slow fetches taken back does not hold a batch
-(and the progress it reports) back.
+(and the progress it reports) back; the rest of it is prepared at the writer's next
+wait, or when its turn comes.
 Results come back in input order. Memory stays bounded: at most two batches' worth plus
 ``2 * workers`` chunks of :data:`CHUNK` items are in flight, whatever the number of
 items (a crawl's records are read from the file only as the window moves on).
@@ -139,8 +142,9 @@ def _in_pool(
 
 class _Ready:
     """A chunk this process prepares itself: one whose items need no work, or one taken
-    back from the pool while this process waited (``results``: those of its first items
-    prepared so far; the rest are prepared when its turn comes)."""
+    back from the pool while this process waited (``started``; ``results``: those of its
+    first items prepared so far; the rest are prepared at this process's next wait, or
+    when its turn comes)."""
 
     def __init__(self, items: list[Item]) -> None:
         self.items = items

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from .fingerprint import Fingerprint
+    from .originals import Packed
 
 Role = Literal["title", "dateline", "body", "subheading", "caption", "byline", "boilerplate"]
 #: Roles of kept blocks, and ``boilerplate`` for dropped ones.
@@ -95,14 +96,16 @@ class Precomputed:
     beforehand (:meth:`newsdedup.archive.Archive.precompute`; by ingestion, in its worker
     processes), so that the archive's single writer only writes it.
 
+    ``sha256``: of the raw bytes it was made from (``add_many`` checks it is its item's);
     ``fingerprint``: of its body (None if the body has no words); ``original``: the raw
     bytes packed (:meth:`newsdedup.originals.OriginalStore.pack`); ``frame``: its blocks
     as stored (:func:`newsdedup.blockstore.encode_blocks`, against the raw bytes);
     ``line_hashes``: its lines as site templates count them (:func:`newsdedup.templates.line_hashes`).
     """
 
+    sha256: str
     fingerprint: Fingerprint | None
-    original: tuple[str, str, bytes]
+    original: Packed
     frame: tuple[str, bytes]
     line_hashes: frozenset[int]
 
