@@ -54,21 +54,27 @@ def slow_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadPoolExecutor]:
 WRITER_SECONDS = {"per_item": 0.0}
 
 
+def prepare_in_pool(pool: ThreadPoolExecutor, archive: Archive, chunks: int, batch_chunks: int) -> list[IngestResult]:
+    """Prepare ``chunks`` chunks of items through ``pool``; check they come back in order, each prepared once."""
+    items = [InputRef(f"{n:04d}.txt") for n in range(chunks * parallel.CHUNK)]
+    config = Config(workers=2, batch_size=batch_chunks * parallel.CHUNK)
+    results = list(parallel._in_pool(pool, archive, iter(items), config, lambda e: iter(())))
+    assert [r.path for r in results] == [i.origin for i in items]  # type: ignore[union-attr]
+    assert sorted(PREPARED) == [i.origin for i in items]  # each item prepared once
+    return results  # type: ignore[return-value]
+
+
 def test_the_writer_prepares_chunks_no_worker_started_and_order_is_kept(
     slow_pool: ThreadPoolExecutor, memory_archive: Archive
 ) -> None:
-    items = [InputRef(f"{n:04d}.txt") for n in range(20 * parallel.CHUNK)]
-    config = Config(workers=2, batch_size=4 * parallel.CHUNK)
-    results = list(parallel._in_pool(slow_pool, memory_archive, iter(items), config, lambda e: iter(())))
-    assert [r.path for r in results] == [i.origin for i in items]  # type: ignore[union-attr]
-    where = [r.note for r in results]  # type: ignore[union-attr]
+    results = prepare_in_pool(slow_pool, memory_archive, chunks=20, batch_chunks=4)
+    where = [r.note for r in results]
     # Whole chunks, each prepared once, on one side or the other; both sides did some.
     chunks = [set(where[n : n + parallel.CHUNK]) for n in range(0, len(where), parallel.CHUNK)]
     assert all(len(sides) == 1 for sides in chunks)
     assert {"worker"} in chunks and {"writer"} in chunks
     # The worker's chunks take 50 ms each: waiting for all twenty would take a second.
     assert where.count("writer") > where.count("worker")
-    assert sorted(PREPARED) == [i.origin for i in items]  # each item prepared once
 
 
 def test_taking_back_stops_when_the_oldest_chunk_is_done(
@@ -78,8 +84,6 @@ def test_taking_back_stops_when_the_oldest_chunk_is_done(
     # three times a worker's chunk. The writer stops when the oldest chunk is done, and
     # finishes the chunk it took back when that chunk's turn comes.
     monkeypatch.setitem(WRITER_SECONDS, "per_item", 0.005)
-    items = [InputRef(f"{n:04d}.txt") for n in range(6 * parallel.CHUNK)]
-    config = Config(workers=2, batch_size=parallel.CHUNK)
     taken: list[int] = []
     finish = parallel._Ready.finish
 
@@ -89,9 +93,7 @@ def test_taking_back_stops_when_the_oldest_chunk_is_done(
         return finish(ready, archive, config, **stop)  # type: ignore[arg-type,return-value]
 
     monkeypatch.setattr(parallel._Ready, "finish", spy)
-    results = list(parallel._in_pool(slow_pool, memory_archive, iter(items), config, lambda e: iter(())))
-    assert [r.path for r in results] == [i.origin for i in items]  # type: ignore[union-attr]
-    assert sorted(PREPARED) == [i.origin for i in items]
+    prepare_in_pool(slow_pool, memory_archive, chunks=6, batch_chunks=1)
     assert any(0 < done < parallel.CHUNK for done in taken)  # one was left part-prepared, then finished
 
 
@@ -116,8 +118,6 @@ def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
     # 50 ms. Every chunk taken back is one the worker cannot do later (while a batch is
     # written), so the writer takes one only when none it took is left part-prepared.
     monkeypatch.setitem(WRITER_SECONDS, "per_item", 0.002)
-    items = [InputRef(f"{n:04d}.txt") for n in range(12 * parallel.CHUNK)]
-    config = Config(workers=2, batch_size=parallel.CHUNK)
     withdraw = parallel._withdraw
     part_done_when_taking: list[int] = []
 
@@ -127,8 +127,6 @@ def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
         return withdraw(window)
 
     monkeypatch.setattr(parallel, "_withdraw", spy)
-    results = list(parallel._in_pool(slow_pool, memory_archive, iter(items), config, lambda e: iter(())))
-    assert [r.path for r in results] == [i.origin for i in items]  # type: ignore[union-attr]
-    assert sorted(PREPARED) == [i.origin for i in items]
+    results = prepare_in_pool(slow_pool, memory_archive, chunks=12, batch_chunks=1)
     assert len(part_done_when_taking) >= 2 and set(part_done_when_taking) == {0}
-    assert {r.note for r in results} == {"worker", "writer"}  # type: ignore[union-attr]
+    assert {r.note for r in results} == {"worker", "writer"}
