@@ -122,7 +122,7 @@ def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
     part_done_when_taking: list[int] = []
 
     def spy(window: Any) -> Any:
-        ready = [c for c in window if isinstance(c, parallel._Ready) and c.started]
+        ready = [c for c in window if isinstance(c, parallel._Ready)]
         part_done_when_taking.append(sum(0 < len(c.results) < len(c.items) for c in ready))
         return withdraw(window)
 

@@ -142,20 +142,18 @@ def _in_pool(
 
 class _Ready:
     """A chunk this process prepares itself: one whose items need no work, or one taken
-    back from the pool while this process waited (``started``; ``results``: those of its
-    first items prepared so far; the rest are prepared at this process's next wait, or
-    when its turn comes)."""
+    back from the pool while this process waited (``results``: those of its first items
+    prepared so far, at least one once it was taken; the rest are prepared at this
+    process's next wait, or when its turn comes)."""
 
     def __init__(self, items: list[Item]) -> None:
         self.items = items
         self.results: list[Prepared] = []
-        self.started = False
 
     def finish(self, archive: Archive, config: Config, *, stop: Callable[[], bool] = lambda: False) -> list[Prepared]:
         """Prepare its items not prepared yet, one by one until ``stop()`` says so; the results so far."""
         from .ingest import prepare
 
-        self.started = True
         for item in self.items[len(self.results) :]:
             self.results.append(prepare(archive, item, config))
             if stop():
@@ -172,12 +170,11 @@ def _take(
     expand: Expand,
 ) -> Iterator[Prepared]:
     head = window[0]
-    # While the oldest chunk is still in a worker, this process prepares the newest one the
-    # pool has not queued yet, rather than wait: its idle time is the pool's extra core. It
-    # stops as soon as the oldest is done (the rest of the taken chunk waits for its turn),
-    # so that a batch is not held back by a chunk of slow fetches.
-    # It goes on with a chunk it took back earlier before it takes another: every chunk it
-    # takes is one the worker cannot do while this process writes a batch.
+    # While the oldest chunk is still in a worker, this process prepares a chunk the pool has
+    # not queued yet, rather than wait: its idle time is the pool's extra core. It goes on
+    # with one it took back earlier before it takes another (the newest): every chunk it
+    # takes is one the worker cannot do while this process writes a batch. It stops as soon
+    # as the oldest is done, so that a batch is not held back by a chunk of slow fetches.
     while isinstance(head, Future) and not head.done():
         at = _unfinished(window)
         if at is None:
@@ -205,9 +202,13 @@ def _take(
 
 
 def _unfinished(window: deque[Future[list[Prepared]] | _Ready]) -> int | None:
-    """The place of the oldest chunk taken back and not yet fully prepared; None if there is none."""
+    """The place of the oldest chunk taken back and not yet fully prepared; None if there is none.
+
+    (Taking one back prepares at least one of its items; a chunk of items that need no
+    work has none prepared until its turn.)
+    """
     for at, item in enumerate(window):
-        if isinstance(item, _Ready) and item.started and len(item.results) < len(item.items):
+        if isinstance(item, _Ready) and 0 < len(item.results) < len(item.items):
             return at
     return None
 
