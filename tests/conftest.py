@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newsdedup import Archive
+from newsdedup.recenttier import stored_rows
 
 from .localserver import Site, serve
 
@@ -50,3 +52,8 @@ def article_text(title: str, *paragraphs: str) -> str:
 def site() -> Iterator[Site]:
     """A web site on 127.0.0.1 (see tests/localserver.py): tests never reach the internet."""
     yield from serve()
+
+
+def index_rows(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    """Every ``(key, article_id)`` row of the LSH index, both tiers, in order."""
+    return sorted(conn.execute("SELECT key, article_id FROM lsh_bands").fetchall() + stored_rows(conn))

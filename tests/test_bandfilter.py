@@ -105,11 +105,9 @@ def test_rebuilt_from_the_large_tier_and_grown_when_too_full(memory_archive: Arc
     assert built is not None and built.size == MIN_BITS and built.may_contain(range(100)).all()
     # A merge of a few keys adds them; of many, rebuilds the filter larger.
     for start, stop in ((100, 200), (200, 20_000)):
-        rows = [(k,) for k in range(start, stop)]
-        conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", rows)
-        conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", rows)
-        merged = bandfilter.add_merged(conn, built, len(rows))
-        conn.execute("DELETE FROM lsh_recent")
+        keys = np.arange(start, stop, dtype=np.int32)
+        conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", [(k,) for k in keys.tolist()])
+        merged = bandfilter.add_merged(conn, built, keys)
         assert merged is not None and merged.may_contain(range(stop)).all()
         assert stored_token(conn) == merged.token
         assert merged.size == (MIN_BITS if stop == 200 else size_for(20_000))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, bandfilter
 from newsdedup.cluster import MAX_BUCKET, NO_BODY_NOTE
 from newsdedup.extract import extract
 from newsdedup.fingerprint import BANDS, fingerprint
+from newsdedup.recenttier import stored_rows
 from newsdedup.records import Block, ExtractedArticle, RawInput
 
-from .conftest import DATA, article_text
+from .conftest import DATA, article_text, index_rows
 from .test_similarity import paragraph
 
 
@@ -65,7 +67,7 @@ def test_exact_duplicates_add_nothing_to_the_index(memory_archive: Archive) -> N
     add(memory_archive, "b", text.replace("\n", "\n\n"))
     db = memory_archive.db
     assert db.execute("SELECT count(*) FROM fingerprints").fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == BANDS
+    assert len(stored_rows(db.conn)) == BANDS
 
 
 def without_body(name: str, title: str) -> tuple[RawInput, ExtractedArticle]:
@@ -199,8 +201,8 @@ def test_a_full_bucket_takes_no_more_articles_and_is_still_found(memory_archive:
             [article_id, str(article_id).rjust(64, "0"), now],
         )
         index.add(article_id, fp, None, now)
-    rows = memory_archive.db.execute("SELECT key, count(*) FROM lsh_recent GROUP BY key").fetchall()
-    assert {count for _, count in rows} == {MAX_BUCKET} and len(rows) == len(set(fp.bands))
+    rows = Counter(key for key, _ in stored_rows(memory_archive.db.conn))
+    assert set(rows.values()) == {MAX_BUCKET} and len(rows) == len(set(fp.bands))
     # Later articles still find the bucket's members (and are not added to it).
     assert sorted(index.candidates(fp)) == list(range(1, MAX_BUCKET + 1))
 
@@ -235,10 +237,10 @@ def test_the_small_index_tier_is_merged_when_full_and_lookups_see_both(
     monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", 2 * BANDS)
     a, b = story(21), story(22)
     add(memory_archive, "a", article_text("A", *a))
-    assert db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == BANDS  # not full yet
+    assert len(stored_rows(db.conn)) == BANDS  # not full yet
     add(memory_archive, "b", article_text("B", *b))
     # Full after the second article's batch: everything moved to the large tier.
-    assert db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == 0
+    assert stored_rows(db.conn) == []
     assert db.execute("SELECT count(DISTINCT article_id) FROM lsh_bands").fetchone()[0] == 2
     add(memory_archive, "c", article_text("C", *story(23)))
     # Near-duplicates of an article in either tier are found.
@@ -252,13 +254,7 @@ def test_the_small_index_tier_is_merged_when_full_and_lookups_see_both(
 
 def both_tiers(archive: Archive, keys: tuple[int, ...]) -> list[int]:
     """Candidates read from both tiers without the filter: every article sharing a key."""
-    marks = ", ".join("?" * len(keys))
-    rows = archive.db.execute(
-        f"SELECT article_id FROM lsh_recent WHERE key IN ({marks}) "
-        f"UNION SELECT article_id FROM lsh_bands WHERE key IN ({marks})",
-        [*keys, *keys],
-    ).fetchall()
-    return sorted(r[0] for r in rows)
+    return sorted({article for key, article in index_rows(archive.db.conn) if key in keys})
 
 
 def test_the_large_tier_is_read_only_for_keys_its_filter_may_hold(
@@ -270,7 +266,7 @@ def test_the_large_tier_is_read_only_for_keys_its_filter_may_hold(
     stories = [story(30 + n) for n in range(6)]
     for n, paragraphs in enumerate(stories):
         add(memory_archive, f"s{n}", article_text(f"S{n}", *paragraphs))
-    assert memory_archive.db.execute("SELECT count(*) FROM lsh_recent").fetchone()[0] == 0
+    assert stored_rows(memory_archive.db.conn) == []
     assert bandfilter.load(memory_archive.db.conn) is not None
     lookups: list[str] = []
     for paragraphs in [*stories, story(40)]:  # archived ones, their copies, one unknown
@@ -335,7 +331,7 @@ def test_a_rolled_back_merge_leaves_filter_and_tier_in_step(
 
 def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -> None:
     from newsdedup.archive import _statements
-    from newsdedup.schema import MIGRATIONS
+    from newsdedup.schema import MIGRATIONS, SCHEMA_VERSION
 
     path = tmp_path / "v7.db"
     conn = sqlite3.connect(path, isolation_level=None)
@@ -346,12 +342,16 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
     fp = fingerprint(WEATHER)
     assert fp is not None
     conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in fp.bands])
+    # Version 7's small tier held rows like the large one's: version 9 moves them there.
+    conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
     with Archive(path) as archive:
-        assert archive.schema_version == 8
-        assert archive.links.candidates(fp) == [1]
+        assert archive.schema_version == SCHEMA_VERSION == 9
+        assert archive.links.candidates(fp) == [1, 2]
         stored = bandfilter.load(archive.db.conn)
-        assert stored is not None and stored.keys == len(fp.bands)
+        assert stored is not None and stored.keys == 2 * len(fp.bands)
+        assert stored_rows(archive.db.conn) == []
+        assert index_rows(archive.db.conn) == sorted((k, a) for k in fp.bands for a in (1, 2))
 
 
 def test_a_lookup_reads_filter_and_tiers_as_one_state(archive_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

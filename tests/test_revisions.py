@@ -28,6 +28,8 @@ from newsdedup.report import render
 from newsdedup.revisions import article_url, parse_ref
 from newsdedup.schema import MIGRATIONS
 
+from .conftest import index_rows
+
 URL = "https://tin.example/thoi-su/ha-noi-duyet-quy-hoach-123.html"
 PARAGRAPHS = [
     "Thành phố Hà Nội vừa phê duyệt quy hoạch chi tiết khu đô thị mới ở phía tây, với tổng diện tích hơn 200 ha.",
@@ -75,7 +77,7 @@ def assert_index_consistent(archive: Archive) -> None:
     assert indexed == {
         r[0] for r in one("SELECT id FROM articles WHERE duplicate_of IS NULL AND body_hash IS NOT NULL")
     }
-    assert indexed == {r[0] for r in one("SELECT article_id FROM lsh_bands UNION SELECT article_id FROM lsh_recent")}
+    assert indexed == {article for _, article in index_rows(archive.db.conn)}
     assert one("SELECT id FROM articles WHERE duplicate_of IS NOT NULL AND id NOT IN "
                "(SELECT a FROM links WHERE level = 'exact' UNION SELECT b FROM links WHERE level = 'exact')"
                ).fetchall() == []  # fmt: skip
@@ -128,19 +130,14 @@ def test_white_space_date_line_and_page_furniture_are_not_revisions(memory_archi
 
 def test_headline_change_alone_is_a_revision(memory_archive: Archive) -> None:
     add(memory_archive, text())
-    bands = memory_archive.db.execute(
-        "SELECT * FROM lsh_bands UNION ALL SELECT * FROM lsh_recent ORDER BY 1, 2"
-    ).fetchall()
+    bands = index_rows(memory_archive.db.conn)
     result = add(memory_archive, text(title="Hà Nội duyệt quy hoạch khu đô thị 200 ha"))
     assert (result.status, result.revision) == ("revision", 2)
     (_, latest) = memory_archive.history(1)
     assert latest.changes is not None and latest.summary == "title changed"
     assert memory_archive.get(1).title == "Hà Nội duyệt quy hoạch khu đô thị 200 ha"
     # The body did not change, so neither did the index.
-    assert (
-        memory_archive.db.execute("SELECT * FROM lsh_bands UNION ALL SELECT * FROM lsh_recent ORDER BY 1, 2").fetchall()
-        == bands
-    )
+    assert index_rows(memory_archive.db.conn) == bands
 
 
 def test_article_without_url_never_gets_revisions(memory_archive: Archive) -> None:

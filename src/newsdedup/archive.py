@@ -68,8 +68,9 @@ _DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _REVISIONS_VERSION = 5
 # The migration after which blocks live in ``article_blocks`` (moved by Archive._move_blocks).
 _ARTICLE_BLOCKS_VERSION = 7
-# The version that added lsh_filter: the filter of the rows already in lsh_bands is built.
-_BAND_FILTER_VERSION = 8
+# The versions after which the filter of the rows in lsh_bands is built: 8 added lsh_filter,
+# 9 moved the rows of the small tier into lsh_bands.
+_BAND_FILTER_VERSIONS = (8, 9)
 # The columns of a revisions row (filled from the articles row when its revision is superseded).
 _REVISION_COLUMNS = (
     "article_id, number, raw_sha256, raw_item, origin, title, published, author, language, input_format, "
@@ -168,8 +169,8 @@ class Archive:
             conn.execute("PRAGMA cache_size = -65536")
             self.originals = OriginalStore(conn)
             self.blocks = BlockStore(conn, lambda sha256: self.originals.get(sha256, verify=False))
+            self.links = LinkIndex(conn, self.config, self.blocks.body_texts)  # (reads nothing yet)
             self._migrate()
-            self.links = LinkIndex(conn, self.config, self.blocks.body_texts)
             if not self.links.settings_current():
                 with self._write():
                     self.links.apply_settings()
@@ -208,11 +209,11 @@ class Archive:
                     self.db.execute(statement)
                 if number + 1 == _ARTICLE_BLOCKS_VERSION:
                     self._move_blocks()
-                if number + 1 == _BAND_FILTER_VERSION:
-                    from . import bandfilter  # NumPy: imported only when needed
-
-                    bandfilter.rebuild(self.db.conn)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
+            if any(version < number <= SCHEMA_VERSION for number in _BAND_FILTER_VERSIONS):
+                from . import bandfilter  # NumPy: imported only when needed
+
+                bandfilter.rebuild(self.db.conn)
             if 0 < version < _REVISIONS_VERSION <= SCHEMA_VERSION:
                 self._normalise_urls()
 
@@ -258,6 +259,7 @@ class Archive:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             self.originals.rolled_back()
+            self.links.rolled_back()
             raise
         else:
             conn.execute("COMMIT")

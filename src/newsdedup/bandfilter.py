@@ -213,16 +213,17 @@ def _add_rows(band_filter: BandFilter, rows: sqlite3.Cursor) -> None:
         band_filter.add(np.fromiter((key for (key,) in chunk), dtype=np.int64, count=len(chunk)))
 
 
-def add_merged(conn: sqlite3.Connection, current: BandFilter | None, rows: int) -> BandFilter | None:
-    """The filter once the ``rows`` rows of ``lsh_recent`` are merged into ``lsh_bands``,
-    stored (in the caller's transaction, between the copy and the emptying of ``lsh_recent``).
+def add_merged(conn: sqlite3.Connection, current: BandFilter | None, keys: npt.NDArray[np.int32]) -> BandFilter | None:
+    """The filter once the small tier's rows (their ``keys``) are merged into ``lsh_bands``,
+    stored (in the caller's transaction, after the copy).
 
-    ``current`` is the filter as stored before (None if there was none). The keys of
-    ``lsh_recent`` are added to it, unless it would then be too full for its size: it is
-    rebuilt larger from ``lsh_bands`` instead.
+    ``current`` is the filter as stored before (None if there was none). The keys are
+    added to it, unless it would then be too full for its size: it is rebuilt larger
+    from ``lsh_bands`` instead.
     """
-    if current is None or current.too_full(adding=rows):
+    if current is None or current.too_full(adding=len(keys)):
         return rebuild(conn)
-    _add_rows(current, conn.execute("SELECT key FROM lsh_recent"))
+    for start in range(0, len(keys), _CHUNK_ROWS):  # a chunk at a time: the hashing makes 4 copies
+        current.add(keys[start : start + _CHUNK_ROWS])
     save(conn, current)
     return current

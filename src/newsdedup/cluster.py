@@ -6,8 +6,8 @@ For every stored article, inside the archive's write transaction:
    that article and joins its cluster; it adds nothing to the index;
 2. an article without body text (after cleaning) is archived, not linked, and says so;
 3. otherwise its LSH band keys (:mod:`newsdedup.fingerprint`) are looked up in the
-   index tables with one statement, so a lookup costs a few index probes whatever
-   the archive's size and nothing is ever rebuilt in memory;
+   index's two tiers (below): a few index probes whatever the archive's size, and
+   nothing of the large tier is ever rebuilt in memory;
 4. candidates are screened by their stored signatures (estimated containment at least
    ``verify_min_estimate``, and an estimated Jaccard or number of shared shingles at least
    half what a link needs; :func:`signature_estimates`), then verified on their text
@@ -22,10 +22,11 @@ inserting an article's 64 rows straight into one large table would dirty 64 rand
 pages of it, and a batch of 1,000 articles nearly every page: the bytes written per
 article grew with the archive (measured: 20 KiB at 4k articles, 231 KiB at 24k,
 with batches of 200). A merge writes the large table once per :data:`MERGE_AT_ROWS`
-rows instead. A lookup probes the small tier for every key, and the large tier only
-for the keys its Bloom filter (:mod:`newsdedup.bandfilter`) says may be there: a seek
-into the large tier gets dearer as it outgrows the CPU's caches, and most keys are in
-no bucket.
+rows instead. The small tier is stored as one row per article and looked up in memory
+(:mod:`newsdedup.recenttier`), so that writing it is cheap too. A lookup probes the small
+tier for every key, and the large tier (one statement) only for the keys its Bloom
+filter (:mod:`newsdedup.bandfilter`) says may be there: a seek into the large tier gets
+dearer as it outgrows the CPU's caches, and most keys are in no bucket.
 
 Clusters are the connected components of the links whose level is in
 ``Config.cluster_levels``. A cluster's id is the smallest article id in it, so it
@@ -68,6 +69,7 @@ from .fingerprint import (
     shingle_hashes,
     signature_values,
 )
+from .recenttier import RecentTier
 from .records import Article, ExtractedArticle, IngestResult, Link, Precomputed
 from .similarity import Evidence, compare, link_level
 
@@ -88,15 +90,18 @@ MAX_VERIFIED = 100
 #: to the full bucket. So a lookup reads whole buckets with one ``IN`` per tier, and
 #: a key shared by thousands of templated articles costs no more than a small one.
 MAX_BUCKET = 64
-#: ``lsh_recent`` is merged into ``lsh_bands`` when it holds this many rows (8,192
-#: articles, about 7 MB): small enough that its pages stay cached and a commit writes
-#: little of it; large enough that merges are rare (a merge into the index of 84k
-#: articles takes about 0.8 s per 4,096 articles' rows, most of it spent in the large
-#: table, so fewer, larger merges cost less).
+#: The small tier is merged into ``lsh_bands`` when it holds this many rows (8,192
+#: articles; about 6 MB in memory, 2 MB stored): large enough that merges are rare (a
+#: merge into the index of 84k articles takes about 0.8 s per 4,096 articles' rows,
+#: most of it spent in the large table, so fewer, larger merges cost less).
 MERGE_AT_ROWS = 8192 * 64
 # Shingles of recently compared articles: stories arrive together, so the same
 # candidates recur. Bounded: about 2 kB per article.
 _SHINGLE_CACHE_SIZE = 4096
+# Rows per statement of a merge (SQLite allows 32,766 parameters a statement): a full small
+# tier's 524,288 rows went into the large tier of a 22k-article archive in 0.29 s, against
+# 0.65 s with executemany (a statement a row).
+_MERGE_STATEMENT_ROWS = 4096
 #: Reads the kept body text of articles by id (``BlockStore.body_texts``).
 BodyTexts = Callable[[Sequence[int]], dict[int, str]]
 NO_BODY_NOTE = "no body text after cleaning: archived but not fingerprinted or linked"
@@ -168,6 +173,11 @@ class LinkIndex:
         # The large tier's filter as last read or written; every lookup checks it against the
         # stored token, since another connection may have merged rows since.
         self._band_filter: BandFilter | None = None
+        # The small tier in memory (read when first needed), and the connection's
+        # data_version when it and the filter were last read: another connection's
+        # commit changes it, and both are read again.
+        self._recent: RecentTier | None = None
+        self._data_version: int | None = None
 
     # -- settings ------------------------------------------------------------
 
@@ -249,8 +259,8 @@ class LinkIndex:
         )
         keys = [key for key in fp.bands if key not in full] if full else fp.bands
         if keys:
-            # One statement for all the rows: executemany would run it once a row (about 1.8x slower).
-            self.conn.execute(_insert_bands_sql(len(keys)), (article_id, *keys))
+            # (The tier the lookup just checked: nothing else writes inside this transaction.)
+            (self._recent or self._current()).add(article_id, keys)
         self._remember(article_id, fp.signature, fp.shingle_array())
 
     def reindex(
@@ -279,10 +289,10 @@ class LinkIndex:
         row = self.conn.execute("SELECT signature FROM fingerprints WHERE article_id = ?", (article_id,)).fetchone()
         if row is None:
             return
-        # The band keys are recomputed from the stored signature: the index tables have no
+        # The band keys are recomputed from the stored signature: the large tier has no
         # index by article. The rows are in one tier or the other.
         keys = [(key, article_id) for key in band_keys(signature_values(row[0]))]
-        self.conn.executemany("DELETE FROM lsh_recent WHERE key = ? AND article_id = ?", keys)
+        self._current().remove(article_id)
         self.conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND article_id = ?", keys)
         self.conn.execute("DELETE FROM fingerprints WHERE article_id = ?", (article_id,))
 
@@ -291,19 +301,24 @@ class LinkIndex:
 
         Runs inside the caller's write transaction, after a batch.
         """
-        rows = int(self.conn.execute("SELECT count(*) FROM lsh_recent").fetchone()[0])
+        import numpy as np
+
+        recent = self._current()
+        rows = recent.rows
         if rows == 0 or (rows < MERGE_AT_ROWS and not force):
             return 0
         # The stored filter, read under the write lock (merges are rare: reading it is cheap
         # beside one); the one in memory is let go first, so only one copy is held.
         self._band_filter = None
         current = bandfilter.load(self.conn)
+        keys, ids = recent.sorted_rows()
         # In key order: the large table's pages are then written one after another, once.
-        self.conn.execute(
-            "INSERT OR IGNORE INTO lsh_bands (key, article_id) SELECT key, article_id FROM lsh_recent ORDER BY key"
-        )
-        self._band_filter = bandfilter.add_merged(self.conn, current, rows)
-        self.conn.execute("DELETE FROM lsh_recent")
+        for start in range(0, rows, _MERGE_STATEMENT_ROWS):
+            part = slice(start, start + _MERGE_STATEMENT_ROWS)
+            values = np.column_stack((keys[part], ids[part])).ravel().tolist()  # key, article, key, ...
+            self.conn.execute(_merge_sql(len(values) // 2), values)
+        self._band_filter = bandfilter.add_merged(self.conn, current, keys)
+        recent.clear()
         return rows
 
     def add_link(self, a: int, b: int, level: str, score: float, evidence: dict[str, object] | None, now: str) -> int:
@@ -366,28 +381,44 @@ class LinkIndex:
 
     def _lookup(self, fp: Fingerprint) -> tuple[list[int], set[int]]:
         """The candidates of ``fp`` (see :meth:`candidates`) and its band keys whose bucket is full."""
-        bands = len(fp.bands)
-        while True:
-            # The statement also reads the filter's token, so the filter and both tiers come
-            # from one state of the archive: had another connection merged rows into the large
-            # tier since the filter was read, its keys would be in neither tier nor filter.
-            large_tier = self._band_filter
-            large = [] if large_tier is None else large_tier.keys_to_seek(fp.bands)
-            found = self.conn.execute(_lookup_sql(bands, len(large)), (*fp.bands, *large)).fetchall()
-            rows = [row for row in found if row[0] is not None]
-            token = next((value for key, value in found if key is None), None)  # key NULL: the token's row
-            if token == (None if large_tier is None else large_tier.token):
-                break
-            self._band_filter = bandfilter.load(self.conn)
-        if len(rows) > (bands + len(large)) * MAX_BUCKET:
-            # Only an archive indexed before buckets were capped has larger ones: read
-            # each bucket's newest MAX_BUCKET articles, a seek per band and tier.
-            rows = self.conn.execute(_capped_lookup_sql(bands), fp.bands).fetchall()
+        recent = self._current()
+        rows = recent.find(fp.bands)
+        large = [] if self._band_filter is None else self._band_filter.keys_to_seek(fp.bands)
+        if large:
+            found = self.conn.execute(_lookup_sql(len(large)), large).fetchall()
+            if len(found) > len(large) * MAX_BUCKET:
+                # Only an archive indexed before buckets were capped has larger ones: read
+                # each bucket's newest MAX_BUCKET articles, a seek per key.
+                found = self.conn.execute(_capped_lookup_sql(len(large)), large).fetchall()
+            rows.extend(found)
         sizes = Counter(key for key, _ in rows)
         if any(size > MAX_BUCKET for size in sizes.values()):
             rows = _newest_per_key(rows)
         full = {key for key, size in sizes.items() if size >= MAX_BUCKET}
         return list(dict.fromkeys(article for _, article in rows)), full
+
+    def _current(self) -> RecentTier:
+        """The small tier, and the large tier's filter, as stored now: read again if another
+        connection committed since they were read (or a rolled-back write left them wrong)."""
+        version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        if self._recent is None or version != self._data_version:
+            # Outside a write transaction each read sees the latest commit. The small tier
+            # first: rows another connection merges meanwhile are then in it, or already in
+            # the filter read after it; never in neither.
+            self._recent = None  # let go first: only one copy is held
+            self._recent = RecentTier(self.conn)
+            token = self.conn.execute("SELECT token FROM lsh_filter WHERE id = 1").fetchone()
+            if token is None or self._band_filter is None or self._band_filter.token != token[0]:
+                self._band_filter = None
+                self._band_filter = bandfilter.load(self.conn)
+            self._data_version = version
+        return self._recent
+
+    def rolled_back(self) -> None:
+        """Forget what is held in memory of the index: a write transaction was rolled back."""
+        self._recent = None
+        self._band_filter = None
+        self._data_version = None
 
     def _verified_links(self, article_id: int, fp: Fingerprint, candidates: list[int]) -> list[Link]:
         if not candidates:
@@ -619,39 +650,28 @@ def not_linked_note(article: Article) -> str | None:
     return NO_BODY_NOTE if article.body_hash is None and article.duplicate_of is None else None
 
 
-@lru_cache(maxsize=80)
-def _lookup_sql(bands: int, large: int) -> str:
-    """One statement reading the ``(key, article_id)`` rows of band keys' buckets: those
-    of all ``bands`` keys in ``lsh_recent``, then of the next ``large`` keys (those the
-    filter lets through) in ``lsh_bands``; then a row ``(NULL, token)`` of the stored
-    filter, if there is one.
+@lru_cache(maxsize=64)
+def _lookup_sql(keys: int) -> str:
+    """One statement reading the ``(key, article_id)`` rows of ``keys`` band keys' buckets in
+    ``lsh_bands`` (those the filter lets through).
 
-    Buckets hold at most :data:`MAX_BUCKET` articles, so it returns at most
-    ``(bands + large) * MAX_BUCKET`` rows (one more is asked for, to notice an archive
-    whose buckets are larger).
+    Buckets hold at most :data:`MAX_BUCKET` articles, so it returns at most ``keys *
+    MAX_BUCKET`` rows (one more is asked for, to notice an archive whose buckets are larger).
     """
-    recent = ", ".join("?" * bands)
-    sql = f"SELECT key, article_id FROM lsh_recent WHERE key IN ({recent})"
-    if large:
-        sql += f" UNION ALL SELECT key, article_id FROM lsh_bands WHERE key IN ({', '.join('?' * large)})"
-    # Last, the filter's token (with a NULL key), so that the limit cannot cut it off.
-    sql = f"SELECT * FROM ({sql} LIMIT {(bands + large) * MAX_BUCKET + 1})"
-    return sql + " UNION ALL SELECT NULL, token FROM lsh_filter WHERE id = 1"
+    return f"SELECT key, article_id FROM lsh_bands WHERE key IN ({', '.join('?' * keys)}) LIMIT {keys * MAX_BUCKET + 1}"
 
 
 @lru_cache(maxsize=4)
-def _capped_lookup_sql(bands: int) -> str:
-    """:func:`_lookup_sql` for buckets of any size: each key's newest MAX_BUCKET articles of each tier.
+def _capped_lookup_sql(keys: int) -> str:
+    """:func:`_lookup_sql` for buckets of any size: each key's newest MAX_BUCKET articles.
 
-    Each part is an index seek on (key, article_id) read backwards: ``2 * bands`` seeks.
+    Each part is an index seek on (key, article_id) read backwards.
     """
-    parts = [
-        f"SELECT * FROM (SELECT key, article_id FROM {table} WHERE key = ?{n} "
+    return " UNION ALL ".join(
+        f"SELECT * FROM (SELECT key, article_id FROM lsh_bands WHERE key = ?{n} "
         f"ORDER BY article_id DESC LIMIT {MAX_BUCKET})"
-        for n in range(1, bands + 1)
-        for table in ("lsh_recent", "lsh_bands")
-    ]
-    return " UNION ALL ".join(parts)
+        for n in range(1, keys + 1)
+    )
 
 
 def _newest_per_key(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -662,12 +682,10 @@ def _newest_per_key(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(key, article) for key, ids in by_key.items() for article in sorted(ids, reverse=True)[:MAX_BUCKET]]
 
 
-# One statement per number of rows: an article adds one row per band not full.
-@lru_cache(maxsize=128)
-def _insert_bands_sql(bands: int) -> str:
-    """Insert one article's band rows into ``lsh_recent``: ``?1`` is the article, then its keys."""
-    rows = ", ".join(f"(?{n + 2}, ?1)" for n in range(bands))
-    return f"INSERT OR IGNORE INTO lsh_recent (key, article_id) VALUES {rows}"
+@lru_cache(maxsize=2)
+def _merge_sql(rows: int) -> str:
+    """Insert ``rows`` rows into ``lsh_bands``: the parameters are key, article, key, article..."""
+    return f"INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES {', '.join(['(?, ?)'] * rows)}"
 
 
 def _score(level: str, evidence: Evidence) -> float:

@@ -97,6 +97,14 @@ Tables (version 8):
     a lookup seeks only the keys that may be there (layout in
     :mod:`newsdedup.bandfilter`). No row until rows are first merged into ``lsh_bands``. The archive
     builds it from the rows of ``lsh_bands`` when it applies this version.
+
+Tables (version 9):
+
+``lsh_recent``
+    The small tier, now one row per article: ``article_id`` and ``keys``, its band keys
+    as little-endian signed 32-bit integers (layout in :mod:`newsdedup.recenttier`), so
+    that writing it appends. Its rows of version 8 are moved into ``lsh_bands`` and the
+    filter is built again.
 """
 
 from __future__ import annotations
@@ -280,6 +288,16 @@ MIGRATIONS: tuple[str, ...] = (
         hashes INTEGER NOT NULL,
         keys INTEGER NOT NULL,
         bits BLOB NOT NULL
+    );
+    """,
+    # 9: the small tier of the LSH index as one row per article (see newsdedup.recenttier): its
+    # rows go to the large tier first; the archive then builds the filter again (see Archive._migrate).
+    """
+    INSERT OR IGNORE INTO lsh_bands (key, article_id) SELECT key, article_id FROM lsh_recent ORDER BY key;
+    DROP TABLE lsh_recent;
+    CREATE TABLE lsh_recent (
+        article_id INTEGER PRIMARY KEY,
+        keys BLOB NOT NULL
     );
     """,
 )
