@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdedup import Archive
+from newsdedup import Archive, ArchiveError
 from newsdedup import recenttier as recenttier_module
 from newsdedup.fingerprint import BANDS, band_keys, signature_values
 from newsdedup.recenttier import RecentTier, stored_rows
@@ -100,3 +100,96 @@ def test_a_rolled_back_batch_leaves_nothing_in_memory(memory_archive: Archive, m
     signatures = conn.execute("SELECT article_id, signature FROM fingerprints").fetchall()
     expected = sorted({(key, article) for article, sig in signatures for key in band_keys(signature_values(sig))})
     assert len(signatures) == 1 and index_rows(conn) == expected
+
+
+class FailingCommit:
+    """A connection whose next COMMIT fails as on a full disk: SQLite rolls the transaction back."""
+
+    def __init__(self, real: sqlite3.Connection) -> None:
+        self.real, self.fail = real, False
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql == "COMMIT" and self.fail:
+            self.fail = False
+            self.real.execute("ROLLBACK")
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.real.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_a_failed_commit_leaves_nothing_wrong_in_memory(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch, merged: bool
+) -> None:
+    from newsdedup import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", 2 * BANDS)
+    conn = memory_archive.db.conn
+    failing = FailingCommit(conn)
+    monkeypatch.setattr(memory_archive.db, "conn", failing)
+    a, b = story(101), story(102)
+    add(memory_archive, "a", article_text("A", *a))  # 64 rows in the small tier
+    failing.fail = True
+    with pytest.raises(ArchiveError, match="disk is full"):
+        # Its batch adds 64 rows more (the tier is full: merged, when ``merged``), then fails.
+        add(memory_archive, "b", article_text("B", *(b if merged else b[:4])))
+    from newsdedup.fingerprint import fingerprint
+
+    near_a, near_b = (fingerprint(article_text("N", *x, "Thêm một câu.")) for x in (a, b))
+    assert near_a is not None and near_b is not None
+    assert memory_archive.links.candidates(near_a) == [1]  # A is still found
+    assert memory_archive.links.candidates(near_b) == []  # B is not, and its id is free again
+    add(memory_archive, "c", article_text("C", *story(103)))  # takes id 2; the tier is full: merged
+    add(memory_archive, "d", article_text("D", *story(104)))
+    signatures = conn.execute("SELECT article_id, signature FROM fingerprints").fetchall()
+    expected = sorted({(key, article) for article, sig in signatures for key in band_keys(signature_values(sig))})
+    assert index_rows(conn) == expected
+
+
+def test_a_key_twice_among_the_bands_counts_each_article_once(memory_archive: Archive) -> None:
+    from newsdedup.cluster import MAX_BUCKET
+
+    index = memory_archive.links
+    tier = index._current()
+    for article_id in range(1, MAX_BUCKET):  # a bucket one short of full
+        tier.add(article_id, [77, 1000 + article_id])
+    tier.sorted_rows()  # folded into the arrays
+    assert len(tier.find([77, 77])) == MAX_BUCKET - 1  # each article once
+    from newsdedup.fingerprint import Fingerprint
+
+    fp = Fingerprint(b"", b"\0" * 256, (77, 77, 5), 1, 3)
+    assert sorted(index.candidates(fp)) == list(range(1, MAX_BUCKET))
+    assert index._lookup(fp)[1] == set()  # not full
+
+
+def test_a_merge_keeps_to_the_builds_limit_of_parameters(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", 2 * BANDS)
+    # (SQLite before 3.32 allowed 999; here fewer than the 2 x 128 of a merge.)
+    memory_archive.db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 200)
+    for n in range(3):
+        add(memory_archive, f"s{n}", article_text(f"S{n}", *story(110 + n)))
+    assert stored_rows(memory_archive.db.conn) == [] or len(stored_rows(memory_archive.db.conn)) == BANDS
+    assert len({a for _, a in index_rows(memory_archive.db.conn)}) == 3
+
+
+def test_indexing_an_old_archive_merges_as_it_goes(archive_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsdedup import cluster as cluster_module
+
+    with Archive(archive_dir) as archive:
+        for n in range(3):
+            add(archive, f"s{n}", article_text(f"S{n}", *story(120 + n)))
+    conn = sqlite3.connect(archive_dir / "newsdedup.db")
+    with conn:  # as an archive made before fingerprints: nothing indexed
+        for table in ("fingerprints", "lsh_bands", "lsh_recent", "lsh_filter", "links", "clusters", "index_settings"):
+            conn.execute(f"DELETE FROM {table}")
+    conn.close()
+    monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", BANDS)
+    with Archive(archive_dir) as archive:  # indexes the three in one transaction
+        assert stored_rows(archive.db.conn) == []  # merged after each: the tier never grew
+        assert len({a for _, a in index_rows(archive.db.conn)}) == 3

@@ -254,15 +254,15 @@ class Archive:
             raise ArchiveError(f"cannot lock the archive {self.path} for writing: {err}") from None
         try:
             yield
+            conn.execute("COMMIT")  # (inside: a commit that fails, disk full, is a rollback too)
         except BaseException:
             # Some errors (disk full, I/O) have already rolled the transaction back.
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            # What is held in memory of what the transaction wrote is wrong now.
             self.originals.rolled_back()
             self.links.rolled_back()
             raise
-        else:
-            conn.execute("COMMIT")
 
     # -- writing -------------------------------------------------------------
 

@@ -43,8 +43,8 @@ Stored layout, the one row of ``lsh_filter`` (schema version 8):
   the bits ``h(i) >> 58`` for ``i`` from 1 to ``hashes``.
 
 No row means nothing was ever merged into the large tier: a lookup then does not read it.
-A lookup reads the token in the same statement as the buckets, so that filter and tiers
-are one state of the archive (see :meth:`newsdedup.cluster.LinkIndex.candidates`).
+A lookup reads the filter again when another connection has committed since (and its
+token changed), after the small tier (see :meth:`newsdedup.cluster.LinkIndex.candidates`).
 
 Example:
     >>> f = BandFilter.build([5, -7, 123456], bits=1 << 16)

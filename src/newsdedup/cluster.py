@@ -87,8 +87,9 @@ MAX_VERIFIED = 100
 #: A band's bucket holds at most this many articles (in both tiers together): a bucket
 #: shared by more is a template (a recurring report) or a widely copied story, whose
 #: members a new article still finds (and is linked to, if verified); it is not added
-#: to the full bucket. So a lookup reads whole buckets with one ``IN`` per tier, and
-#: a key shared by thousands of templated articles costs no more than a small one.
+#: to the full bucket. So a lookup reads whole buckets (in memory for the small tier, with
+#: one ``IN`` for the large one), and a key shared by thousands of templated articles
+#: costs no more than a small one.
 MAX_BUCKET = 64
 #: The small tier is merged into ``lsh_bands`` when it holds this many rows (8,192
 #: articles; about 6 MB in memory, 2 MB stored): large enough that merges are rare (a
@@ -98,9 +99,9 @@ MERGE_AT_ROWS = 8192 * 64
 # Shingles of recently compared articles: stories arrive together, so the same
 # candidates recur. Bounded: about 2 kB per article.
 _SHINGLE_CACHE_SIZE = 4096
-# Rows per statement of a merge (SQLite allows 32,766 parameters a statement): a full small
-# tier's 524,288 rows went into the large tier of a 22k-article archive in 0.29 s, against
-# 0.65 s with executemany (a statement a row).
+# Rows per statement of a merge, at most: a full small tier's 524,288 rows went into the
+# large tier of a 22k-article archive in 0.29 s, against 0.65 s with executemany (a
+# statement a row).
 _MERGE_STATEMENT_ROWS = 4096
 #: Reads the kept body text of articles by id (``BlockStore.body_texts``).
 BodyTexts = Callable[[Sequence[int]], dict[int, str]]
@@ -170,8 +171,8 @@ class LinkIndex:
         # article id -> (its stored signature, its shingles). The signature proves an entry
         # still belongs to the article with that id: a rolled-back batch frees its ids.
         self._shingles: OrderedDict[int, tuple[bytes, npt.NDArray[np.uint32]]] = OrderedDict()
-        # The large tier's filter as last read or written; every lookup checks it against the
-        # stored token, since another connection may have merged rows since.
+        # The large tier's filter as last read or written; read again when another connection
+        # committed (see _current), since it may have merged rows.
         self._band_filter: BandFilter | None = None
         # The small tier in memory (read when first needed), and the connection's
         # data_version when it and the filter were last read: another connection's
@@ -219,6 +220,7 @@ class LinkIndex:
         for article_id, duplicate_of, created in rows:
             text = self._body_texts([article_id]).get(article_id, "")
             self.add(article_id, fingerprint(text), duplicate_of, created)
+            self.merge_recent()  # all in one transaction: the small tier (in memory) stays small
         return len(rows)
 
     # -- writing -------------------------------------------------------------
@@ -260,7 +262,7 @@ class LinkIndex:
         keys = [key for key in fp.bands if key not in full] if full else fp.bands
         if keys:
             # (The tier the lookup just checked: nothing else writes inside this transaction.)
-            (self._recent or self._current()).add(article_id, keys)
+            (self._recent if self._recent is not None else self._current()).add(article_id, keys)
         self._remember(article_id, fp.signature, fp.shingle_array())
 
     def reindex(
@@ -313,8 +315,10 @@ class LinkIndex:
         current = bandfilter.load(self.conn)
         keys, ids = recent.sorted_rows()
         # In key order: the large table's pages are then written one after another, once.
-        for start in range(0, rows, _MERGE_STATEMENT_ROWS):
-            part = slice(start, start + _MERGE_STATEMENT_ROWS)
+        # Many rows a statement (within the build's limit of parameters, 32,766 by default).
+        per_statement = min(_MERGE_STATEMENT_ROWS, self.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 2)
+        for start in range(0, rows, per_statement):
+            part = slice(start, start + per_statement)
             values = np.column_stack((keys[part], ids[part])).ravel().tolist()  # key, article, key, ...
             self.conn.execute(_merge_sql(len(values) // 2), values)
         self._band_filter = bandfilter.add_merged(self.conn, current, keys)
@@ -391,6 +395,9 @@ class LinkIndex:
                 # each bucket's newest MAX_BUCKET articles, a seek per key.
                 found = self.conn.execute(_capped_lookup_sql(len(large)), large).fetchall()
             rows.extend(found)
+        # A key twice among the bands (a collision), or rows merged by another process while
+        # the tiers were read, may give a row twice: a bucket counts each article once.
+        rows = list(dict.fromkeys(rows))
         sizes = Counter(key for key, _ in rows)
         if any(size > MAX_BUCKET for size in sizes.values()):
             rows = _newest_per_key(rows)
@@ -661,7 +668,7 @@ def _lookup_sql(keys: int) -> str:
     return f"SELECT key, article_id FROM lsh_bands WHERE key IN ({', '.join('?' * keys)}) LIMIT {keys * MAX_BUCKET + 1}"
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)
 def _capped_lookup_sql(keys: int) -> str:
     """:func:`_lookup_sql` for buckets of any size: each key's newest MAX_BUCKET articles.
 
@@ -682,7 +689,7 @@ def _newest_per_key(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(key, article) for key, ids in by_key.items() for article in sorted(ids, reverse=True)[:MAX_BUCKET]]
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _merge_sql(rows: int) -> str:
     """Insert ``rows`` rows into ``lsh_bands``: the parameters are key, article, key, article..."""
     return f"INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES {', '.join(['(?, ?)'] * rows)}"

@@ -18,7 +18,8 @@ first needed takes a few milliseconds.
 Another connection (another process) may write the tier meanwhile; its commits change
 SQLite's ``PRAGMA data_version`` for this one, and the tier is then read again
 (:meth:`newsdedup.cluster.LinkIndex` checks it before each lookup). A rolled-back
-write transaction makes the copy in memory wrong: :meth:`RecentTier.forget` it.
+write transaction makes the copy in memory wrong: the archive then lets it go
+(:meth:`newsdedup.cluster.LinkIndex.rolled_back`), and it is read again when next needed.
 
 Stored layout (table ``lsh_recent``, schema version 9): ``article_id`` (the primary
 key) and ``keys``: the article's band keys in this tier as little-endian signed 32-bit
@@ -74,9 +75,10 @@ class RecentTier:
 
     def find(self, keys: Sequence[int]) -> list[tuple[int, int]]:
         """The ``(key, article_id)`` rows of these keys' buckets."""
-        # Sorted, the binary searches walk the array in one direction (fewer cache misses).
         found: list[tuple[int, int]] = []
-        wanted = np.sort(np.array(keys, dtype=np.int32))
+        # Each key once; sorted, the binary searches walk the array in one direction (fewer
+        # cache misses). (np.unique costs several times a set and a sort on 64 values.)
+        wanted = np.array(sorted(set(keys)), dtype=np.int32)
         starts = np.searchsorted(self._keys, wanted)
         held = self._keys.take(starts, mode="clip") == wanted if len(self._keys) else ()
         for at in np.flatnonzero(held).tolist():
@@ -86,7 +88,7 @@ class RecentTier:
                 end += 1
             found.extend((key, article) for article in self._ids[start:end].tolist())
         if self._added:
-            for key in self._added.keys() & set(keys):
+            for key in self._added.keys() & set(keys):  # (a set: each key once)
                 found.append((key, self._added[key]))
                 found.extend((key, article) for article in self._added_more.get(key, ()))
         return found
@@ -108,7 +110,8 @@ class RecentTier:
 
     def remove(self, article_id: int) -> None:
         """Delete an article's rows (in the caller's write transaction)."""
-        self.conn.execute("DELETE FROM lsh_recent WHERE article_id = ?", (article_id,))
+        if not self.conn.execute("DELETE FROM lsh_recent WHERE article_id = ?", (article_id,)).rowcount:
+            return  # its rows are in the large tier (or it has none)
         self._fold()
         kept = self._ids != article_id
         self._keys, self._ids = self._keys[kept], self._ids[kept]
