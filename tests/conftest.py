@@ -55,5 +55,6 @@ def site() -> Iterator[Site]:
 
 
 def index_rows(conn: sqlite3.Connection) -> list[tuple[int, int]]:
-    """Every ``(key, article_id)`` row of the LSH index, both tiers, in order."""
+    """Every ``(key, article_id)`` row of the LSH index, both tiers, in order (two reads:
+    for an archive no other process is writing)."""
     return sorted(conn.execute("SELECT key, article_id FROM lsh_bands").fetchall() + stored_rows(conn))
