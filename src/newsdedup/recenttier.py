@@ -4,8 +4,8 @@ New band rows go to the small tier, which is merged into the large one (``lsh_ba
 when it holds :data:`newsdedup.cluster.MERGE_AT_ROWS` rows (see :mod:`newsdedup.cluster`).
 Until schema version 9 it was a table of ``(key, article_id)`` rows keyed like
 ``lsh_bands``. Band keys are random, so a batch of 1,000 articles (64,000 rows) dirtied
-nearly every page of its B-tree, and every commit wrote them all again: with 61k VNTC
-articles going into an archive of 22k, inserting the rows cost 90 µs an article, the
+nearly every page of its B-tree, and every commit wrote them all again: with 7,210 VNE
+articles of VNTC going into an archive of 22k, inserting the rows cost 90 µs an article, the
 commits 91 µs (against 50 µs with no band rows at all), and looking the 64 keys up
 72 µs, a third of the writer's time in SQL.
 
