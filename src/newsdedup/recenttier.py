@@ -58,7 +58,7 @@ class RecentTier:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        keys, ids = _decode(conn.execute("SELECT article_id, keys FROM lsh_recent").fetchall())
+        keys, ids = _read(conn)
         order = np.argsort(keys, kind="stable")
         self._keys: npt.NDArray[np.int32] = keys[order]
         self._ids: npt.NDArray[np.int64] = ids[order]
@@ -147,8 +147,12 @@ class RecentTier:
 
 def stored_rows(conn: sqlite3.Connection) -> list[tuple[int, int]]:
     """The ``(key, article_id)`` rows of the stored small tier, in that order."""
-    keys, ids = _decode(conn.execute("SELECT article_id, keys FROM lsh_recent").fetchall())
+    keys, ids = _read(conn)
     return sorted(zip(keys.tolist(), ids.tolist(), strict=True))
+
+
+def _read(conn: sqlite3.Connection) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    return _decode(conn.execute("SELECT article_id, keys FROM lsh_recent").fetchall())
 
 
 def _decode(rows: list[tuple[int, bytes]]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
