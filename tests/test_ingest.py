@@ -7,6 +7,7 @@ import os
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -201,3 +202,29 @@ def test_an_unexpected_exception_is_one_items_error(
     results = list(ingest_paths(memory_archive, [str(tmp_path)], Config(workers=1)))
     assert [r.status for r in results] == ["error", "new"]
     assert (results[0].error or "").startswith("unexpected RecursionError reading it: maximum recursion depth")
+
+
+def test_batches_get_small_once_every_input_is_sent_to_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # When the workers have every input, what is written now is not left for the writer to
+    # write alone at the end: batches shrink to _DRAIN_BATCH articles.
+    from newsdedup import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(300):
+        (corpus / f"{n:03}.txt").write_text(article_text(f"Tin {n}", f"Bài số {n} kể chuyện {n}."), encoding="utf-8")
+    sizes: list[int] = []
+    add_many = Archive.add_many
+
+    def spy(archive: Archive, items: list[Any], *args: Any, **kwargs: Any) -> Any:
+        sizes.append(len(items))
+        return add_many(archive, items, *args, **kwargs)
+
+    monkeypatch.setattr(Archive, "add_many", spy)
+    with Archive(tmp_path / "archive") as archive:
+        results = list(ingest_paths(archive, [str(corpus)], Config(workers=2, batch_size=1000)))
+    assert [r.status for r in results] == ["new"] * 300
+    # All 300 fit in the first window: every input is sent before the first result comes.
+    assert sum(sizes) == 300 and max(sizes) <= ingest._DRAIN_BATCH < 300

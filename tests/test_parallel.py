@@ -34,7 +34,7 @@ def slow_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadPoolExecutor]:
     main = threading.get_ident()
     PREPARED.clear()
 
-    def worker_chunk(chunk: list[object]) -> list[IngestResult]:
+    def worker_chunk(path: str, config: Config, chunk: list[object]) -> list[IngestResult]:
         assert threading.get_ident() != main
         time.sleep(0.05)
         PREPARED.extend(item.origin for item in chunk)  # type: ignore[attr-defined]
@@ -130,3 +130,29 @@ def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
     results = prepare_in_pool(slow_pool, memory_archive, chunks=12, batch_chunks=1)
     assert len(part_done_when_taking) >= 2 and set(part_done_when_taking) == {0}
     assert {r.note for r in results} == {"worker", "writer"}
+
+
+def test_the_caller_is_told_once_every_item_is_sent(slow_pool: ThreadPoolExecutor, memory_archive: Archive) -> None:
+    # Once the input has run out, the workers only finish what they hold: the caller is told
+    # then (it writes smaller batches), while results are still to come, and only once.
+    items = [InputRef(f"{n:04d}.txt") for n in range(6 * parallel.CHUNK)]
+    read: list[int] = []
+    drained_at: list[tuple[int, int]] = []
+
+    def inputs() -> Iterator[InputRef]:
+        for n, item in enumerate(items):
+            read.append(n)
+            yield item
+
+    results: list[object] = []
+    config = Config(workers=2, batch_size=parallel.CHUNK)  # a window of 4 chunks: the input outlasts it
+
+    def on_drain() -> None:
+        drained_at.append((len(read), len(results)))
+
+    for result in parallel._in_pool(slow_pool, memory_archive, inputs(), config, lambda e: iter(()), on_drain):
+        results.append(result)
+    assert len(drained_at) == 1
+    items_read, results_given = drained_at[0]
+    assert items_read == len(items)
+    assert 0 < results_given < len(items)

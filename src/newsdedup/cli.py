@@ -8,7 +8,9 @@ exit 2. Heavy modules are imported inside commands so ``--help`` is instant.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .archive import Archive
+    from .workerpool import WorkerPool
 
 DEFAULT_ARCHIVE = "archive"
 ENV_ARCHIVE = "NEWSDEDUP_ARCHIVE"
@@ -155,8 +158,7 @@ def ingest(
 
     Example:  newsdedup ingest data/ crawl.warc.gz https://example.com/rss --from-file feeds.txt
     """
-    from .ingest import ingest_paths
-    from .sources import STDIN, find_inputs, read_input_list
+    from .sources import STDIN, read_input_list
 
     names = list(paths or [])
     if from_file == STDIN and STDIN in names:
@@ -180,6 +182,41 @@ def ingest(
         )
         if workers is not None:
             config = config.with_options(workers=workers)
+    except NewsdedupError as err:
+        _fail(str(err))
+    with _worker_pool(names, config) as pool:
+        _ingest(ctx, names, config, pool, as_json=as_json, progress=progress)
+
+
+#: Inputs named from which ``ingest`` starts its workers at once (``parallel.MIN_PARALLEL``).
+_MANY_INPUTS = 64
+
+
+def _worker_pool(names: list[str], config: Config) -> contextlib.AbstractContextManager[WorkerPool | None]:
+    """The workers of an ingest that may be large (a folder, a list, many inputs), started
+    now: they start while this process imports and opens the archive (see
+    :mod:`newsdedup.workerpool`). Otherwise none: a large feed or crawl starts them itself."""
+    many = len(names) >= _MANY_INPUTS or any(os.path.isdir(name) for name in names)
+    if config.workers == 1 or not many:
+        return contextlib.nullcontext()
+    from .workerpool import WorkerPool
+
+    return WorkerPool(config.workers - 1)
+
+
+def _ingest(
+    ctx: typer.Context,
+    names: list[str],
+    config: Config,
+    pool: WorkerPool | None,
+    *,
+    as_json: bool,
+    progress: bool | None,
+) -> None:
+    from .ingest import ingest_paths
+    from .sources import find_inputs
+
+    try:
         archive = _open(ctx, config, create=True)
     except NewsdedupError as err:
         _fail(str(err))
@@ -189,7 +226,7 @@ def ingest(
     with archive, _progress(err_console, show_progress) as bar:
         # Folders are walked here, once, so the bar knows how many inputs there are
         # (not how many items: a feed's or a crawl's are counted as they come).
-        inputs = [ref.origin for ref in find_inputs(names, include_hidden=include_hidden)]
+        inputs = [ref.origin for ref in find_inputs(names, include_hidden=config.include_hidden)]
         task = bar.add_task(_progress_text(counts), total=len(inputs)) if bar else None
 
         def input_done(_: str) -> None:
@@ -197,7 +234,7 @@ def ingest(
                 bar.update(task, advance=1)
 
         try:
-            for result in ingest_paths(archive, inputs, config, on_input=input_done):
+            for result in ingest_paths(archive, inputs, config, on_input=input_done, pool=pool):
                 counts[result.status] += 1
                 if bar is not None and task is not None:
                     bar.update(task, description=_progress_text(counts))

@@ -51,6 +51,7 @@ from .warc import looks_like_warc
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
+    from .workerpool import WorkerPool
 
 _MAX_BATCH_BYTES = 64 * 1024 * 1024
 #: Results are given when their batch is committed. Articles fetched from the network come
@@ -60,6 +61,8 @@ _FLUSH_SECONDS = 2.0
 #: ...unless, at the rate it fills, it would be full within this long (files and crawls keep
 #: whole batches); no batch waits longer.
 _MAX_WAIT_SECONDS = 30.0
+#: Articles a batch once every input is sent to the workers (see ``prepare_all``'s ``on_drain``).
+_DRAIN_BATCH = 128
 #: Results held at most: a crawl's skipped records need no writing, but each waits for its turn.
 _MAX_PENDING = 10_000
 # What a URL may answer with to be extracted (anything else is not an article page).
@@ -102,13 +105,15 @@ def ingest_paths(
     on_result: ProgressCallback | None = None,
     on_input: InputCallback | None = None,
     stdin: BinaryIO | None = None,
+    pool: WorkerPool | None = None,
 ) -> Iterator[IngestResult]:
     """Ingest files, folders (recursively), ``.gz`` files, ``-`` (stdin), URLs, feeds and WARC files.
 
     Yields one :class:`IngestResult` per item (a file, a fetched page, a feed
     entry, a crawl record), in input order, as each batch is committed.
     ``on_input`` is called with each named input (each file of a folder) once
-    all its results have been given.
+    all its results have been given. ``pool``: worker processes started beforehand
+    (see :mod:`newsdedup.workerpool`); without one, they are started when needed.
     """
     config = config or archive.config
     expander = Expander(archive, config, stdin=stdin)
@@ -116,8 +121,14 @@ def ingest_paths(
     pending: list[Prepared] = []
     prepared = held_bytes = 0
     started = time.monotonic()
+    draining = False
+
+    def drain() -> None:
+        nonlocal draining
+        draining = True
+
     try:
-        for item in prepare_all(archive, expander.items(paths), config, expander.expand):
+        for item in prepare_all(archive, expander.items(paths), config, expander.expand, pool=pool, on_drain=drain):
             pending.append(item)
             if isinstance(item, _Prepared):
                 prepared += 1
@@ -128,6 +139,9 @@ def ingest_paths(
                 or held_bytes >= _MAX_BATCH_BYTES
                 or len(pending) >= _MAX_PENDING
                 or _due(prepared, time.monotonic() - started, config.batch_size)
+                # The workers only finish what they hold: whatever is written now is not left
+                # for this process to write alone once they are done.
+                or (draining and prepared >= _DRAIN_BATCH)
             ):
                 yield from writer.flush(pending)
                 pending, prepared, held_bytes = [], 0, 0

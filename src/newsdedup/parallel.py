@@ -30,9 +30,11 @@ prepared in this process; a feed or crawl found there may still start the pool f
 its own items.
 
 Workers are spawned (not forked: this process may hold threads, such as a progress
-bar's, and an open SQLite connection, which must not cross a fork); each opens the
-archive itself and only reads it (same-bytes originals, site templates, the fetch
-log). A worker exits when the writer dies, so a killed ingest leaves no process behind.
+bar's, and an open SQLite connection, which must not cross a fork), by a
+:class:`~newsdedup.workerpool.WorkerPool` the caller may start ahead (``newsdedup ingest``
+does, before it opens the archive); each opens the archive on its first chunk and only
+reads it (same-bytes originals, site templates, the fetch log). A worker exits when the
+writer dies, so a killed ingest leaves no process behind.
 
 Example:
     >>> from newsdedup import Archive
@@ -45,14 +47,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import multiprocessing
-import os
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
@@ -60,6 +59,7 @@ from .archive import MEMORY, Archive
 from .config import Config
 from .errors import NewsdedupError
 from .inputs import LOCAL_ITEMS, Expansion, Item, UrlItem
+from .workerpool import WorkerPool
 
 if TYPE_CHECKING:
     from .ingest import Prepared
@@ -76,43 +76,64 @@ MIN_PARALLEL_URLS = 8
 #: Turns a feed or crawl found by a worker into items (see :meth:`newsdedup.inputs.Expander.expand`).
 Expand = Callable[[Expansion], Iterable[Item]]
 
-_worker_archive: Archive | None = None
-_worker_config: Config | None = None
+#: In a worker: the archive it reads, and the path and options it was opened with.
+_worker: tuple[tuple[str, Config], Archive] | None = None
 
 
-def prepare_all(archive: Archive, items: Iterable[Item], config: Config, expand: Expand) -> Iterator[Prepared]:
-    """Prepare every item (see :func:`newsdedup.ingest.prepare`), in order, expansions in their place."""
+def prepare_all(
+    archive: Archive,
+    items: Iterable[Item],
+    config: Config,
+    expand: Expand,
+    *,
+    pool: WorkerPool | None = None,
+    on_drain: Callable[[], None] | None = None,
+) -> Iterator[Prepared]:
+    """Prepare every item (see :func:`newsdedup.ingest.prepare`), in order, expansions in their place.
+
+    ``pool``: worker processes already started (``config.workers - 1`` of them, say);
+    without one, a pool of ``config.workers - 1`` is started when the run is large
+    enough, and stopped at its end. ``on_drain`` is called once every item has been sent to the workers (if any were
+    started), while results are still to come: from then on the workers only finish what
+    they hold, and the caller does best to write what it has rather than collect it.
+    """
     items = iter(items)
     head = list(itertools.islice(items, MIN_PARALLEL))
     worth_it = len(head) >= MIN_PARALLEL or sum(isinstance(i, UrlItem) for i in head) >= MIN_PARALLEL_URLS
     if config.workers == 1 or archive.path == MEMORY or not worth_it:
-        yield from _here(archive, itertools.chain(head, items), config, expand)
+        yield from _here(archive, itertools.chain(head, items), config, expand, pool)
         return
-    context = multiprocessing.get_context("spawn")
     # This process is one of the ``workers``: it prepares whatever it would otherwise wait for.
-    with ProcessPoolExecutor(
-        config.workers - 1, mp_context=context, initializer=_start_worker, initargs=(archive.path, config)
-    ) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(WorkerPool(config.workers - 1))
         try:
-            yield from _in_pool(pool, archive, itertools.chain(head, items), config, expand)
+            yield from _in_pool(pool.executor, archive, itertools.chain(head, items), config, expand, on_drain)
         except BrokenProcessPool as err:
             raise NewsdedupError(f"a worker process stopped unexpectedly ({err}); rerun with --workers 1") from None
 
 
-def _here(archive: Archive, items: Iterator[Item], config: Config, expand: Expand) -> Iterator[Prepared]:
+def _here(
+    archive: Archive, items: Iterator[Item], config: Config, expand: Expand, pool: WorkerPool | None
+) -> Iterator[Prepared]:
     from .ingest import prepare
 
     for item in items:
         prepared = prepare(archive, item, config)
         if isinstance(prepared, Expansion):
             # Its items may be many (a crawl, a feed of links): the pool may be worth starting now.
-            yield from prepare_all(archive, expand(prepared), config, expand)
+            yield from prepare_all(archive, expand(prepared), config, expand, pool=pool)
         else:
             yield prepared
 
 
 def _in_pool(
-    pool: Executor, archive: Archive, items: Iterator[Item], config: Config, expand: Expand
+    pool: Executor,
+    archive: Archive,
+    items: Iterator[Item],
+    config: Config,
+    expand: Expand,
+    on_drain: Callable[[], None] | None = None,
 ) -> Iterator[Prepared]:
     window: deque[Future[list[Prepared]] | _Ready] = deque()
     sent: dict[Future[list[Prepared]], list[Item]] = {}
@@ -127,11 +148,13 @@ def _in_pool(
             if all(isinstance(i, LOCAL_ITEMS) for i in chunk):
                 window.append(_Ready(chunk))
             else:
-                future = pool.submit(_prepare_chunk, chunk)
+                future = pool.submit(_prepare_chunk, archive.path, config, chunk)
                 sent[future] = chunk
                 window.append(future)
             if len(window) >= ahead:
                 yield from _take(window, sent, pool, archive, config, expand)
+        if on_drain is not None:
+            on_drain()
         while window:
             yield from _take(window, sent, pool, archive, config, expand)
     finally:
@@ -242,26 +265,22 @@ def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
         yield chunk
 
 
-def _start_worker(path: str, config: Config) -> None:
-    global _worker_archive, _worker_config
-    _worker_archive = Archive(path, config)
-    # A worker only reads (site templates, known originals): a small page cache keeps
-    # its memory flat however large the archive grows. The writer keeps the large one.
-    _worker_archive.db.execute("PRAGMA cache_size = -8192")
-    _worker_config = config
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+def _worker_archive(path: str, config: Config) -> Archive:
+    """This worker's connection to the archive at ``path`` (opened on its first chunk)."""
+    global _worker
+    if _worker is None or _worker[0] != (path, config):
+        if _worker is not None:
+            _worker[1].close()
+        archive = Archive(path, config)
+        # A worker only reads (site templates, known originals): a small page cache keeps
+        # its memory flat however large the archive grows. The writer keeps the large one.
+        archive.db.execute("PRAGMA cache_size = -8192")
+        _worker = ((path, config), archive)
+    return _worker[1]
 
 
-def _exit_with_parent(parent: int) -> None:
-    # A worker blocked on its task queue would outlive a killed writer (and keep its
-    # output pipe open); the writer's death re-parents it.
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def _prepare_chunk(chunk: list[Item]) -> list[Prepared]:
+def _prepare_chunk(path: str, config: Config, chunk: list[Item]) -> list[Prepared]:
     from .ingest import prepare
 
-    assert _worker_archive is not None and _worker_config is not None, "worker not initialised"
-    return [prepare(_worker_archive, item, _worker_config) for item in chunk]
+    archive = _worker_archive(path, config)
+    return [prepare(archive, item, config) for item in chunk]

@@ -1,0 +1,79 @@
+"""Worker processes for ingestion, started before the work for them is ready.
+
+A worker is a spawned interpreter (see :mod:`newsdedup.parallel` for why not forked)
+that must import newsdedup's stack before it can prepare anything: about a third of a
+second, as long as the command that starts it takes to import that stack itself and
+open the archive. ``newsdedup ingest`` therefore starts its pool first, so the two
+starts overlap instead of following each other (:func:`newsdedup.ingest.ingest_paths`
+takes the pool; without one, it starts its own when a run is large enough).
+
+This module imports nothing heavy, so starting a pool costs the caller nothing; a
+worker opens the archive it is to read when its first chunk names it.
+
+Example:
+    >>> with WorkerPool(1) as pool:
+    ...     pool.processes
+    1
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
+
+from .errors import ConfigError
+
+
+class WorkerPool:
+    """``processes`` spawned worker processes, started at once.
+
+    ``executor`` is the :class:`~concurrent.futures.ProcessPoolExecutor` that runs
+    their tasks. Closing waits for them to finish what they were given and exit.
+    """
+
+    def __init__(self, processes: int) -> None:
+        if not isinstance(processes, int) or processes < 1:
+            raise ConfigError(f"processes must be an integer >= 1, got {processes!r}")
+        self.processes = processes
+        self.executor = ProcessPoolExecutor(
+            processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start
+        )
+        # The pool starts a process per task submitted while none is idle: one small task
+        # each starts them all now, not when the first real chunk comes.
+        for _ in range(processes):
+            self.executor.submit(_ready)
+
+    def close(self) -> None:
+        """Stop the workers once they finish what they were given."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _start() -> None:
+    # Import the stack now, while the parent is busy with its own start.
+    import newsdedup.ingest  # noqa: F401
+
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _ready() -> None:
+    """Nothing: a task that only makes the pool start a process."""
+
+
+def _exit_with_parent(parent: int) -> None:
+    # A worker blocked on its task queue would outlive a killed writer (and keep its
+    # output pipe open); the writer's death re-parents it.
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
