@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -199,3 +200,36 @@ def test_new_commands_have_examples(runner: CliRunner) -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Example:" in result.stdout
     assert "--workers" in runner.invoke(app, ["ingest", "--help"]).stdout
+
+
+def test_ingest_starts_its_workers_before_it_opens_the_archive(
+    runner: CliRunner, archive_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folder may hold many files: the workers start first, so that their start overlaps this
+    # process's own (imports, opening the archive, walking the folder). One file starts none.
+    from newsdedup import archive as archive_module
+    from newsdedup import workerpool
+
+    events: list[str] = []
+    pool_init, archive_init = workerpool.WorkerPool.__init__, archive_module.Archive.__init__
+
+    def pool_spy(pool: workerpool.WorkerPool, processes: int) -> None:
+        events.append(f"pool of {processes}")
+        pool_init(pool, processes)
+
+    def archive_spy(archive: archive_module.Archive, *args: Any, **kwargs: Any) -> None:
+        events.append("archive")
+        archive_init(archive, *args, **kwargs)
+
+    monkeypatch.setattr(workerpool.WorkerPool, "__init__", pool_spy)
+    monkeypatch.setattr(archive_module.Archive, "__init__", archive_spy)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(70):
+        (corpus / f"{n:02}.txt").write_text(article_text(f"Tin {n}", f"Bài số {n} kể chuyện {n}."), encoding="utf-8")
+    code, out, _ = run(runner, archive_dir, "ingest", "--workers", "2", str(corpus))
+    assert code == 0 and "70 inputs: 70 new" in out
+    assert events == ["pool of 1", "archive"]
+    events.clear()
+    code, out, _ = run(runner, archive_dir, "ingest", "--workers", "2", str(SEED_A))
+    assert code == 0 and events == ["archive"]

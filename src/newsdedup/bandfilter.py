@@ -24,10 +24,13 @@ so testing a key costs one cache miss, not three (the filter is larger than the 
 Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
 (:func:`size_for`), rebuilt from ``lsh_bands`` so when a merge would take it below
 :data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
-stays flat however large the archive grows: past about 16 million keys (260,000
+stays flat however large the archive grows: past about 8 million keys (130,000
 articles) the false-positive rate rises instead, and a lookup seeks more. Measured
-on random keys (``tests/test_bandfilter.py`` checks the first two): 0.8% at 16 bits
-per key, 3.8% at 8, 16% at 4, 47% at 2.
+on random keys (``tests/test_bandfilter.py`` checks the 16 and 8): 0.2% at 32 bits
+per key, 0.8% at 16, 3.8% at 8, 16% at 4, 47% at 2. At 16 to 32 bits per key, a lookup
+that finds nothing seeks a key in vain once in 6 (0.17 keys; the 126 of
+``bench/bench_links.py``'s probes with no candidate, at 84k articles), against once in
+2 at 8 to 16 (0.6 keys; 72 against 77 µs a lookup).
 
 Stored layout, the one row of ``lsh_filter`` (schema version 8):
 
@@ -72,19 +75,21 @@ HASHES = 3
 #: others a bit in it.
 MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
 #: Bits per key a filter is built with; below :data:`MIN_BITS_PER_KEY` it is rebuilt larger.
-BUILD_BITS_PER_KEY = 16
-MIN_BITS_PER_KEY = 8
+BUILD_BITS_PER_KEY = 32
+MIN_BITS_PER_KEY = 16
 #: Smallest and largest sizes in bits (8 KiB and 16 MiB).
 MIN_BITS = 1 << 16
 MAX_BITS = 1 << 27
 _CHUNK_ROWS = 65_536
+_ONE = np.uint64(1)
+_BIT_SHIFT = np.uint64(58)
 
 
 def size_for(keys: int) -> int:
     """The size in bits of a filter built for ``keys`` keys.
 
     >>> size_for(10), size_for(1_000_000), size_for(10**9) == MAX_BITS
-    (65536, 16777216, True)
+    (65536, 33554432, True)
     """
     wanted = max(MIN_BITS, BUILD_BITS_PER_KEY * keys)
     return min(MAX_BITS, 1 << (wanted - 1).bit_length())
@@ -142,19 +147,21 @@ class BandFilter:
     def may_contain(self, keys: Iterable[int]) -> npt.NDArray[np.bool_]:
         """Per key: False if it is certainly not in the filter, True if it may be."""
         words, masks = self._words_and_masks(keys)
-        found: npt.NDArray[np.bool_] = self._words[words] & masks == masks
+        # take: a third cheaper than indexing, on a lookup's 64 keys.
+        found: npt.NDArray[np.bool_] = self._words.take(words) & masks == masks
         return found
 
     def keys_to_seek(self, keys: Sequence[int]) -> list[int]:
         """Those of ``keys`` that may be in the filter, in their order."""
-        return [keys[at] for at in np.flatnonzero(self.may_contain(keys)).tolist()]
+        return [keys[at] for at in self.may_contain(keys).nonzero()[0].tolist()]
 
-    def _words_and_masks(self, keys: Iterable[int]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
+    def _words_and_masks(self, keys: Iterable[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
         """Per key: the index of its word and the mask of its bits in it."""
         # uint64 products wrap modulo 2**64, as multiply-shift hashing wants.
         hashed = _int64(keys).view(np.uint64)[None, :] * self._multipliers
-        masks: npt.NDArray[np.uint64] = np.bitwise_or.reduce(np.uint64(1) << (hashed[1:] >> np.uint64(58)), axis=0)
-        return (hashed[0] >> self._shift).astype(np.intp), masks
+        masks: npt.NDArray[np.uint64] = np.bitwise_or.reduce(_ONE << (hashed[1:] >> _BIT_SHIFT), axis=0)
+        # A word index is under 2**63: read as int64 as it is (astype would copy).
+        return (hashed[0] >> self._shift).view(np.int64), masks
 
 
 def _int64(keys: Iterable[int]) -> npt.NDArray[np.int64]:

@@ -116,7 +116,10 @@ def ingest(
     input_format: Annotated[str, typer.Option("--format", help="Input format: auto, text or html.")] = "auto",
     source: Annotated[str | None, typer.Option("--source", help="Outlet name for every article of this run.")] = None,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Articles per transaction.")
+        int,
+        typer.Option(
+            "--batch-size", min=1, help="Articles per transaction (the last ones of a run with workers: 128)."
+        ),
     ] = Config().batch_size,
     include_hidden: Annotated[bool, typer.Option("--include-hidden", help="Also read dot-files in folders.")] = False,
     progress: Annotated[

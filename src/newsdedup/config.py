@@ -42,7 +42,10 @@ class Config:
             archive's hash-keyed indexes change pages all over: a batch of
             1,000 writes about a quarter of the bytes per article that a
             batch of 200 does, measured at 24k articles), smaller ones hold
-            the write lock for less time and redo less after a crash.
+            the write lock for less time and redo less after a crash. Once
+            worker processes hold every input, batches shrink to 128
+            articles (see :func:`newsdedup.ingest.ingest_paths`): what is
+            written then is not left for the writer to write alone.
         busy_timeout: seconds a writer waits for another process's lock.
         input_format: ``auto`` tells HTML from plain text by name and content.
         source: outlet name given to every article of a run (plain text has

@@ -61,7 +61,9 @@ _FLUSH_SECONDS = 2.0
 #: ...unless, at the rate it fills, it would be full within this long (files and crawls keep
 #: whole batches); no batch waits longer.
 _MAX_WAIT_SECONDS = 30.0
-#: Articles a batch once every input is sent to the workers (see ``prepare_all``'s ``on_drain``).
+#: Articles a batch once every input is sent to the workers (``prepare_all``'s ``on_drain``). The
+#: window then holds up to two batches' worth, which the writer wrote alone once the workers were
+#: done: 1-1.5 s of one idle core at the end of 7,210 VNE articles, 0.5 s with batches of 128.
 _DRAIN_BATCH = 128
 #: Results held at most: a crawl's skipped records need no writing, but each waits for its turn.
 _MAX_PENDING = 10_000

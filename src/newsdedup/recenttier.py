@@ -74,21 +74,26 @@ class RecentTier:
         return len(self._keys) + self._added_rows
 
     def find(self, keys: Sequence[int]) -> list[tuple[int, int]]:
-        """The ``(key, article_id)`` rows of these keys' buckets."""
+        """The ``(key, article_id)`` rows of these keys' buckets (each row once)."""
         found: list[tuple[int, int]] = []
-        # Each key once; sorted, the binary searches walk the array in one direction (fewer
-        # cache misses). (np.unique costs several times a set and a sort on 64 values.)
-        wanted = np.array(sorted(set(keys)), dtype=np.int32)
-        starts = np.searchsorted(self._keys, wanted)
-        held = self._keys.take(starts, mode="clip") == wanted if len(self._keys) else ()
-        for at in np.flatnonzero(held).tolist():
-            key, start = int(wanted[at]), int(starts[at])
-            end = start + 1
-            while end < len(self._keys) and self._keys[end] == key:  # a bucket: at most MAX_BUCKET
-                end += 1
-            found.extend((key, article) for article in self._ids[start:end].tolist())
+        # Sorted, the binary searches walk the array in one direction (fewer cache misses).
+        # A key twice (a collision of two bands' keys) is skipped below, among the few held:
+        # a set and sorted() of the 64 keys cost more than the whole search.
+        wanted = np.array(keys, dtype=np.int32)
+        wanted.sort()
+        starts = self._keys.searchsorted(wanted)
+        held = (self._keys.take(starts, mode="clip") == wanted).nonzero()[0] if len(self._keys) else ()
+        if len(held):
+            size, previous = len(self._keys), None
+            for key, start in zip(wanted.take(held).tolist(), starts.take(held).tolist(), strict=True):
+                if key == previous:
+                    continue
+                previous, end = key, start + 1
+                while end < size and self._keys[end] == key:  # a bucket: at most MAX_BUCKET
+                    end += 1
+                found.extend((key, article) for article in self._ids[start:end].tolist())
         if self._added:
-            for key in self._added.keys() & set(keys):  # (a set: each key once)
+            for key in self._added.keys() & keys:  # (a set: each key once)
                 found.append((key, self._added[key]))
                 found.extend((key, article) for article in self._added_more.get(key, ()))
         return found

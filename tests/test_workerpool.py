@@ -1,0 +1,90 @@
+"""Worker processes started ahead: started at once, stopped on close, gone with their parent."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newsdedup import Archive, Config, ConfigError, parallel
+from newsdedup.sources import InputRef
+from newsdedup.workerpool import WorkerPool
+
+from .conftest import article_text
+
+
+def test_processes_start_at_once_and_stop_on_close() -> None:
+    before = set(multiprocessing.active_children())
+    with WorkerPool(2) as pool:
+        started = set(multiprocessing.active_children()) - before
+        assert len(started) == 2 == pool.processes  # before any real task was given
+    assert all(not p.is_alive() for p in started)
+
+
+@pytest.mark.parametrize("processes", [0, -1, 1.5])
+def test_a_pool_of_no_process_is_refused(processes: object) -> None:
+    with pytest.raises(ConfigError, match=f"processes must be an integer >= 1, got {processes}"):
+        WorkerPool(processes)  # type: ignore[arg-type]
+
+
+def test_a_worker_exits_when_its_parent_is_killed() -> None:
+    script = (
+        "import multiprocessing, os, sys\n"
+        "from newsdedup.workerpool import WorkerPool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = WorkerPool(1)\n"
+        "    pool.executor.submit(os.getpid).result()\n"
+        "    print(multiprocessing.active_children()[0].pid, flush=True)\n"
+        "    os.kill(os.getpid(), 9)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -9, proc.stderr
+    worker = int(proc.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(worker):
+        time.sleep(0.1)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) is gone too.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def test_prepare_all_uses_the_pool_it_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = []
+    for n in range(100):
+        path = tmp_path / f"{n:03}.txt"
+        path.write_text(article_text(f"Tin {n}", f"Bài số {n} kể chuyện {n}."), encoding="utf-8")
+        files.append(InputRef(str(path)))
+
+    def no_new_pool(processes: int) -> WorkerPool:
+        raise AssertionError("a second pool was started")
+
+    config = Config(workers=2)
+    with WorkerPool(1) as pool, Archive(tmp_path / "archive") as archive:
+        monkeypatch.setattr(parallel, "WorkerPool", no_new_pool)
+        prepared = list(parallel.prepare_all(archive, files, config, lambda e: iter(()), pool=pool))
+    assert [p.raw.origin for p in prepared] == [f.origin for f in files]  # type: ignore[union-attr]
+
+
+def test_a_worker_opens_the_archive_its_chunk_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_worker", None)
+    Archive(tmp_path / "a").close()
+    Archive(tmp_path / "b").close()
+    first = parallel._worker_archive(str(tmp_path / "a"), Config())
+    assert parallel._worker_archive(str(tmp_path / "a"), Config()) is first  # opened once
+    other = parallel._worker_archive(str(tmp_path / "b"), Config())
+    assert other is not first and other.path == str(tmp_path / "b" / "newsdedup.db")
+    assert parallel._worker_archive(str(tmp_path / "b"), Config(source="X")).config.source == "X"
+    parallel._worker_archive(str(tmp_path / "b"), Config()).close()
