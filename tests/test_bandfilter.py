@@ -107,8 +107,26 @@ def test_rebuilt_from_the_large_tier_and_grown_when_too_full(memory_archive: Arc
     for start, stop in ((100, 200), (200, 20_000)):
         keys = np.arange(start, stop, dtype=np.int32)
         conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", [(k,) for k in keys.tolist()])
-        merged = bandfilter.add_merged(conn, built, keys)
+        merged = bandfilter.add_merged(conn, keys)
         assert merged is not None and merged.may_contain(range(stop)).all()
         assert stored_token(conn) == merged.token
         assert merged.size == (MIN_BITS if stop == 200 else size_for(20_000))
     assert size_for(20_000) > MIN_BITS
+
+
+def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One filter held at a time: at 84k articles, the old 8 MiB would sit beside the new 16 MiB.
+    conn = memory_archive.db.conn
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in range(100)])
+    assert bandfilter.rebuild(conn) is not None
+    keys = np.arange(100, 20_000, dtype=np.int32)
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", [(k,) for k in keys.tolist()])
+
+    def no_load(conn: sqlite3.Connection) -> None:
+        raise AssertionError("the old filter was read")
+
+    monkeypatch.setattr(bandfilter, "load", no_load)
+    merged = bandfilter.add_merged(conn, keys)
+    assert merged is not None and merged.size == size_for(20_000) and merged.may_contain(range(20_000)).all()

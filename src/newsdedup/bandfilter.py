@@ -136,7 +136,7 @@ class BandFilter:
     def too_full(self, *, adding: int = 0) -> bool:
         """True when the filter holds (after ``adding`` keys more) more keys than it was sized
         for and may still grow."""
-        return (self.keys + adding) * MIN_BITS_PER_KEY > self.size and self.size < MAX_BITS
+        return _too_full(self.keys + adding, self.size)
 
     def add(self, keys: Iterable[int]) -> None:
         """Set the bits of ``keys``."""
@@ -220,17 +220,24 @@ def _add_rows(band_filter: BandFilter, rows: sqlite3.Cursor) -> None:
         band_filter.add(np.fromiter((key for (key,) in chunk), dtype=np.int64, count=len(chunk)))
 
 
-def add_merged(conn: sqlite3.Connection, current: BandFilter | None, keys: npt.NDArray[np.int32]) -> BandFilter | None:
+def add_merged(conn: sqlite3.Connection, keys: npt.NDArray[np.int32]) -> BandFilter | None:
     """The filter once the small tier's rows (their ``keys``) are merged into ``lsh_bands``,
     stored (in the caller's transaction, after the copy).
 
-    ``current`` is the filter as stored before (None if there was none). The keys are
-    added to it, unless it would then be too full for its size: it is rebuilt larger
-    from ``lsh_bands`` instead.
+    The keys are added to the stored filter, unless it would then be too full for its
+    size (or there is none): it is rebuilt larger from ``lsh_bands`` instead, without the
+    old bits ever read, so that one filter is held at a time.
     """
-    if current is None or current.too_full(adding=len(keys)):
+    row = conn.execute("SELECT keys, length(bits) FROM lsh_filter WHERE id = 1").fetchone()
+    if row is None or _too_full(int(row[0]) + len(keys), 8 * int(row[1])):
         return rebuild(conn)
+    current = load(conn)
+    assert current is not None  # (the row was just read, in this transaction)
     for start in range(0, len(keys), _CHUNK_ROWS):  # a chunk at a time: the hashing makes 4 copies
         current.add(keys[start : start + _CHUNK_ROWS])
     save(conn, current)
     return current
+
+
+def _too_full(keys: int, bits: int) -> bool:
+    return keys * MIN_BITS_PER_KEY > bits and bits < MAX_BITS

@@ -309,10 +309,9 @@ class LinkIndex:
         rows = recent.rows
         if rows == 0 or (rows < MERGE_AT_ROWS and not force):
             return 0
-        # The stored filter, read under the write lock (merges are rare: reading it is cheap
-        # beside one); the one in memory is let go first, so only one copy is held.
+        # The filter is read again under the write lock, from the stored one (merges are rare:
+        # reading it is cheap beside one); the one in memory is let go first, so only one is held.
         self._band_filter = None
-        current = bandfilter.load(self.conn)
         keys, ids = recent.sorted_rows()
         # In key order: the large table's pages are then written one after another, once.
         # Many rows a statement (within the build's limit of parameters, 32,766 by default).
@@ -321,7 +320,7 @@ class LinkIndex:
             part = slice(start, start + per_statement)
             values = np.column_stack((keys[part], ids[part])).ravel().tolist()  # key, article, key, ...
             self.conn.execute(_merge_sql(len(values) // 2), values)
-        self._band_filter = bandfilter.add_merged(self.conn, current, keys)
+        self._band_filter = bandfilter.add_merged(self.conn, keys)
         recent.clear()
         return rows
 
