@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdedup import Archive, bandfilter
+from newsdedup import Archive, ArchiveError, bandfilter
 from newsdedup.bandfilter import MAX_BITS, MIN_BITS, MULTIPLIERS, BandFilter, size_for
 
 
@@ -61,12 +61,12 @@ def test_the_stored_layout_is_the_documented_one() -> None:
 
 def test_sizes_grow_with_the_keys_up_to_a_cap() -> None:
     assert size_for(0) == MIN_BITS
-    assert size_for(1_000_000) == 1 << 25  # 32 bits per key, rounded up to a power of two
+    assert size_for(1_000_000) == 1 << 24  # 16 bits per key, rounded up to a power of two
     assert size_for(10**9) == MAX_BITS
-    small = BandFilter.build(range(2000))
+    small = BandFilter.build(range(4000))
     assert small.size == 1 << 16 and not small.too_full()
-    assert not small.too_full(adding=2000) and small.too_full(adding=2500)  # under 16 bits per key
-    small.add(range(2000, 4500))
+    assert not small.too_full(adding=4000) and small.too_full(adding=5000)  # under 8 bits per key
+    small.add(range(4000, 9000))
     assert small.too_full()
     capped = BandFilter(np.zeros(MAX_BITS // 8, dtype=np.uint8), keys=10**9)
     assert not capped.too_full()  # as large as it gets: it fills up instead
@@ -117,7 +117,7 @@ def test_rebuilt_from_the_large_tier_and_grown_when_too_full(memory_archive: Arc
 def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
     memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One filter held at a time: at 84k articles, the old 8 MiB would sit beside the new 16 MiB.
+    # One filter held at a time: at 65k articles, the old 4 MiB would sit beside the new 8 MiB.
     conn = memory_archive.db.conn
     conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in range(100)])
     assert bandfilter.rebuild(conn) is not None
@@ -130,3 +130,10 @@ def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
     monkeypatch.setattr(bandfilter, "load", no_load)
     merged = bandfilter.add_merged(conn, keys)
     assert merged is not None and merged.size == size_for(20_000) and merged.may_contain(range(20_000)).all()
+
+
+def test_a_damaged_filter_row_is_an_archive_error_at_merge(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    conn.execute("INSERT INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, 1, 3, 'many', x'00')")
+    with pytest.raises(ArchiveError, match=r"band filter \(table lsh_filter\) is damaged"):
+        bandfilter.add_merged(conn, np.arange(10, dtype=np.int32))

@@ -205,8 +205,8 @@ def test_new_commands_have_examples(runner: CliRunner) -> None:
 def test_ingest_starts_its_workers_before_it_opens_the_archive(
     runner: CliRunner, archive_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A folder may hold many files: the workers start first, so that their start overlaps this
-    # process's own (imports, opening the archive, walking the folder). One file starts none.
+    # A folder of many files: the workers start first, so that their start overlaps this
+    # process's own (imports, opening the archive, walking the folder). A few files start none.
     from newsdedup import archive as archive_module
     from newsdedup import workerpool
 
@@ -231,5 +231,13 @@ def test_ingest_starts_its_workers_before_it_opens_the_archive(
     assert code == 0 and "70 inputs: 70 new" in out
     assert events == ["pool of 1", "archive"]
     events.clear()
-    code, out, _ = run(runner, archive_dir, "ingest", "--workers", "2", str(SEED_A))
-    assert code == 0 and events == ["archive"]
+    for few in (str(SEED_A), str(DATA)):  # a file; a folder of two
+        events.clear()
+        code, out, _ = run(runner, archive_dir, "ingest", "--workers", "2", few)
+        assert code == 0 and events == ["archive"]
+
+
+def test_the_cli_starts_workers_from_as_many_files_as_ingestion_does() -> None:
+    from newsdedup import cli, parallel
+
+    assert cli._MANY_INPUTS == parallel.MIN_PARALLEL

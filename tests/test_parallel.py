@@ -135,9 +135,9 @@ def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
 def test_the_caller_is_told_once_every_item_is_sent(slow_pool: ThreadPoolExecutor, memory_archive: Archive) -> None:
     # Once the input has run out, the workers only finish what they hold: the caller is told
     # then (it writes smaller batches), while results are still to come, and only once.
-    items = [InputRef(f"{n:04d}.txt") for n in range(6 * parallel.CHUNK)]
+    items = [InputRef(f"{n:04d}.txt") for n in range(12 * parallel.CHUNK)]
     read: list[int] = []
-    drained_at: list[tuple[int, int]] = []
+    drained_at: list[tuple[bool, int, int]] = []
 
     def inputs() -> Iterator[InputRef]:
         for n, item in enumerate(items):
@@ -145,14 +145,45 @@ def test_the_caller_is_told_once_every_item_is_sent(slow_pool: ThreadPoolExecuto
             yield item
 
     results: list[object] = []
-    config = Config(workers=2, batch_size=parallel.CHUNK)  # a window of 4 chunks: the input outlasts it
 
-    def on_drain() -> None:
-        drained_at.append((len(read), len(results)))
+    def on_drain(now: bool) -> None:
+        drained_at.append((now, len(read), len(results)))
 
+    config = Config(workers=2, batch_size=parallel.CHUNK)  # a window of 6 chunks: the input outlasts it
     for result in parallel._in_pool(slow_pool, memory_archive, inputs(), config, lambda e: iter(()), on_drain):
         results.append(result)
     assert len(drained_at) == 1
-    items_read, results_given = drained_at[0]
-    assert items_read == len(items)
+    now, items_read, results_given = drained_at[0]
+    assert now and items_read == len(items)
     assert 0 < results_given < len(items)
+
+
+def test_a_feed_found_after_the_drain_is_sent_before_the_caller_is_told_again(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its entries are new items to send: until they are, batches are whole again.
+    from newsdedup.inputs import Expansion
+
+    def prepared(item: InputRef, where: str) -> object:
+        return Expansion("feed", item.origin) if item.origin == "feed.xml" else _marker(item, where)
+
+    monkeypatch.setattr(parallel, "_prepare_chunk", lambda path, config, chunk: [prepared(i, "worker") for i in chunk])
+    monkeypatch.setattr(ingest, "prepare", lambda archive, item, config: prepared(item, "writer"))
+    items = [InputRef(f"{n:04d}.txt") for n in range(2 * parallel.CHUNK)] + [InputRef("feed.xml")]
+    entries = [InputRef(f"entry-{n:04d}.txt") for n in range(3 * parallel.CHUNK)]
+    sent: list[InputRef] = []
+    events: list[tuple[bool, int]] = []
+
+    def expand(expansion: object) -> Iterator[InputRef]:
+        for entry in entries:
+            sent.append(entry)
+            yield entry
+
+    def on_drain(now: bool) -> None:
+        events.append((now, len(sent)))
+
+    config = Config(workers=2, batch_size=parallel.CHUNK)  # a window of 6 chunks: all three sent at once
+    with ThreadPoolExecutor(1) as pool:
+        results = list(parallel._in_pool(pool, memory_archive, iter(items), config, expand, on_drain))
+    assert [r.path for r in results] == [i.origin for i in [*items[:-1], *entries]]  # type: ignore[attr-defined]
+    assert events == [(True, 0), (False, 0), (True, len(entries))]

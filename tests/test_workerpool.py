@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,10 +73,19 @@ def test_prepare_all_uses_the_pool_it_is_given(tmp_path: Path, monkeypatch: pyte
         raise AssertionError("a second pool was started")
 
     config = Config(workers=2)
+    submitted: list[object] = []
     with WorkerPool(1) as pool, Archive(tmp_path / "archive") as archive:
+        submit = pool.executor.submit
+
+        def spy(function: Any, *args: Any) -> Any:
+            submitted.append(function)
+            return submit(function, *args)
+
+        monkeypatch.setattr(pool.executor, "submit", spy)
         monkeypatch.setattr(parallel, "WorkerPool", no_new_pool)
         prepared = list(parallel.prepare_all(archive, files, config, lambda e: iter(()), pool=pool))
     assert [p.raw.origin for p in prepared] == [f.origin for f in files]  # type: ignore[union-attr]
+    assert submitted and set(submitted) == {parallel._prepare_chunk}  # its chunks went to the pool
 
 
 def test_a_worker_opens_the_archive_its_chunk_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,3 +98,18 @@ def test_a_worker_opens_the_archive_its_chunk_names(tmp_path: Path, monkeypatch:
     assert other is not first and other.path == str(tmp_path / "b" / "newsdedup.db")
     assert parallel._worker_archive(str(tmp_path / "b"), Config(source="X")).config.source == "X"
     parallel._worker_archive(str(tmp_path / "b"), Config()).close()
+
+
+def test_without_processes_this_one_prepares_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine that cannot start processes (no /dev/shm, a process limit) still ingests.
+    files = [tmp_path / f"{n:03}.txt" for n in range(100)]
+    for n, path in enumerate(files):
+        path.write_text(article_text(f"Tin {n}", f"Bài số {n} kể chuyện {n}."), encoding="utf-8")
+
+    def no_processes(processes: int) -> WorkerPool:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(parallel, "WorkerPool", no_processes)
+    with Archive(tmp_path / "archive") as archive:
+        prepared = list(parallel.prepare_all(archive, [InputRef(str(f)) for f in files], Config(workers=2), iter))
+    assert [p.raw.origin for p in prepared] == [str(f) for f in files]  # type: ignore[union-attr]

@@ -24,13 +24,14 @@ so testing a key costs one cache miss, not three (the filter is larger than the 
 Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
 (:func:`size_for`), rebuilt from ``lsh_bands`` so when a merge would take it below
 :data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
-stays flat however large the archive grows: past about 8 million keys (130,000
+stays flat however large the archive grows: past about 16 million keys (260,000
 articles) the false-positive rate rises instead, and a lookup seeks more. Measured
 on random keys (``tests/test_bandfilter.py`` checks the 16 and 8): 0.2% at 32 bits
-per key, 0.8% at 16, 3.8% at 8, 16% at 4, 47% at 2. At 16 to 32 bits per key, a lookup
-that finds nothing seeks a key in vain once in 6 (0.17 keys; the 126 of
-``bench/bench_links.py``'s probes with no candidate, at 84k articles), against once in
-2 at 8 to 16 (0.6 keys; 72 against 77 µs a lookup).
+per key, 0.8% at 16, 3.8% at 8, 16% at 4, 47% at 2. At 84k articles the filter is 8 MiB
+(12.5 bits a key), and a lookup that finds nothing seeks 0.6 keys in vain (the 126 of
+``bench/bench_links.py``'s probes with no candidate); built at 32 bits a key, 16 MiB,
+0.17 keys (72 against 77 µs a lookup), for the writer's peak memory 27 MB higher
+(344-345 against 317 MB) and 8 MB more archive: not taken.
 
 Stored layout, the one row of ``lsh_filter`` (schema version 8):
 
@@ -75,8 +76,8 @@ HASHES = 3
 #: others a bit in it.
 MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
 #: Bits per key a filter is built with; below :data:`MIN_BITS_PER_KEY` it is rebuilt larger.
-BUILD_BITS_PER_KEY = 32
-MIN_BITS_PER_KEY = 16
+BUILD_BITS_PER_KEY = 16
+MIN_BITS_PER_KEY = 8
 #: Smallest and largest sizes in bits (8 KiB and 16 MiB).
 MIN_BITS = 1 << 16
 MAX_BITS = 1 << 27
@@ -89,7 +90,7 @@ def size_for(keys: int) -> int:
     """The size in bits of a filter built for ``keys`` keys.
 
     >>> size_for(10), size_for(1_000_000), size_for(10**9) == MAX_BITS
-    (65536, 33554432, True)
+    (65536, 16777216, True)
     """
     wanted = max(MIN_BITS, BUILD_BITS_PER_KEY * keys)
     return min(MAX_BITS, 1 << (wanted - 1).bit_length())
@@ -229,7 +230,9 @@ def add_merged(conn: sqlite3.Connection, keys: npt.NDArray[np.int32]) -> BandFil
     old bits ever read, so that one filter is held at a time.
     """
     row = conn.execute("SELECT keys, length(bits) FROM lsh_filter WHERE id = 1").fetchone()
-    if row is None or _too_full(int(row[0]) + len(keys), 8 * int(row[1])):
+    if row is not None and not all(isinstance(value, int) for value in row):
+        raise ArchiveError(f"the archive's LSH band filter (table lsh_filter) is damaged: keys and size {row!r}")
+    if row is None or _too_full(row[0] + len(keys), 8 * row[1]):
         return rebuild(conn)
     current = load(conn)
     assert current is not None  # (the row was just read, in this transaction)

@@ -9,8 +9,8 @@ exit 2. Heavy modules are imported inside commands so ``--help`` is instant.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
-import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -191,20 +191,30 @@ def ingest(
         _ingest(ctx, names, config, pool, as_json=as_json, progress=progress)
 
 
-#: Inputs named from which ``ingest`` starts its workers at once (``parallel.MIN_PARALLEL``).
+#: Files from which ``ingest`` starts its workers at once (``parallel.MIN_PARALLEL``).
 _MANY_INPUTS = 64
 
 
 def _worker_pool(names: list[str], config: Config) -> contextlib.AbstractContextManager[WorkerPool | None]:
-    """The workers of an ingest that may be large (a folder, a list, many inputs), started
-    now: they start while this process imports and opens the archive (see
-    :mod:`newsdedup.workerpool`). Otherwise none: a large feed or crawl starts them itself."""
-    many = len(names) >= _MANY_INPUTS or any(os.path.isdir(name) for name in names)
-    if config.workers == 1 or not many:
+    """The workers of an ingest of many files (a large folder, a long list), started now:
+    they start while this process imports and opens the archive (see
+    :mod:`newsdedup.workerpool`). Otherwise none: a large feed or crawl starts them itself,
+    as does a run that finds it has many once it is under way."""
+    from .sources import iter_inputs
+
+    if config.workers == 1:
+        return contextlib.nullcontext()
+    # Walked again to be read: counting stops at the threshold, so a large folder costs its
+    # first directory listings (tens of milliseconds for 60,000 files), not a walk.
+    files = iter_inputs(names, include_hidden=config.include_hidden)
+    if sum(1 for _ in itertools.islice(files, _MANY_INPUTS)) < _MANY_INPUTS:
         return contextlib.nullcontext()
     from .workerpool import WorkerPool
 
-    return WorkerPool(config.workers - 1)
+    try:
+        return WorkerPool(config.workers - 1)
+    except OSError:  # no processes here (no /dev/shm, a process limit): this process does it all
+        return contextlib.nullcontext()
 
 
 def _ingest(

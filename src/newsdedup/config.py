@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
@@ -120,8 +121,8 @@ class Config:
         _require_int("template_min_articles", self.template_min_articles, minimum=2)
         if not isinstance(self.busy_timeout, (int, float)) or isinstance(self.busy_timeout, bool):
             raise ConfigError(f"busy_timeout must be a number of seconds, got {self.busy_timeout!r}")
-        if self.busy_timeout < 0:
-            raise ConfigError(f"busy_timeout must be >= 0, got {self.busy_timeout!r}")
+        if not 0 <= self.busy_timeout < math.inf:  # (NaN fails both)
+            raise ConfigError(f"busy_timeout must be a finite number >= 0, got {self.busy_timeout!r}")
         if self.input_format not in INPUT_FORMATS:
             raise ConfigError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, got {self.input_format!r}")
         if self.source is not None and (not isinstance(self.source, str) or not self.source.strip()):

@@ -125,9 +125,9 @@ def ingest_paths(
     started = time.monotonic()
     draining = False
 
-    def drain() -> None:
+    def drain(now: bool) -> None:
         nonlocal draining
-        draining = True
+        draining = now
 
     try:
         for item in prepare_all(archive, expander.items(paths), config, expander.expand, pool=pool, on_drain=drain):

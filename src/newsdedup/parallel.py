@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
@@ -75,9 +76,11 @@ MIN_PARALLEL_URLS = 8
 
 #: Turns a feed or crawl found by a worker into items (see :meth:`newsdedup.inputs.Expander.expand`).
 Expand = Callable[[Expansion], Iterable[Item]]
+#: Told whether every item is sent to the workers (see :func:`prepare_all`).
+Drain = Callable[[bool], None]
 
-#: In a worker: the archive it reads, and the path and options it was opened with.
-_worker: tuple[tuple[str, Config], Archive] | None = None
+#: In a worker: the archive it reads, and what it was opened for (path, options, device, inode).
+_worker: tuple[tuple[str, Config, int, int], Archive] | None = None
 
 
 def prepare_all(
@@ -87,15 +90,17 @@ def prepare_all(
     expand: Expand,
     *,
     pool: WorkerPool | None = None,
-    on_drain: Callable[[], None] | None = None,
+    on_drain: Drain | None = None,
 ) -> Iterator[Prepared]:
     """Prepare every item (see :func:`newsdedup.ingest.prepare`), in order, expansions in their place.
 
     ``pool``: worker processes already started (``config.workers - 1`` of them, say);
     without one, a pool of ``config.workers - 1`` is started when the run is large
-    enough, and stopped at its end. ``on_drain`` is called once every item has been sent to the workers (if any were
-    started), while results are still to come: from then on the workers only finish what
-    they hold, and the caller does best to write what it has rather than collect it.
+    enough, and stopped at its end. ``on_drain(True)`` is called once every item has been
+    sent to the workers (when the pool is used), while results are still to come: from then
+    on the workers only finish what they hold, and the caller does best to write what it
+    has rather than collect it; ``on_drain(False)`` when a feed or crawl found after that
+    brings new items to send (and ``on_drain(True)`` again once they are sent).
     """
     items = iter(items)
     head = list(itertools.islice(items, MIN_PARALLEL))
@@ -106,7 +111,11 @@ def prepare_all(
     # This process is one of the ``workers``: it prepares whatever it would otherwise wait for.
     with contextlib.ExitStack() as stack:
         if pool is None:
-            pool = stack.enter_context(WorkerPool(config.workers - 1))
+            try:
+                pool = stack.enter_context(WorkerPool(config.workers - 1))
+            except OSError:  # no processes here (no /dev/shm, a process limit): this one does it all
+                yield from _here(archive, itertools.chain(head, items), config, expand, None)
+                return
         try:
             yield from _in_pool(pool.executor, archive, itertools.chain(head, items), config, expand, on_drain)
         except BrokenProcessPool as err:
@@ -133,7 +142,7 @@ def _in_pool(
     items: Iterator[Item],
     config: Config,
     expand: Expand,
-    on_drain: Callable[[], None] | None = None,
+    on_drain: Drain | None = None,
 ) -> Iterator[Prepared]:
     window: deque[Future[list[Prepared]] | _Ready] = deque()
     sent: dict[Future[list[Prepared]], list[Item]] = {}
@@ -148,15 +157,15 @@ def _in_pool(
             if all(isinstance(i, LOCAL_ITEMS) for i in chunk):
                 window.append(_Ready(chunk))
             else:
-                future = pool.submit(_prepare_chunk, archive.path, config, chunk)
+                future = pool.submit(_prepare_chunk, os.path.abspath(archive.path), config, chunk)
                 sent[future] = chunk
                 window.append(future)
             if len(window) >= ahead:
-                yield from _take(window, sent, pool, archive, config, expand)
+                yield from _take(window, sent, pool, archive, config, expand, None)
         if on_drain is not None:
-            on_drain()
+            on_drain(True)
         while window:
-            yield from _take(window, sent, pool, archive, config, expand)
+            yield from _take(window, sent, pool, archive, config, expand, on_drain)
     finally:
         for item in window:
             if isinstance(item, Future):
@@ -191,7 +200,10 @@ def _take(
     archive: Archive,
     config: Config,
     expand: Expand,
+    on_drain: Drain | None,
 ) -> Iterator[Prepared]:
+    """The oldest chunk's results (expanding feeds and crawls in their place); ``on_drain``
+    if every item before them was sent (see :func:`prepare_all`)."""
     head = window[0]
     # While the oldest chunk is still in a worker, this process prepares a chunk the pool has
     # not queued yet, rather than wait: its idle time is the pool's extra core. It goes on
@@ -219,7 +231,9 @@ def _take(
     for prepared in results:
         if isinstance(prepared, Expansion):
             # Expanded in its place; its items share the pool (the chunks already in flight wait).
-            yield from _in_pool(pool, archive, iter(expand(prepared)), config, expand)
+            if on_drain is not None:
+                on_drain(False)  # items to send again: whole batches until they are sent
+            yield from _in_pool(pool, archive, iter(expand(prepared)), config, expand, on_drain)
         else:
             yield prepared
 
@@ -266,16 +280,22 @@ def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
 
 
 def _worker_archive(path: str, config: Config) -> Archive:
-    """This worker's connection to the archive at ``path`` (opened on its first chunk)."""
+    """This worker's connection to the archive at ``path`` (absolute: the pool may have been
+    started from another working folder), opened on its first chunk and again if the path,
+    the options or the file itself changed (an archive removed and made anew: another
+    inode, unless the file system gave the new file the old one's number)."""
     global _worker
-    if _worker is None or _worker[0] != (path, config):
+    stat = os.stat(path)
+    key = (path, config, stat.st_dev, stat.st_ino)
+    if _worker is None or _worker[0] != key:
         if _worker is not None:
             _worker[1].close()
-        archive = Archive(path, config)
+            _worker = None
+        archive = Archive(path, config, create=False)  # the writer made it: a worker never does
         # A worker only reads (site templates, known originals): a small page cache keeps
         # its memory flat however large the archive grows. The writer keeps the large one.
         archive.db.execute("PRAGMA cache_size = -8192")
-        _worker = ((path, config), archive)
+        _worker = (key, archive)
     return _worker[1]
 
 

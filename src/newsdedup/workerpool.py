@@ -32,7 +32,8 @@ class WorkerPool:
     """``processes`` spawned worker processes, started at once.
 
     ``executor`` is the :class:`~concurrent.futures.ProcessPoolExecutor` that runs
-    their tasks. Closing waits for them to finish what they were given and exit.
+    their tasks. Closing drops the tasks not started and waits for the workers to finish
+    those they have started, and exit.
     """
 
     def __init__(self, processes: int) -> None:
@@ -44,11 +45,15 @@ class WorkerPool:
         )
         # The pool starts a process per task submitted while none is idle: one small task
         # each starts them all now, not when the first real chunk comes.
-        for _ in range(processes):
-            self.executor.submit(_ready)
+        try:
+            for _ in range(processes):
+                self.executor.submit(_ready)
+        except BaseException:
+            self.executor.shutdown(wait=True, cancel_futures=True)  # those started already
+            raise
 
     def close(self) -> None:
-        """Stop the workers once they finish what they were given."""
+        """Drop the tasks not started; stop the workers once they finish the others."""
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> WorkerPool:
