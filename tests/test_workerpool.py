@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from newsdedup import Archive, Config, ConfigError, parallel
+from newsdedup import Archive, ArchiveError, Config, ConfigError, IngestResult, parallel
 from newsdedup.sources import InputRef
 from newsdedup.workerpool import WorkerPool
 
@@ -113,3 +113,33 @@ def test_without_processes_this_one_prepares_everything(tmp_path: Path, monkeypa
     with Archive(tmp_path / "archive") as archive:
         prepared = list(parallel.prepare_all(archive, [InputRef(str(f)) for f in files], Config(workers=2), iter))
     assert [p.raw.origin for p in prepared] == [str(f) for f in files]  # type: ignore[union-attr]
+
+
+def test_chunks_name_the_archive_by_its_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pool may have been started from another working folder than the writer's.
+    from concurrent.futures import Executor, Future
+
+    named: list[str] = []
+
+    class Recording(Executor):
+        def submit(self, function: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            path, _, chunk = args
+            named.append(path)
+            done: Future[Any] = Future()
+            done.set_result([IngestResult(path=item.origin, status="error") for item in chunk])
+            return done
+
+    monkeypatch.chdir(tmp_path)
+    items = [InputRef(f"{n:03}.txt") for n in range(parallel.CHUNK)]
+    with Archive("archive") as archive:
+        results = list(parallel._in_pool(Recording(), archive, iter(items), Config(workers=2), iter))
+    assert len(results) == len(items)
+    assert named == [str(tmp_path / "archive" / "newsdedup.db")]
+
+
+def test_a_worker_never_creates_an_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_worker", None)
+    (tmp_path / "gone").mkdir()
+    with pytest.raises(ArchiveError, match="no archive at"):
+        parallel._worker_archive(str(tmp_path / "gone"), Config())
+    assert not (tmp_path / "gone" / "newsdedup.db").exists()

@@ -394,8 +394,8 @@ class LinkIndex:
                 # each bucket's newest MAX_BUCKET articles, a seek per key.
                 found = self.conn.execute(_capped_lookup_sql(len(large)), large).fetchall()
             rows.extend(found)
-        # A key twice among the bands (a collision), or rows merged by another process while
-        # the tiers were read, may give a row twice: a bucket counts each article once.
+        # Rows merged by another process while the tiers were read may be in both (each tier
+        # gives a row once, a key twice among the bands or not): a bucket counts each article once.
         rows = list(dict.fromkeys(rows))
         sizes = Counter(key for key, _ in rows)
         if any(size > MAX_BUCKET for size in sizes.values()):
