@@ -36,7 +36,32 @@ def test_adding_in_two_steps_equals_building_at_once(first: list[int], second: l
     assert stepwise.bits.tobytes() == BandFilter.build(first + second, bits=MIN_BITS).bits.tobytes()
 
 
-@pytest.mark.parametrize(("bits_per_key", "at_most"), [(16, 0.012), (8, 0.05)])
+@given(KEYS, KEYS, st.integers(6, 14))
+def test_probes_made_ahead_test_as_the_keys_do(added: list[int], tested: list[int], log2: int) -> None:
+    built = BandFilter.build(added, bits=1 << log2)
+    ahead = bandfilter.probes(tested)
+    assert len(ahead) == 16 * len(tested)
+    assert built.may_contain(tested, ahead).tolist() == built.may_contain(tested).tolist()
+    assert built.keys_to_seek(tested, ahead) == built.keys_to_seek(tested)
+
+
+def test_probes_of_other_keys_are_refused() -> None:
+    built = BandFilter.build([1, 2, 3])
+    with pytest.raises(ValueError, match=r"16 bytes a key \(48 for 3\), got 32"):
+        built.keys_to_seek([1, 2, 3], bandfilter.probes([1, 2]))
+
+
+def test_a_filter_of_other_hashes_makes_its_own_probes() -> None:
+    keys = list(range(0, 3000, 7))
+    two = BandFilter(np.zeros(1 << 10, dtype=np.uint8), hashes=2)
+    two.add(keys)
+    others = list(range(1, 3000, 7))
+    # Probes are made for HASHES bits; a filter stored with another number tests the keys itself.
+    assert two.may_contain(others, bandfilter.probes(others)).tolist() == two.may_contain(others).tolist()
+    assert two.may_contain(keys, bandfilter.probes(keys)).all()
+
+
+@pytest.mark.parametrize(("bits_per_key", "at_most"), [(16, 0.006), (8, 0.04)])
 def test_false_positive_rate(bits_per_key: int, at_most: float) -> None:
     rng = np.random.default_rng(7)
     keys = rng.integers(-(2**31), 2**31, size=(1 << 20) // bits_per_key)
@@ -75,8 +100,8 @@ def test_sizes_grow_with_the_keys_up_to_a_cap() -> None:
 def test_invalid_filters_are_refused() -> None:
     with pytest.raises(ValueError, match="power of two of at least 64 bits, got 24"):
         BandFilter(np.zeros(3, dtype=np.uint8))
-    with pytest.raises(ValueError, match=r"hashes must be in \[1, 3\], got 4"):
-        BandFilter(np.zeros(8, dtype=np.uint8), hashes=4)
+    with pytest.raises(ValueError, match=r"hashes must be in \[1, 5\], got 6"):
+        BandFilter(np.zeros(8, dtype=np.uint8), hashes=6)
 
 
 def test_saved_and_loaded_with_a_new_token_each_time(memory_archive: Archive) -> None:
@@ -130,6 +155,22 @@ def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
     monkeypatch.setattr(bandfilter, "load", no_load)
     merged = bandfilter.add_merged(conn, keys)
     assert merged is not None and merged.size == size_for(20_000) and merged.may_contain(range(20_000)).all()
+
+
+def test_a_merge_builds_a_filter_of_other_hashes_again(memory_archive: Archive) -> None:
+    # An archive written when keys set 3 bits: its next merge builds the filter with HASHES,
+    # at the same size, so that lookups can test the probes fingerprinting made.
+    conn = memory_archive.db.conn
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in range(100)])
+    old = BandFilter(np.zeros(MIN_BITS // 8, dtype=np.uint8), hashes=3)
+    old.add(range(100))
+    bandfilter.save(conn, old)
+    conn.execute("INSERT INTO lsh_bands (key, article_id) VALUES (100, 2)")
+    merged = bandfilter.add_merged(conn, np.array([100], dtype=np.int32))
+    assert merged is not None and merged.hashes == bandfilter.HASHES != 3 and merged.size == MIN_BITS
+    assert merged.keys == 101 and merged.may_contain(range(101)).all()
+    loaded = bandfilter.load(conn)
+    assert loaded is not None and loaded.hashes == bandfilter.HASHES
 
 
 def test_a_damaged_filter_row_is_an_archive_error_at_merge(memory_archive: Archive) -> None:

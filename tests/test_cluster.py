@@ -367,8 +367,8 @@ def test_a_lookup_reads_filter_and_tiers_as_one_state(archive_dir: Path, monkeyp
         assert near_x is not None and reader.links.candidates(near_x) == [2]
         test_keys = bandfilter.BandFilter.keys_to_seek
 
-        def merge_meanwhile(self: bandfilter.BandFilter, keys: tuple[int, ...]) -> list[int]:
-            found = test_keys(self, keys)
+        def merge_meanwhile(self: bandfilter.BandFilter, keys: tuple[int, ...], probes: bytes = b"") -> list[int]:
+            found = test_keys(self, keys, probes)
             monkeypatch.setattr(bandfilter.BandFilter, "keys_to_seek", test_keys)
             with writer._write():
                 assert writer.links.merge_recent(force=True) == BANDS

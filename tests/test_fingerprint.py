@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from newsdedup import bandfilter
 from newsdedup import fingerprint as fingerprint_module
 from newsdedup.fingerprint import (
     BANDS,
@@ -145,3 +146,8 @@ def test_similar_texts_share_bands_and_unrelated_ones_do_not() -> None:
     assert fb is not None and fe is not None and fo is not None
     assert len(set(fb.bands) & set(fe.bands)) > BANDS // 2
     assert not set(fb.bands) & set(fo.bands)
+
+
+def test_a_fingerprint_carries_its_bands_probes() -> None:
+    fp = fingerprint("Hôm nay trời đẹp quá. Chúng tôi đi chơi công viên.")
+    assert fp is not None and fp.band_probes == bandfilter.probes(fp.bands)

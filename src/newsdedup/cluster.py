@@ -386,7 +386,7 @@ class LinkIndex:
         """The candidates of ``fp`` (see :meth:`candidates`) and its band keys whose bucket is full."""
         recent = self._current()
         rows = recent.find(fp.bands)
-        large = [] if self._band_filter is None else self._band_filter.keys_to_seek(fp.bands)
+        large = [] if self._band_filter is None else self._band_filter.keys_to_seek(fp.bands, fp.band_probes)
         if large:
             found = self.conn.execute(_lookup_sql(len(large)), large).fetchall()
             if len(found) > len(large) * MAX_BUCKET:

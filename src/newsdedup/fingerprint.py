@@ -91,6 +91,8 @@ class Fingerprint:
     stored: verification recomputes a stored article's from its blocks).
     ``signature``: see the module's byte layouts. ``bands``: one LSH key per band.
     ``distinct``: number of distinct shingles. ``words``: number of words.
+    ``band_probes``: the bands' Bloom-filter probes (:func:`newsdedup.bandfilter.probes`),
+    made with the fingerprint so that the writer's lookup need not; empty if not made.
     """
 
     shingles: bytes
@@ -98,6 +100,7 @@ class Fingerprint:
     bands: tuple[int, ...]
     distinct: int
     words: int
+    band_probes: bytes = b""
 
     def shingle_array(self) -> npt.NDArray[np.uint32]:
         """The shingle hashes as a numpy array (no copy)."""
@@ -206,6 +209,8 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
     """
     import numpy as np
 
+    from .bandfilter import probes
+
     a, b = _permutations()[:, :, np.newaxis]  # columns: a permutation to a row of the block
     mixed = _fmix32(shingles.astype(np.uint32))
     # Permutations x shingles, a block of shingles at a time in one buffer: a whole long
@@ -221,17 +226,23 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
         np.minimum(hashvalues, hashed.min(axis=1), out=hashvalues)
     values = (hashvalues & np.uint32(0xFFFF)).astype("<u2")
     ordered = np.sort(shingles)
+    keys = _band_key_array(values)
     return Fingerprint(
         shingles=shingles.astype("<u4").tobytes(),
         signature=values.tobytes(),
-        bands=band_keys(values),
+        bands=tuple(keys.tolist()),
         distinct=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1,
         words=word_count,
+        band_probes=probes(keys),
     )
 
 
 def band_keys(values: npt.NDArray[np.uint16]) -> tuple[int, ...]:
     """The :data:`BANDS` LSH keys of a signature's values (layout in the module docstring)."""
+    return tuple(_band_key_array(values).tolist())
+
+
+def _band_key_array(values: npt.NDArray[np.uint16]) -> npt.NDArray[np.int32]:
     import numpy as np
 
     rows = values.astype(np.uint64)
@@ -239,7 +250,8 @@ def band_keys(values: npt.NDArray[np.uint16]) -> tuple[int, ...]:
     for column in range(BAND_ROWS):
         packed = packed | (rows[column::BAND_ROWS] << np.uint64(16 * (BAND_ROWS - 1 - column)))
     mixed = _fmix64(packed) & np.uint64(0xFFFFFFFF)
-    return tuple(mixed.astype(np.uint32).view(np.int32).tolist())
+    keys: npt.NDArray[np.int32] = mixed.astype(np.uint32).view(np.int32)
+    return keys
 
 
 def signature_values(signature: bytes) -> npt.NDArray[np.uint16]:
