@@ -297,6 +297,25 @@ def test_a_merge_by_another_connection_is_seen(archive_dir: Path, monkeypatch: p
         assert near_y is not None and other.links.candidates(near_y) == [2]
 
 
+def test_in_a_write_transaction_the_tiers_are_checked_once(archive_dir: Path) -> None:
+    # No other connection commits while this one writes: one PRAGMA data_version a
+    # transaction, not one a lookup; outside it, every lookup checks (another may commit).
+    x = story(53)
+    with Archive(archive_dir) as mine, Archive(archive_dir) as other:
+        add(mine, "x", article_text("X", *x))
+        near_x = fingerprint(article_text("X2", *x, "Thêm một câu."))
+        assert near_x is not None
+        checks: list[str] = []
+        mine.db.conn.set_trace_callback(lambda sql: checks.append(sql) if "data_version" in sql else None)
+        with mine._write():
+            assert [mine.links.candidates(near_x) for _ in range(3)] == [[1]] * 3
+        assert len(checks) == 1
+        add(other, "x2", article_text("X2", *x, "Thêm một câu."))  # another connection commits
+        assert mine.links.candidates(near_x) == [1, 2]  # seen: checked again outside the transaction
+        assert mine.links.candidates(near_x) == [1, 2]
+        assert len(checks) == 3
+
+
 def test_a_rolled_back_merge_leaves_filter_and_tier_in_step(
     memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -64,6 +64,7 @@ def test_a_dictionary_is_trained_once_enough_originals_exist(
     memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(originals_module, "TRAIN_AT", 200)
+    monkeypatch.setattr(originals_module, "PACKS_PER_READ", 4)
     store = OriginalStore(memory_archive.db.conn)
     datas = [article(n) for n in range(260)]
     for data in datas:
@@ -83,6 +84,7 @@ def test_an_original_packed_ahead_is_stored_as_packed_unless_a_newer_dictionary_
     memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(originals_module, "TRAIN_AT", 200)
+    monkeypatch.setattr(originals_module, "PACKS_PER_READ", 4)
     store = OriginalStore(memory_archive.db.conn)
     worker = OriginalStore(memory_archive.db.conn)  # as a worker process packs: it never trains
     datas = [article(n) for n in range(203)]
@@ -100,15 +102,44 @@ def test_an_original_packed_ahead_is_stored_as_packed_unless_a_newer_dictionary_
     assert spied == []  # taken as packed
     store.put(sha(datas[200]), datas[200], packed[200])  # the 201st trains a dictionary: packed again
     assert spied == [datas[200]]
-    fresh = worker.pack(datas[201])
+    # The worker reads which dictionary is newest every 4th pack: its next one is still
+    # packed without the dictionary (and packed again when stored), the one after with it.
+    stale = worker.pack(datas[201])
+    assert stale[0] == "zstd"
+    store.put(sha(datas[201]), datas[201], stale)
+    assert spied == [datas[200], datas[201]]
+    fresh = worker.pack(datas[202])
     assert fresh[0] == "zstd:1"
-    store.put(sha(datas[201]), datas[201], fresh)
-    assert spied == [datas[200]]
+    store.put(sha(datas[202]), datas[202], fresh)
+    assert spied == [datas[200], datas[201]]
+    store.put(sha(datas[202]), datas[202], fresh)  # there already: nothing stored
     labels = [row[0] for row in memory_archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
-    assert labels == ["zstd"] * 200 + ["zstd:1"] * 2
-    assert all(store.get(sha(d)) == d for d in datas[:202])
+    assert labels == ["zstd"] * 200 + ["zstd:1"] * 3
+    assert all(store.get(sha(d)) == d for d in datas)
     tiny = b"ab"  # compression would not shrink it: stored as it is
     assert worker.pack(tiny) == ("zstd:1", "none", tiny)
+
+
+def test_in_a_write_transaction_the_newest_dictionary_is_read_once(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(originals_module, "TRAIN_AT", 100)
+    store = memory_archive.originals
+    datas = [article(n) for n in range(104)]
+    reads: list[str] = []
+    memory_archive.db.conn.set_trace_callback(lambda sql: reads.append(sql) if "max(id)" in sql else None)
+    with memory_archive._write():
+        for data in datas:
+            store.put(sha(data), data)
+    # Read at the first put; the 101st trains a dictionary, which the ones after it use
+    # without reading it again.
+    assert len(reads) == 1
+    labels = [row[0] for row in memory_archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
+    assert labels == ["zstd"] * 100 + ["zstd:1"] * 4
+    reads.clear()
+    store.put(sha(b"x" * 100), b"x" * 100)  # outside a write transaction: read at every call
+    store.put(sha(b"y" * 100), b"y" * 100)
+    assert len(reads) == 2
 
 
 def test_legacy_zlib_rows_and_unknown_labels(memory_archive: Archive) -> None:

@@ -179,6 +179,19 @@ class LinkIndex:
         # commit changes it, and both are read again.
         self._recent: RecentTier | None = None
         self._data_version: int | None = None
+        # In a write transaction no other connection commits: once read in it, the tiers
+        # are current until it ends (see began).
+        self._current_until_ended = self._writing = False
+
+    def began(self) -> None:
+        """A write transaction began: the tiers are read again (if another connection
+        committed) at most once in it. (The writer's PRAGMA data_version a lookup: 2.5 µs.)"""
+        self._current_until_ended = False
+        self._writing = True
+
+    def ended(self) -> None:
+        """The write transaction ended (committed or rolled back)."""
+        self._current_until_ended = self._writing = False
 
     # -- settings ------------------------------------------------------------
 
@@ -406,6 +419,9 @@ class LinkIndex:
     def _current(self) -> RecentTier:
         """The small tier, and the large tier's filter, as stored now: read again if another
         connection committed since they were read (or a rolled-back write left them wrong)."""
+        if self._current_until_ended and self._recent is not None:
+            return self._recent
+        self._current_until_ended = self._writing
         version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         if self._recent is None or version != self._data_version:
             # Outside a write transaction each read sees the latest commit. The small tier
