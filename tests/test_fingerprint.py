@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -151,3 +152,4 @@ def test_similar_texts_share_bands_and_unrelated_ones_do_not() -> None:
 def test_a_fingerprint_carries_its_bands_probes() -> None:
     fp = fingerprint("Hôm nay trời đẹp quá. Chúng tôi đi chơi công viên.")
     assert fp is not None and fp.band_probes == bandfilter.probes(fp.bands)
+    assert dataclasses.replace(fp, band_probes=b"") == fp  # derived: not part of equality

@@ -9,8 +9,9 @@ builds). Yet most of an article's band
 keys are in no bucket at all: nothing archived shares that band. This filter says which
 keys *may* be in the large tier, so a lookup seeks only those (7 of 64, 6.3 of them
 really there, with the 83,632 articles of ``bench/bench_links.py``), at the price of
-testing the 64 keys (about 20 µs in NumPy), and costs about what it cost when the
-archive was small.
+testing the 64 keys: 5 µs in NumPy from the :func:`probes` that fingerprinting made
+ahead (in a worker process), 14 µs from the keys alone. So a lookup costs about what it
+cost when the archive was small.
 
 A Bloom filter has no false negatives: a key in ``lsh_bands`` is always reported, so
 the filter never hides a candidate. It only has false positives (a wasted seek), at a
@@ -26,12 +27,14 @@ Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)
 :data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
 stays flat however large the archive grows: past about 16 million keys (260,000
 articles) the false-positive rate rises instead, and a lookup seeks more. Measured
-on random keys (``tests/test_bandfilter.py`` checks the 16 and 8): 0.2% at 32 bits
-per key, 0.8% at 16, 3.8% at 8, 16% at 4, 47% at 2. At 84k articles the filter is 8 MiB
-(12.5 bits a key), and a lookup that finds nothing seeks 0.6 keys in vain (the 126 of
-``bench/bench_links.py``'s probes with no candidate); built at 32 bits a key, 16 MiB,
-0.17 keys (52 against 58 µs a lookup), for the writer's peak memory 27 MB higher
-(344-345 against 317 MB) and 8 MB more archive: not taken.
+on random keys with :data:`HASHES` = 5 (``tests/test_bandfilter.py`` checks the 16 and
+8; with 3 bits a key in brackets): 0.05% at 32 bits per key (0.2%), 0.42% at 16 (0.75%),
+0.9% at 12.5 (1.4%), 3.5% at 8 (3.8%), 20% at 4 (16%), 65% at 2 (47%). At 84k articles
+the filter is 8 MiB (12-13 bits a key), and a lookup that finds nothing seeks 0.31 keys
+in vain with 5 bits a key, 0.6 with 3 (the 126 of ``bench/bench_links.py``'s probes with
+no candidate). Built at 32 bits a key (16 MiB) with 3 bits a key, it sought 0.17 keys
+(52 against 58 µs a lookup), for the writer's peak memory 27 MB higher (344-345 against
+317 MB) and 8 MB more archive: not taken.
 
 Stored layout, the one row of ``lsh_filter`` (schema version 8):
 

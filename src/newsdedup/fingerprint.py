@@ -47,7 +47,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -93,6 +93,7 @@ class Fingerprint:
     ``distinct``: number of distinct shingles. ``words``: number of words.
     ``band_probes``: the bands' Bloom-filter probes (:func:`newsdedup.bandfilter.probes`),
     made with the fingerprint so that the writer's lookup need not; empty if not made.
+    Derived from ``bands``, so left out of comparisons and ``repr``.
     """
 
     shingles: bytes
@@ -100,7 +101,7 @@ class Fingerprint:
     bands: tuple[int, ...]
     distinct: int
     words: int
-    band_probes: bytes = b""
+    band_probes: bytes = field(default=b"", compare=False, repr=False)
 
     def shingle_array(self) -> npt.NDArray[np.uint32]:
         """The shingle hashes as a numpy array (no copy)."""
