@@ -143,6 +143,43 @@ def test_module_and_console_script_run() -> None:
     assert out.stdout.startswith("newsdedup ")
 
 
+def run_main(*args: str, before: str = "") -> subprocess.CompletedProcess[str]:
+    """``newsdedup.cli.main`` in a fresh interpreter, after the statements ``before``."""
+    code = f"import sys\n{before}\nsys.argv = ['newsdedup', *{list(args)!r}]\nfrom newsdedup.cli import main\nmain()"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_the_quick_exit_keeps_exit_codes_output_and_exit_handlers(tmp_path: Path) -> None:
+    # main() leaves with os._exit: what a normal exit does must still happen.
+    bye = "import atexit\natexit.register(lambda: print('exit handler ran'))"
+    done = run_main("--archive", str(tmp_path / "a"), "ingest", "--json", str(DATA), before=bye)
+    assert done.returncode == 0 and done.stdout.endswith("exit handler ran\n")
+    assert [json.loads(line)["status"] for line in done.stdout.splitlines()[:-1]] == ["new", "new"]
+    failed = run_main("--archive", str(tmp_path / "a"), "show", "99", before=bye)
+    assert failed.returncode == 1 and failed.stderr.startswith("Error: ") and "exit handler ran" in failed.stdout
+    assert run_main("--no-such-option").returncode == 2  # a usage error, as click exits
+
+
+def test_the_quick_exit_waits_for_a_running_thread(tmp_path: Path) -> None:
+    # A thread Python would wait for: the usual exit, which lets it finish.
+    late = "import threading, time\nthreading.Thread(target=lambda: (time.sleep(1), print('thread done'))).start()"
+    done = run_main("--version", before=late)
+    assert done.returncode == 0 and "thread done" in done.stdout
+
+
+def test_the_console_scripts_module_imports_no_cli() -> None:
+    # A spawned worker runs the `newsdedup` script again, whose first line imports the
+    # entry point's module: it must not bring typer, rich and pydantic into every worker.
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "newsdedup"]
+    assert script.value == "newsdedup.__main__:main"
+    heavy = "('newsdedup.cli', 'typer', 'rich')"
+    code = f"import sys, newsdedup.__main__; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_progress_bar_only_when_asked_or_on_a_terminal(runner: CliRunner, archive_dir: Path) -> None:
     code, _, err = run(runner, archive_dir, "ingest", str(DATA))
     assert code == 0 and err == ""  # not a terminal: no bar

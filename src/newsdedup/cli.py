@@ -8,10 +8,13 @@ exit 2. Heavy modules are imported inside commands so ``--help`` is instant.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import json
+import os
 import sys
+import threading
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -634,5 +637,29 @@ def _emit_report(result: Any, fmt: str, output: str | None) -> None:
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    app()
+    """Run the command line (``newsdedup`` and ``python -m newsdedup`` come here), then
+    exit without the interpreter's teardown.
+
+    Freeing every object and module an ingest loaded (NumPy, SQLite, the index in
+    memory) took about 70 ms of each command's wall time, after its work was done: the
+    archive is closed and the output written by then. The exit handlers (``atexit``)
+    still run and the output is flushed; while a thread that Python would wait for is
+    still running, the exit is the usual one.
+    """
+    try:
+        app()
+        code: str | int | None = 0
+    except SystemExit as stop:
+        code = stop.code
+    if any(not thread.daemon for thread in threading.enumerate() if thread is not threading.main_thread()):
+        sys.exit(code)
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`), a closed stream
+            stream.flush()
+    os._exit(code)

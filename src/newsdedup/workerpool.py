@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import threading
@@ -70,6 +71,10 @@ def _start() -> None:
     import newsdedup.ingest  # noqa: F401
 
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # A worker stopped by the pool has sent its last result and only reads the archive:
+    # its exit skips the interpreter's teardown (freeing the modules and objects it loaded),
+    # which made closing the pool take 45 ms instead of 4. (Registered last: run first.)
+    atexit.register(os._exit, 0)
 
 
 def _ready() -> None:
