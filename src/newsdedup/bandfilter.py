@@ -27,14 +27,18 @@ Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)
 :data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
 stays flat however large the archive grows: past about 16 million keys (260,000
 articles) the false-positive rate rises instead, and a lookup seeks more. Measured
-on random keys with :data:`HASHES` = 5 (``tests/test_bandfilter.py`` checks the 16 and
-8; with 3 bits a key in brackets): 0.05% at 32 bits per key (0.2%), 0.42% at 16 (0.75%),
-0.9% at 12.5 (1.4%), 3.5% at 8 (3.8%), 20% at 4 (16%), 65% at 2 (47%). At 84k articles
-the filter is 8 MiB (12-13 bits a key), and a lookup that finds nothing seeks 0.31 keys
-in vain with 5 bits a key, 0.6 with 3 (the 126 of ``bench/bench_links.py``'s probes with
-no candidate). Built at 32 bits a key (16 MiB) with 3 bits a key, it sought 0.17 keys
-(52 against 58 µs a lookup), for the writer's peak memory 27 MB higher (344-345 against
-317 MB) and 8 MB more archive: not taken.
+on random keys with :data:`HASHES` = 5 (``tests/test_bandfilter.py`` checks the 32 and
+16; with 3 bits a key in brackets): 0.05% at 32 bits per key (0.2%), 0.42% at 16 (0.75%),
+0.9% at 12.5 (1.4%), 3.5% at 8 (3.8%), 20% at 4 (16%), 65% at 2 (47%).
+
+At 84k articles (5.1 million keys) the filter is 16 MiB, 26 bits a key (it was rebuilt at
+4.2 million keys, 65k articles), and a lookup that finds nothing seeks 0.05 keys in vain
+(the 126 of ``bench/bench_links.py``'s probes with no candidate at either size): 51 µs a
+lookup against 35 µs at 5,000 articles (1.46x, bench run E). Built at 16 and rebuilt
+under 8 bits a key, as before, it was 8 MiB there (13 bits a key): 0.31 keys in vain,
+53-56 µs against 35-37 (1.53x, runs C and D), for 23 MB less of the writer's peak memory
+(312 against 335 MB: the filter, and its pages in SQLite's cache when stored) and 8 MB less
+archive. (With 3 bits a key: 0.6 keys in vain.)
 
 Stored layout, the one row of ``lsh_filter`` (schema version 8):
 
@@ -88,9 +92,10 @@ MULTIPLIERS = (
     0xFF51AFD7ED558CCD,
     0xC4CEB9FE1A85EC53,
 )
-#: Bits per key a filter is built with; below :data:`MIN_BITS_PER_KEY` it is rebuilt larger.
-BUILD_BITS_PER_KEY = 16
-MIN_BITS_PER_KEY = 8
+#: Bits per key a filter is built with; below :data:`MIN_BITS_PER_KEY` it is rebuilt larger
+#: (the measurements that chose them are in the module's docstring).
+BUILD_BITS_PER_KEY = 32
+MIN_BITS_PER_KEY = 16
 #: Smallest and largest sizes in bits (8 KiB and 16 MiB).
 MIN_BITS = 1 << 16
 MAX_BITS = 1 << 27
@@ -104,7 +109,7 @@ def size_for(keys: int) -> int:
     """The size in bits of a filter built for ``keys`` keys.
 
     >>> size_for(10), size_for(1_000_000), size_for(10**9) == MAX_BITS
-    (65536, 16777216, True)
+    (65536, 33554432, True)
     """
     wanted = max(MIN_BITS, BUILD_BITS_PER_KEY * keys)
     return min(MAX_BITS, 1 << (wanted - 1).bit_length())
