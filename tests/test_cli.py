@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -160,6 +162,37 @@ def test_the_quick_exit_keeps_exit_codes_output_and_exit_handlers(tmp_path: Path
     assert run_main("--no-such-option").returncode == 2  # a usage error, as click exits
 
 
+def test_the_quick_exit_reports_a_failed_flush(tmp_path: Path) -> None:
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("no /dev/full here")
+    # A command that succeeds and prints nothing (`ingest --json` of an empty folder), after
+    # a write still in the buffer (a file is block-buffered): it is lost at the exit's flush.
+    (tmp_path / "empty").mkdir()
+    args = ["newsdedup", "--archive", str(tmp_path / "a"), "ingest", "--json", str(tmp_path / "empty")]
+    code = f"import sys\nsys.stdout.write('pending')\nsys.argv = {args!r}\nfrom newsdedup.cli import main\nmain()"
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    with full.open("w") as sink:
+        done = subprocess.run([sys.executable, "-c", code], stdout=sink, stderr=subprocess.PIPE, env=buffered)
+    assert done.returncode == 120  # as Python reports a failed flush at exit
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=buffered)
+    assert (quiet.returncode, quiet.stdout) == (0, "pending")
+
+
+def test_an_ingest_with_workers_leaves_the_archive_in_one_file(tmp_path: Path) -> None:
+    # Workers leave without the interpreter's teardown, but close their connection first:
+    # the last to close checkpoints the WAL into the file and removes it, as before.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(64):
+        (folder / f"{n:02}.txt").write_text(f"Bài {n}\n\nMột đoạn văn về chuyện số {n} ở Hà Nội hôm nay.", "utf-8")
+    done = run_main("--archive", str(tmp_path / "a"), "ingest", "--workers", "2", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["newsdedup.db"]
+    with sqlite3.connect(tmp_path / "a" / "newsdedup.db") as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 64
+
+
 def test_the_quick_exit_waits_for_a_running_thread(tmp_path: Path) -> None:
     # A thread Python would wait for: the usual exit, which lets it finish.
     late = "import threading, time\nthreading.Thread(target=lambda: (time.sleep(1), print('thread done'))).start()"
@@ -174,7 +207,7 @@ def test_the_console_scripts_module_imports_no_cli() -> None:
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "newsdedup"]
     assert script.value == "newsdedup.__main__:main"
-    heavy = "('newsdedup.cli', 'typer', 'rich')"
+    heavy = "('newsdedup.cli', 'typer', 'rich', 'pydantic')"
     code = f"import sys, newsdedup.__main__; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

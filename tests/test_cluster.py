@@ -7,6 +7,7 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, bandfilter, ingest_paths
@@ -314,6 +315,10 @@ def test_in_a_write_transaction_the_tiers_are_checked_once(archive_dir: Path) ->
         assert mine.links.candidates(near_x) == [1, 2]  # seen: checked again outside the transaction
         assert mine.links.candidates(near_x) == [1, 2]
         assert len(checks) == 3
+        add(other, "x3", article_text("X3", *x, "Thêm hai câu."))  # and again, between two of mine
+        with mine._write():
+            assert mine.links.candidates(near_x) == [1, 2, 3]  # the next transaction checks first
+        assert len(checks) == 4
 
 
 def test_a_rolled_back_merge_leaves_filter_and_tier_in_step(
@@ -365,12 +370,36 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
     conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 9
+        assert archive.schema_version == SCHEMA_VERSION == 10
         assert archive.links.candidates(fp) == [1, 2]
         stored = bandfilter.load(archive.db.conn)
         assert stored is not None and stored.keys == 2 * len(fp.bands)
         assert stored_rows(archive.db.conn) == []
         assert index_rows(archive.db.conn) == sorted((k, a) for k in fp.bands for a in (1, 2))
+
+
+def test_a_filter_of_3_bits_a_key_is_built_again_on_opening(tmp_path: Path) -> None:
+    # Version 10: keys set 5 bits; a version 9 archive's filter (3) is built again when opened.
+    from newsdedup.archive import _statements
+    from newsdedup.schema import MIGRATIONS
+
+    path = tmp_path / "v9.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:9]:
+        for statement in _statements(script):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 9")
+    fp = fingerprint(WEATHER)
+    assert fp is not None
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in fp.bands])
+    old = bandfilter.BandFilter(np.zeros(bandfilter.MIN_BITS // 8, dtype=np.uint8), hashes=3)
+    old.add(fp.bands)
+    bandfilter.save(conn, old)
+    conn.close()
+    with Archive(path) as archive:
+        stored = bandfilter.load(archive.db.conn)
+        assert stored is not None and stored.hashes == bandfilter.HASHES != 3 and stored.token != old.token
+        assert archive.links.candidates(fp) == [1]
 
 
 def test_a_lookup_reads_filter_and_tiers_as_one_state(archive_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -142,6 +142,25 @@ def test_in_a_write_transaction_the_newest_dictionary_is_read_once(
     assert len(reads) == 2
 
 
+def test_a_dictionary_trained_in_a_rolled_back_transaction_is_not_used_after_it(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(originals_module, "TRAIN_AT", 100)
+    store = memory_archive.originals
+    datas = [article(n) for n in range(102)]
+    with memory_archive._write():
+        for data in datas[:100]:
+            store.put(sha(data), data)
+    with pytest.raises(RuntimeError), memory_archive._write():
+        store.put(sha(datas[100]), datas[100])  # trains dictionary 1...
+        raise RuntimeError("...which this rollback takes away")
+    with memory_archive._write():
+        store.put(sha(datas[101]), datas[101])  # read again: none, so it trains one anew
+    labels = [row[0] for row in memory_archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
+    assert labels == ["zstd"] * 100 + ["zstd:1"]
+    assert store.get(sha(datas[101])) == datas[101]
+
+
 def test_legacy_zlib_rows_and_unknown_labels(memory_archive: Archive) -> None:
     data = article(2)
     memory_archive.db.execute(

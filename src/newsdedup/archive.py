@@ -77,8 +77,8 @@ _FIND_ORIGINAL_SQL = (
     "FROM revisions AS r JOIN articles AS a ON a.id = r.article_id WHERE r.raw_sha256 = ? AND r.raw_item = ? LIMIT 1)"
 )
 # The versions after which the filter of the rows in lsh_bands is built: 8 added lsh_filter,
-# 9 moved the rows of the small tier into lsh_bands.
-_BAND_FILTER_VERSIONS = (8, 9)
+# 9 moved the rows of the small tier into lsh_bands, 10 changed the filter's bits a key.
+_BAND_FILTER_VERSIONS = (8, 9, 10)
 # The columns of a revisions row (filled from the articles row when its revision is superseded).
 _REVISION_COLUMNS = (
     "article_id, number, raw_sha256, raw_item, origin, title, published, author, language, input_format, "
@@ -304,7 +304,7 @@ class Archive:
         self, raw: RawInput, article: ExtractedArticle, fp: Fingerprint | EllipsisType | None = ...
     ) -> Precomputed:
         """What :meth:`add_many` needs of an article that it can be given ready-made, computed
-        without writing: its original packed (with the newest dictionary), its blocks' frame,
+        without writing: its original packed (see :meth:`OriginalStore.pack`), its blocks' frame,
         its template line hashes, and its body's fingerprint (``fp``, if made already: None
         for a body without words; made here if not given).
 

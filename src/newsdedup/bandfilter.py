@@ -25,11 +25,12 @@ so testing a key costs one cache miss, not three (the filter is larger than the 
 Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
 (:func:`size_for`), rebuilt from ``lsh_bands`` so when a merge would take it below
 :data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
-stays flat however large the archive grows: past about 16 million keys (260,000
-articles) the false-positive rate rises instead, and a lookup seeks more. Measured
-on random keys with :data:`HASHES` = 5 (``tests/test_bandfilter.py`` checks the 32 and
-16; with 3 bits a key in brackets): 0.05% at 32 bits per key (0.2%), 0.42% at 16 (0.75%),
-0.9% at 12.5 (1.4%), 3.5% at 8 (3.8%), 20% at 4 (16%), 65% at 2 (47%).
+stays flat however large the archive grows: it reaches 16 MiB at about 4.2 million keys
+(65,000 articles), and past about 8.4 million (130,000 articles) its false-positive rate
+rises instead, and a lookup seeks more. Measured on random keys with :data:`HASHES` = 5
+(``tests/test_bandfilter.py`` checks the 32 and 16; with 3 hashes a key in brackets):
+0.05% at 32 bits per key (0.2%), 0.42% at 16 (0.75%), 0.9% at 12.5 (1.4%), 3.5% at 8
+(3.8%), 20% at 4 (16%), 65% at 2 (47%).
 
 At 84k articles (5.1 million keys) the filter is 16 MiB, 26 bits a key (it was rebuilt at
 4.2 million keys, 65k articles), and a lookup that finds nothing seeks 0.05 keys in vain
@@ -38,7 +39,7 @@ lookup against 35 µs at 5,000 articles (1.46x, bench run E). Built at 16 and re
 under 8 bits a key, as before, it was 8 MiB there (13 bits a key): 0.31 keys in vain,
 53-56 µs against 35-37 (1.53x, runs C and D), for 23 MB less of the writer's peak memory
 (312 against 335 MB: the filter, and its pages in SQLite's cache when stored) and 8 MB less
-archive. (With 3 bits a key: 0.6 keys in vain.)
+archive. (With 3 hashes a key: 0.6 keys in vain.)
 
 Stored layout, the one row of ``lsh_filter`` (schema version 8):
 

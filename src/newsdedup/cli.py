@@ -660,6 +660,12 @@ def main() -> None:
         code = 1
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`), a closed stream
+        try:
             stream.flush()
+        except BrokenPipeError:
+            pass  # `| head`: the reader stopped reading, as it meant to
+        except OSError:
+            code = code or 120  # a full disk: as Python reports a failed flush at exit
+        except ValueError:
+            pass  # a closed stream: nothing left to write
     os._exit(code)

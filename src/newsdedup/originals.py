@@ -119,7 +119,8 @@ class OriginalStore:
             # the original is there (no training to do: there is a dictionary).
             _, label, stored = packed
             inserted = self.conn.execute(
-                "INSERT OR IGNORE INTO originals (sha256, size, compression, data) VALUES (?, ?, ?, ?)",
+                "INSERT INTO originals (sha256, size, compression, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (sha256) DO NOTHING",
                 [sha256, len(data), label, stored],
             ).rowcount
             if inserted and self._count is not None:

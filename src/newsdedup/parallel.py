@@ -47,6 +47,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import os
@@ -291,12 +292,24 @@ def _worker_archive(path: str, config: Config) -> Archive:
         if _worker is not None:
             _worker[1].close()
             _worker = None
+        else:
+            # A worker leaves without the interpreter's teardown (see workerpool): its
+            # connection is closed first, so that the last one to close still checkpoints the
+            # WAL into the file and removes it. (Registered after the quick exit: runs before it.)
+            atexit.register(_close_worker_archive)
         archive = Archive(path, config, create=False)  # the writer made it: a worker never does
         # A worker only reads (site templates, known originals): a small page cache keeps
         # its memory flat however large the archive grows. The writer keeps the large one.
         archive.db.execute("PRAGMA cache_size = -8192")
         _worker = (key, archive)
     return _worker[1]
+
+
+def _close_worker_archive() -> None:
+    global _worker
+    if _worker is not None:
+        _worker[1].close()
+        _worker = None
 
 
 def _prepare_chunk(path: str, config: Config, chunk: list[Item]) -> list[Prepared]:

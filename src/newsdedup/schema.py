@@ -105,6 +105,13 @@ Tables (version 9):
     as little-endian signed 32-bit integers (layout in :mod:`newsdedup.recenttier`), so
     that writing it appends. Its rows of version 8 are moved into ``lsh_bands`` and the
     filter is built again.
+
+Tables (version 10):
+
+``lsh_filter``
+    The same columns; a key sets 5 bits (``hashes`` 5, was 3) and the filter is built at
+    32 bits a key (was 16), so the archive builds it again when it applies this version.
+    (An older newsdedup would read the new filter as damaged: it refuses the newer schema.)
 """
 
 from __future__ import annotations
@@ -299,6 +306,11 @@ MIGRATIONS: tuple[str, ...] = (
         article_id INTEGER PRIMARY KEY,
         keys BLOB NOT NULL
     );
+    """,
+    # 10: the filter sets 5 bits a key and is built at 32 bits a key (see newsdedup.bandfilter);
+    # the archive then builds it again (see Archive._migrate).
+    """
+    DELETE FROM lsh_filter;
     """,
 )
 
