@@ -62,7 +62,7 @@ def test_a_filter_of_other_hashes_makes_its_own_probes() -> None:
     assert two.may_contain(keys, bandfilter.probes(keys)).all()
 
 
-@pytest.mark.parametrize(("bits_per_key", "at_most"), [(32, 0.002), (16, 0.006)])
+@pytest.mark.parametrize(("bits_per_key", "at_most"), [(16, 0.006), (8, 0.04)])
 def test_false_positive_rate(bits_per_key: int, at_most: float) -> None:
     rng = np.random.default_rng(7)
     keys = rng.integers(-(2**31), 2**31, size=(1 << 20) // bits_per_key)
@@ -87,12 +87,12 @@ def test_the_stored_layout_is_the_documented_one() -> None:
 
 def test_sizes_grow_with_the_keys_up_to_a_cap() -> None:
     assert size_for(0) == MIN_BITS
-    assert size_for(1_000_000) == 1 << 25  # 32 bits per key, rounded up to a power of two
+    assert size_for(1_000_000) == 1 << 24  # 16 bits per key, rounded up to a power of two
     assert size_for(10**9) == MAX_BITS
     small = BandFilter.build(range(4000))
-    assert small.size == 1 << 17 and not small.too_full()
-    assert not small.too_full(adding=4000) and small.too_full(adding=4500)  # under 16 bits per key
-    small.add(range(4000, 8500))
+    assert small.size == 1 << 16 and not small.too_full()
+    assert not small.too_full(adding=4000) and small.too_full(adding=5000)  # under 8 bits per key
+    small.add(range(4000, 9000))
     assert small.too_full()
     capped = BandFilter(np.zeros(MAX_BITS // 8, dtype=np.uint8), keys=10**9)
     assert not capped.too_full()  # as large as it gets: it fills up instead

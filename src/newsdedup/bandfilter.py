@@ -25,21 +25,22 @@ so testing a key costs one cache miss, not three (the filter is larger than the 
 Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
 (:func:`size_for`), rebuilt from ``lsh_bands`` so when a merge would take it below
 :data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
-stays flat however large the archive grows: it reaches 16 MiB at about 4.2 million keys
-(65,000 articles), and past about 8.4 million (130,000 articles) its false-positive rate
+stays flat however large the archive grows: it reaches 16 MiB at about 8.4 million keys
+(130,000 articles), and past about 16 million (260,000 articles) its false-positive rate
 rises instead, and a lookup seeks more. Measured on random keys with :data:`HASHES` = 5
-(``tests/test_bandfilter.py`` checks the 32 and 16; with 3 hashes a key in brackets):
+(``tests/test_bandfilter.py`` checks the 16 and 8; with 3 hashes a key in brackets):
 0.05% at 32 bits per key (0.2%), 0.42% at 16 (0.75%), 0.9% at 12.5 (1.4%), 3.5% at 8
 (3.8%), 20% at 4 (16%), 65% at 2 (47%).
 
-At 84k articles (5.1 million keys) the filter is 16 MiB, 26 bits a key (it was rebuilt at
-4.2 million keys, 65k articles), and a lookup that finds nothing seeks 0.05 keys in vain
-(the 126 of ``bench/bench_links.py``'s probes with no candidate at either size): 51 µs a
-lookup against 35 µs at 5,000 articles (1.46x, bench run E). Built at 16 and rebuilt
-under 8 bits a key, as before, it was 8 MiB there (13 bits a key): 0.31 keys in vain,
-53-56 µs against 35-37 (1.53x, runs C and D), for 23 MB less of the writer's peak memory
-(312 against 335 MB: the filter, and its pages in SQLite's cache when stored) and 8 MB less
-archive. (With 3 hashes a key: 0.6 keys in vain.)
+At 84k articles (5.1 million keys) the filter is 8 MiB, 13 bits a key (it was rebuilt at
+4.2 million keys, 65k articles), and a lookup that finds nothing seeks 0.31 keys in vain
+(the 126 of ``bench/bench_links.py``'s probes with no candidate at either size; 0.6 with
+3 hashes a key): 53-56 µs a lookup against 35-37 µs at 5,000 articles (1.53x, bench runs
+C and D). Built at 32 and rebuilt under 16 bits a key, it was 16 MiB there (26 bits a
+key): 0.05 keys in vain and 1.44-1.51x (runs E-G), but the writer's peak memory was 23-34
+MB higher (335-346 against 309-312 MB: the filter, and its pages in SQLite's cache when
+stored), the archive 8 MB larger, and all of VNTC ingested at 938-966 against 992-1,047
+articles a second: not taken.
 
 Stored layout, the one row of ``lsh_filter`` (schema version 8):
 
@@ -95,8 +96,8 @@ MULTIPLIERS = (
 )
 #: Bits per key a filter is built with; below :data:`MIN_BITS_PER_KEY` it is rebuilt larger
 #: (the measurements that chose them are in the module's docstring).
-BUILD_BITS_PER_KEY = 32
-MIN_BITS_PER_KEY = 16
+BUILD_BITS_PER_KEY = 16
+MIN_BITS_PER_KEY = 8
 #: Smallest and largest sizes in bits (8 KiB and 16 MiB).
 MIN_BITS = 1 << 16
 MAX_BITS = 1 << 27
@@ -110,7 +111,7 @@ def size_for(keys: int) -> int:
     """The size in bits of a filter built for ``keys`` keys.
 
     >>> size_for(10), size_for(1_000_000), size_for(10**9) == MAX_BITS
-    (65536, 33554432, True)
+    (65536, 16777216, True)
     """
     wanted = max(MIN_BITS, BUILD_BITS_PER_KEY * keys)
     return min(MAX_BITS, 1 << (wanted - 1).bit_length())

@@ -109,8 +109,8 @@ Tables (version 9):
 Tables (version 10):
 
 ``lsh_filter``
-    The same columns; a key sets 5 bits (``hashes`` 5, was 3) and the filter is built at
-    32 bits a key (was 16), so the archive builds it again when it applies this version.
+    The same columns; a key sets 5 bits (``hashes`` 5, was 3), so the archive builds the
+    filter again when it applies this version.
     (An older newsdedup would read the new filter as damaged: it refuses the newer schema.)
 """
 
@@ -307,7 +307,7 @@ MIGRATIONS: tuple[str, ...] = (
         keys BLOB NOT NULL
     );
     """,
-    # 10: the filter sets 5 bits a key and is built at 32 bits a key (see newsdedup.bandfilter);
+    # 10: the filter sets 5 bits a key (see newsdedup.bandfilter);
     # the archive then builds it again (see Archive._migrate).
     """
     DELETE FROM lsh_filter;
