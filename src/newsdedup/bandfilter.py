@@ -35,11 +35,11 @@ rises instead, and a lookup seeks more. Measured on random keys with :data:`HASH
 At 84k articles (5.1 million keys) the filter is 8 MiB, 13 bits a key (it was rebuilt at
 4.2 million keys, 65k articles), and a lookup that finds nothing seeks 0.31 keys in vain
 (the 126 of ``bench/bench_links.py``'s probes with no candidate at either size; 0.6 with
-3 hashes a key): 53-56 µs a lookup against 35-37 µs at 5,000 articles (1.53x, bench runs
-C and D). Built at 32 and rebuilt under 16 bits a key, it was 16 MiB there (26 bits a
+3 hashes a key): 53-59 µs a lookup against 35-37 µs at 5,000 articles (1.53-1.64x, bench
+runs C, D and H). Built at 32 and rebuilt under 16 bits a key, it was 16 MiB there (26 bits a
 key): 0.05 keys in vain and 1.44-1.51x (runs E-G), but the writer's peak memory was 23-34
 MB higher (335-346 against 309-312 MB: the filter, and its pages in SQLite's cache when
-stored), the archive 8 MB larger, and all of VNTC ingested at 938-966 against 992-1,047
+stored), the archive 8 MB larger, and all of VNTC ingested at 938-966 against 967-1,047
 articles a second: not taken.
 
 Stored layout, the one row of ``lsh_filter`` (schema version 8):
