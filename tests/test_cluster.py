@@ -353,19 +353,27 @@ def test_a_rolled_back_merge_leaves_filter_and_tier_in_step(
     assert near_b is not None and index.candidates(near_b) == [again.id]  # type: ignore[attr-defined]
 
 
-def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -> None:
+def archive_at_version(path: Path, version: int, bands: tuple[int, ...]) -> sqlite3.Connection:
+    """A new archive file with the schema of ``version``, and ``bands`` in its large tier as article 1's."""
     from newsdedup.archive import _statements
-    from newsdedup.schema import MIGRATIONS, SCHEMA_VERSION
+    from newsdedup.schema import MIGRATIONS
 
-    path = tmp_path / "v7.db"
     conn = sqlite3.connect(path, isolation_level=None)
-    for script in MIGRATIONS[:7]:
+    for script in MIGRATIONS[:version]:
         for statement in _statements(script):
             conn.execute(statement)
-    conn.execute("PRAGMA user_version = 7")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in bands])
+    return conn
+
+
+def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -> None:
+    from newsdedup.schema import SCHEMA_VERSION
+
+    path = tmp_path / "v7.db"
     fp = fingerprint(WEATHER)
     assert fp is not None
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in fp.bands])
+    conn = archive_at_version(path, 7, fp.bands)
     # Version 7's small tier held rows like the large one's: version 9 moves them there.
     conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
@@ -380,18 +388,10 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
 
 def test_a_filter_of_3_bits_a_key_is_built_again_on_opening(tmp_path: Path) -> None:
     # Version 10: keys set 5 bits; a version 9 archive's filter (3) is built again when opened.
-    from newsdedup.archive import _statements
-    from newsdedup.schema import MIGRATIONS
-
     path = tmp_path / "v9.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for script in MIGRATIONS[:9]:
-        for statement in _statements(script):
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 9")
     fp = fingerprint(WEATHER)
     assert fp is not None
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in fp.bands])
+    conn = archive_at_version(path, 9, fp.bands)
     old = bandfilter.BandFilter(np.zeros(bandfilter.MIN_BITS // 8, dtype=np.uint8), hashes=3)
     old.add(fp.bands)
     bandfilter.save(conn, old)

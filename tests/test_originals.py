@@ -60,6 +60,11 @@ def test_round_trip_and_stored_once(memory_archive: Archive) -> None:
     assert store.get(sha(data)) == data
 
 
+def stored_labels(archive: Archive) -> list[str]:
+    """The compression label of each stored original, in the order they were stored."""
+    return [row[0] for row in archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
+
+
 def test_a_dictionary_is_trained_once_enough_originals_exist(
     memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,7 +74,7 @@ def test_a_dictionary_is_trained_once_enough_originals_exist(
     datas = [article(n) for n in range(260)]
     for data in datas:
         store.put(sha(data), data)
-    labels = [row[0] for row in memory_archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
+    labels = stored_labels(memory_archive)
     assert set(labels[:200]) == {"zstd"}
     assert set(labels[200:]) == {"zstd:1"}
     assert memory_archive.db.execute("SELECT count(*) FROM compression_dicts").fetchone()[0] == 1
@@ -113,18 +118,24 @@ def test_an_original_packed_ahead_is_stored_as_packed_unless_a_newer_dictionary_
     store.put(sha(datas[202]), datas[202], fresh)
     assert spied == [datas[200], datas[201]]
     store.put(sha(datas[202]), datas[202], fresh)  # there already: nothing stored
-    labels = [row[0] for row in memory_archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
+    labels = stored_labels(memory_archive)
     assert labels == ["zstd"] * 200 + ["zstd:1"] * 3
     assert all(store.get(sha(d)) == d for d in datas)
     tiny = b"ab"  # compression would not shrink it: stored as it is
     assert worker.pack(tiny) == ("zstd:1", "none", tiny)
 
 
-def test_in_a_write_transaction_the_newest_dictionary_is_read_once(
-    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def trains_at_100(memory_archive: Archive, monkeypatch: pytest.MonkeyPatch) -> OriginalStore:
+    """The archive's original store, which trains its dictionary at 100 originals."""
     monkeypatch.setattr(originals_module, "TRAIN_AT", 100)
-    store = memory_archive.originals
+    return memory_archive.originals
+
+
+def test_in_a_write_transaction_the_newest_dictionary_is_read_once(
+    memory_archive: Archive, trains_at_100: OriginalStore
+) -> None:
+    store = trains_at_100
     datas = [article(n) for n in range(104)]
     reads: list[str] = []
     memory_archive.db.conn.set_trace_callback(lambda sql: reads.append(sql) if "max(id)" in sql else None)
@@ -134,7 +145,7 @@ def test_in_a_write_transaction_the_newest_dictionary_is_read_once(
     # Read at the first put; the 101st trains a dictionary, which the ones after it use
     # without reading it again.
     assert len(reads) == 1
-    labels = [row[0] for row in memory_archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
+    labels = stored_labels(memory_archive)
     assert labels == ["zstd"] * 100 + ["zstd:1"] * 4
     reads.clear()
     store.put(sha(b"x" * 100), b"x" * 100)  # outside a write transaction: read at every call
@@ -143,10 +154,9 @@ def test_in_a_write_transaction_the_newest_dictionary_is_read_once(
 
 
 def test_a_dictionary_trained_in_a_rolled_back_transaction_is_not_used_after_it(
-    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+    memory_archive: Archive, trains_at_100: OriginalStore
 ) -> None:
-    monkeypatch.setattr(originals_module, "TRAIN_AT", 100)
-    store = memory_archive.originals
+    store = trains_at_100
     datas = [article(n) for n in range(102)]
     with memory_archive._write():
         for data in datas[:100]:
@@ -156,7 +166,7 @@ def test_a_dictionary_trained_in_a_rolled_back_transaction_is_not_used_after_it(
         raise RuntimeError("...which this rollback takes away")
     with memory_archive._write():
         store.put(sha(datas[101]), datas[101])  # read again: none, so it trains one anew
-    labels = [row[0] for row in memory_archive.db.execute("SELECT compression FROM originals ORDER BY rowid")]
+    labels = stored_labels(memory_archive)
     assert labels == ["zstd"] * 100 + ["zstd:1"]
     assert store.get(sha(datas[101])) == datas[101]
 
