@@ -158,23 +158,6 @@ def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
     assert merged is not None and merged.size == size_for(20_000) and merged.may_contain(range(20_000)).all()
 
 
-def test_a_merge_builds_a_filter_of_other_hashes_again(memory_archive: Archive) -> None:
-    # A filter whose keys set 3 bits (one stored before schema version 10): the next merge
-    # builds it again with HASHES (sized for its keys: here the smallest size, as before), so
-    # that lookups can test the probes fingerprinting made.
-    conn = memory_archive.db.conn
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in range(100)])
-    old = BandFilter(np.zeros(MIN_BITS // 8, dtype=np.uint8), hashes=3)
-    old.add(range(100))
-    bandfilter.save(conn, old)
-    conn.execute("INSERT INTO lsh_bands (key, article_id) VALUES (100, 2)")
-    merged = bandfilter.add_merged(conn, np.array([100], dtype=np.int32))
-    assert merged is not None and merged.hashes == bandfilter.HASHES != 3 and merged.size == MIN_BITS
-    assert merged.keys == 101 and merged.may_contain(range(101)).all()
-    loaded = bandfilter.load(conn)
-    assert loaded is not None and loaded.hashes == bandfilter.HASHES
-
-
 def test_a_damaged_filter_row_is_an_archive_error_at_merge(memory_archive: Archive) -> None:
     conn = memory_archive.db.conn
     conn.execute("INSERT INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, 1, 3, 'many', x'00')")

@@ -285,16 +285,13 @@ def add_merged(conn: sqlite3.Connection, keys: npt.NDArray[np.int32]) -> BandFil
     stored (in the caller's transaction, after the copy).
 
     The keys are added to the stored filter, unless it would then be too full for its
-    size, sets another number of bits a key than :data:`HASHES`, or there is none: it is
-    rebuilt from ``lsh_bands`` instead, without the old bits ever read, so that one filter
-    is held at a time.
+    size (or there is none): it is rebuilt larger from ``lsh_bands`` instead, without the
+    old bits ever read, so that one filter is held at a time.
     """
-    row = conn.execute("SELECT keys, length(bits), hashes FROM lsh_filter WHERE id = 1").fetchone()
+    row = conn.execute("SELECT keys, length(bits) FROM lsh_filter WHERE id = 1").fetchone()
     if row is not None and not all(isinstance(value, int) for value in row):
         raise ArchiveError(f"the archive's LSH band filter (table lsh_filter) is damaged: its header {row!r}")
-    # A filter of another number of hashes (3, in archives written before probes were made
-    # ahead) is built again with HASHES: lookups can then test the probes fingerprinting made.
-    if row is None or _too_full(row[0] + len(keys), 8 * row[1]) or row[2] != HASHES:
+    if row is None or _too_full(row[0] + len(keys), 8 * row[1]):
         return rebuild(conn)
     current = load(conn)
     assert current is not None  # (the row was just read, in this transaction)
