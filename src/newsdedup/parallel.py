@@ -47,7 +47,6 @@ Example:
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import itertools
 import os
@@ -289,14 +288,7 @@ def _worker_archive(path: str, config: Config) -> Archive:
     stat = os.stat(path)
     key = (path, config, stat.st_dev, stat.st_ino)
     if _worker is None or _worker[0] != key:
-        if _worker is not None:
-            _worker[1].close()
-            _worker = None
-        else:
-            # A worker leaves without the interpreter's teardown (see workerpool): its
-            # connection is closed first, so that the last one to close still checkpoints the
-            # WAL into the file and removes it. (Registered after the quick exit: runs before it.)
-            atexit.register(_close_worker_archive)
+        close_worker_archive()
         archive = Archive(path, config, create=False)  # the writer made it: a worker never does
         # A worker only reads (site templates, known originals): a small page cache keeps
         # its memory flat however large the archive grows. The writer keeps the large one.
@@ -305,7 +297,8 @@ def _worker_archive(path: str, config: Config) -> Archive:
     return _worker[1]
 
 
-def _close_worker_archive() -> None:
+def close_worker_archive() -> None:
+    """Close this worker's connection to the archive, if it has one (see :mod:`.workerpool`)."""
     global _worker
     if _worker is not None:
         _worker[1].close()

@@ -71,13 +71,17 @@ def _start() -> None:
     import newsdedup.ingest  # noqa: F401
 
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    # A worker stopped by the pool has sent its last result and only read the archive (its
-    # connection is closed by a handler registered when it opened it, which runs first): its
+    # A worker stopped by the pool has sent its last result and only read the archive: its
     # exit skips the interpreter's teardown (freeing the modules and objects it loaded), which
     # made closing the pool take 45 ms instead of 4. So its exit status is 0, and the exit
     # handlers registered before the pool started (at import: logging's, whose handlers here
     # write to stderr as they go) do not run; a worker killed by a signal still shows as such.
+    # Exit handlers run last registered first: its connection is closed before it leaves, so
+    # that the last one to close still checkpoints the WAL into the file and removes it.
+    from .parallel import close_worker_archive
+
     atexit.register(os._exit, 0)
+    atexit.register(close_worker_archive)
 
 
 def _ready() -> None:
