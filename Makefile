@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## demo: archive the two articles in data/, show their cluster, and diff them
+# (compileall: bytecode as an installed package has it, where PYTHONDONTWRITEBYTECODE is set;
+# a no-op unless a module changed. See newsdedup.evaldata.compile_bytecode.)
 demo: $(STAMP)
+	$(BIN)/python -m compileall -q src/newsdedup
 	$(BIN)/newsdedup ingest data/
 	$(BIN)/newsdedup list
 	$(BIN)/newsdedup clusters

@@ -29,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from newsdedup import Archive, Config, ingest_paths
-from newsdedup.evaldata import load_vntc_or_exit, print_figures, write_by_outlet
+from newsdedup.evaldata import compile_bytecode, load_vntc_or_exit, print_figures, write_by_outlet
 
 
 def baseline(files: list[Path], db_path: Path) -> float:
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    compile_bytecode()  # measure newsdedup as installed (see its docstring)
 
     articles = load_vntc_or_exit(args.eval, args.count, args.seed)
     work = Path(tempfile.mkdtemp(prefix="newsdedup-bench-"))

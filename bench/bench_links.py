@@ -49,7 +49,7 @@ import tracemalloc
 from pathlib import Path
 
 from newsdedup import Archive, bandfilter
-from newsdedup.evaldata import load_vntc_or_exit, print_figures, write_by_outlet
+from newsdedup.evaldata import compile_bytecode, load_vntc_or_exit, print_figures, write_by_outlet
 from newsdedup.fingerprint import BAND_ROWS, BANDS, NUM_PERM, fingerprint, words
 
 PROBES = 500
@@ -281,6 +281,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="ingest --workers (default: the cores)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    compile_bytecode()  # measure newsdedup as installed (see its docstring)
 
     rows = load_vntc_or_exit(args.eval, args.count + PROBES, args.seed)
     probes, rows = [body(r["text"]) for r in rows[:PROBES]], rows[PROBES:]

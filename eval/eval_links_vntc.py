@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from newsdedup import Archive, Config, ingest_paths
-from newsdedup.evaldata import load_vntc_or_exit, report_gate, write_by_outlet
+from newsdedup.evaldata import compile_bytecode, load_vntc_or_exit, report_gate, write_by_outlet
 
 LEVEL_SETS = {
     "exact": ("exact",),
@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="committed figures to compare with")
     parser.add_argument("--check", action="store_true", help="exit 1 if worse than --baseline")
     args = parser.parse_args()
+    compile_bytecode()  # measure newsdedup as installed (see its docstring)
 
     rows = load_vntc_or_exit(args.eval, args.count, args.seed)
     work = Path(tempfile.mkdtemp(prefix="newsdedup-eval-"))

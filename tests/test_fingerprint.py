@@ -126,6 +126,13 @@ def test_token_caches_never_change_a_fingerprint(word_list: list[str]) -> None:
         assert fingerprint(text) == fresh
 
 
+def test_a_token_of_invisible_characters_leaves_no_trace() -> None:
+    # Made plain a token at a time, "\u200b" alone becomes an empty token: not a double space in the key.
+    key, fp = fingerprint_with_key("Một \u200b hai \ufeff\u00ad ba bốn")
+    assert key == "một hai ba bốn"
+    assert fp == fingerprint("một hai ba bốn")
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.sampled_from(["một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám"]), min_size=30, max_size=200))
 def test_estimate_tracks_the_exact_jaccard(word_list: list[str]) -> None:

@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsdedup import normalize
-from newsdedup.normalize import body_hash, comparison_key, comparison_tokens, retone_word
+from newsdedup.normalize import (
+    body_hash,
+    comparison_key,
+    comparison_tokens,
+    is_single_spaced,
+    retone_word,
+    squeeze_spaces,
+    word_count,
+)
 
 # Syllables written with the tone on either vowel, in real use both ways.
 OLD_NEW_PAIRS = [
@@ -100,3 +108,38 @@ def test_tokens_join_to_the_key_whatever_the_cache_holds(text: str) -> None:
         patch.setattr(normalize, "_TOKEN_CACHE_MAX", 2)  # cleared on nearly every new token
         assert comparison_key(text) == key
         assert comparison_tokens(text) == key.split()
+
+
+def test_every_white_space_character_but_the_space_is_unprintable() -> None:
+    # What is_single_spaced relies on, checked over all of Unicode (in this Python's tables).
+    splitting = [c for c in map(chr, range(0x110000)) if len(f"a{c}b".split()) != 1]
+    assert " " in splitting
+    assert [c for c in splitting if c != " " and c.isprintable()] == []
+
+
+spaced_text = st.text(alphabet=st.sampled_from(list("ab ờ\t\n\u00a0\u200b\u2003\u3000.")), max_size=30)
+
+
+@given(spaced_text)
+def test_whitespace_helpers_agree_with_splitting(text: str) -> None:
+    assert squeeze_spaces(text) == " ".join(text.split())
+    assert word_count(text) == len(text.split())
+    assert is_single_spaced(text) <= (text == " ".join(text.split()))
+
+
+special_text = st.text(
+    alphabet=st.sampled_from(list("hòa thủy ab 3,1 \u201c\u201d\u2018\u2019\u2013\u2014\u2026\u200b\u00ad\ufeff")),
+    max_size=40,
+)
+
+
+@given(special_text)
+def test_tokens_made_plain_one_by_one_are_those_of_the_text_made_plain(text: str) -> None:
+    # The key as it was made before tokens were made plain one at a time: the whole text first.
+    plain = normalize._SPECIAL.sub(normalize._replace_special, unicodedata.normalize("NFC", text).lower())
+    expected = [normalize.retone_token(token) for token in plain.split()]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(normalize, "_TOKEN_CACHE", {})
+        assert comparison_tokens(text) == expected
+        assert comparison_tokens(text) == expected  # from the cache
+    assert comparison_key(text) == " ".join(expected)

@@ -27,6 +27,15 @@ def test_processes_start_at_once_and_stop_on_close() -> None:
     assert all(not p.is_alive() for p in started)
 
 
+def test_workers_start_no_blas_threads_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with WorkerPool(1) as pool:
+        assert pool.executor.submit(os.getenv, "OPENBLAS_NUM_THREADS").result() == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # the user's own setting is kept
+    with WorkerPool(1) as pool:
+        assert pool.executor.submit(os.getenv, "OPENBLAS_NUM_THREADS").result() == "3"
+
+
 @pytest.mark.parametrize("processes", [0, -1, 1.5])
 def test_a_pool_of_no_process_is_refused(processes: object) -> None:
     with pytest.raises(ConfigError, match=f"processes must be an integer >= 1, got {processes}"):

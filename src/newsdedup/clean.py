@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .extract import find_date
-from .normalize import comparison_key
+from .normalize import comparison_key, word_count
 from .records import Block, ExtractedArticle
 from .templates import MAX_TEMPLATE_WORDS as _TEMPLATE_WORDS
 from .templates import at_most_words
@@ -292,7 +292,7 @@ def clean_article(article: ExtractedArticle, *, templates: TemplateCheck | None 
 
 def _describe(text: str) -> _Line:
     # Scripts written without spaces (Chinese, Japanese) count about one word per 7 characters.
-    words = max(len(text.split()), len(text) // 7)
+    words = max(word_count(text), len(text) // 7)
     ends = text.rstrip().endswith(_SENTENCE_END)
     prose = words >= _PROSE_WORDS or (words >= 8 and ends)
     return _Line(text=text, words=words, prose=prose, short=words <= _SHORT_WORDS and not ends)

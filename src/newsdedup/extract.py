@@ -25,7 +25,7 @@ from typing import Any
 from .config import Config
 from .decoding import content_charset, decode_html, decode_text, media_type
 from .errors import EmptyInput, InputError
-from .normalize import comparison_key
+from .normalize import comparison_key, squeeze_spaces
 from .records import Block, ExtractedArticle, RawInput
 
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx", ".jsp")
@@ -105,7 +105,7 @@ def split_paragraphs(text: str) -> list[str]:
     >>> split_paragraphs(wrapped)[0].endswith("iiii jjjj end.")
     True
     """
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = list(map(squeeze_spaces, text.splitlines()))
     chunks: list[list[str]] = [[]]
     for line in lines:
         if line:

@@ -52,7 +52,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from .normalize import cached_map, comparison_key, retone_token, split_tokens
+from .normalize import cached_map, compare_token, comparison_key, split_tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -180,7 +180,9 @@ def _tokens_and_word_hashes(text: str) -> tuple[list[str], npt.NDArray[np.uint64
     Python int of each.
     """
     entries = _token_entries(text)
-    return list(map(itemgetter(0), entries)), _word_hashes(entries)
+    tokens = list(map(itemgetter(0), entries))
+    # A token of invisible characters only has no comparison form (and no words).
+    return tokens if "" not in tokens else [token for token in tokens if token], _word_hashes(entries)
 
 
 def _token_entries(text: str) -> list[tuple[str, bytes]]:
@@ -194,7 +196,7 @@ def _word_hashes(entries: list[tuple[str, bytes]]) -> npt.NDArray[np.uint64]:
 
 
 def _token_entry(token: str) -> tuple[str, bytes]:
-    compared = retone_token(token)
+    compared = compare_token(token)
     hashes = [_word_hash(word) for word in _WORD.findall(compared)]
     return compared, struct.pack(f"<{len(hashes)}Q", *hashes)
 
@@ -322,7 +324,7 @@ def _permutations() -> Any:
 # look-up per word. It is emptied when it grows too large (names, numbers).
 _WORD_HASHES: dict[str, int] = {}
 _WORD_HASHES_MAX = 1 << 16
-# White-space tokens of a text (split_tokens, with their punctuation) -> their comparison
+# White-space tokens of a text (split_tokens, as written) -> their comparison
 # form and their words' hashes (little-endian uint64); emptied when it grows too large.
 _TOKEN_ENTRIES: dict[str, tuple[str, bytes]] = {}
 _TOKEN_ENTRIES_MAX = 1 << 16

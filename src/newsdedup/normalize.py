@@ -58,25 +58,76 @@ def comparison_key(text: str) -> str:
 def comparison_tokens(text: str) -> list[str]:
     """The white-space tokens of ``text``'s comparison key (what :func:`comparison_key` joins).
 
-    >>> comparison_tokens("  Hòa  “Lạc”! ")
+    >>> comparison_tokens("  Hòa  “Lạc”! \u200b ")
     ['hoà', '"lạc"!']
     """
-    # Only tokens not seen before are retoned, in Python.
-    return cached_map(_TOKEN_CACHE, _TOKEN_CACHE_MAX, split_tokens(text), retone_token)
+    # Only tokens not seen before are made plain and retoned, in Python.
+    tokens = cached_map(_TOKEN_CACHE, _TOKEN_CACHE_MAX, split_tokens(text), compare_token)
+    return tokens if "" not in tokens else [token for token in tokens if token]
 
 
 def split_tokens(text: str) -> list[str]:
-    """The white-space tokens of ``text`` in NFC, lower case, with quotes and dashes made
-    plain: :func:`comparison_tokens` before each token's tone mark is put in its place
-    (:func:`retone_token`).
+    """The white-space tokens of ``text`` in NFC and lower case, as written otherwise:
+    what :func:`compare_token` makes comparison tokens of, one by one.
 
     >>> split_tokens("  Hòa  “Lạc”! ")
-    ['hòa', '"lạc"!']
+    ['hòa', '“lạc”!']
     """
-    text = unicodedata.normalize("NFC", text).lower()
-    # A regex touches only the few special characters; str.translate would cost
-    # ~40 ns for every character of the text.
-    return _SPECIAL.sub(_replace_special, text).split()
+    return unicodedata.normalize("NFC", text).lower().split()
+
+
+def compare_token(token: str) -> str:
+    """A token of :func:`split_tokens` as :func:`comparison_tokens` gives it: quotes,
+    dashes and ellipses made plain, invisible characters dropped (which may leave
+    nothing), and each word's tone mark in its canonical place (:func:`retone_word`).
+
+    Made plain a token at a time rather than in the whole text (by a regex that calls
+    Python at every special character: ~60 µs for a 3 kB article), so that a token seen
+    before costs one cache look-up. None of the characters replaced is white space, so
+    the tokens are those of the text made plain first.
+
+    >>> compare_token("“hòa,thủy”"), compare_token("\u200b")
+    ('"hoà,thuỷ"', '')
+    """
+    return retone_token(_SPECIAL.sub(_replace_special, token))
+
+
+def squeeze_spaces(text: str) -> str:
+    """``text``'s words joined by single spaces (``" ".join(text.split())``), without
+    splitting a text that is so already, as most lines of a cleaned article are.
+
+    >>> squeeze_spaces(" Một\u00a0 hai\tba "), squeeze_spaces("một hai")
+    ('Một hai ba', 'một hai')
+    """
+    return text if is_single_spaced(text) else " ".join(text.split())
+
+
+def word_count(text: str) -> int:
+    """The number of white-space separated words in ``text`` (``len(text.split())``),
+    counted without making them when ``text`` is single-spaced.
+
+    >>> word_count("một hai ba"), word_count(" một  hai "), word_count("")
+    (3, 2, 0)
+    """
+    if is_single_spaced(text):
+        return text.count(" ") + 1 if text else 0
+    return len(text.split())
+
+
+def is_single_spaced(text: str) -> bool:
+    """True if ``text`` is its words joined by single ASCII spaces: ``text == " ".join(text.split())``.
+
+    Splitting makes a string of every word (~60 µs for a 3 kB article); this scans the
+    text in C. Every white-space character but the ASCII space is unprintable (Unicode's
+    "Other" and "Separator" categories; ``tests/test_normalize.py`` checks all of them),
+    so a printable text holds no other, and one without two spaces in a row or at
+    either end is single-spaced. (Some single-spaced texts are unprintable, say with a
+    zero-width space: those are split, with the same result.)
+
+    >>> is_single_spaced("một hai"), is_single_spaced("một  hai"), is_single_spaced("một\u00a0hai")
+    (True, False, False)
+    """
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def cached_map(cache: dict[str, _T], limit: int, keys: list[str], compute: Callable[[str], _T]) -> list[_T]:
@@ -166,8 +217,8 @@ _TOKEN_CACHE_MAX = 1 << 16
 
 
 def retone_token(token: str) -> str:
-    """A token of :func:`split_tokens` with the tone mark of each of its words in its
-    canonical place (:func:`retone_word`), as :func:`comparison_tokens` gives it.
+    """A token with the tone mark of each of its words in its canonical place
+    (:func:`retone_word`).
 
     >>> retone_token('"hòa,thủy"')
     '"hoà,thuỷ"'

@@ -67,6 +67,9 @@ class WorkerPool:
 
 
 def _start() -> None:
+    from .__main__ import limit_blas_threads
+
+    limit_blas_threads()  # before NumPy is imported (a spawned worker has not imported it)
     # Import the stack now, while the parent is busy with its own start.
     import newsdedup.ingest  # noqa: F401
 
