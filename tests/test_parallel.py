@@ -111,6 +111,16 @@ def test_a_chunk_a_worker_has_started_is_not_taken_back(slow_pool: ThreadPoolExe
     assert parallel._withdraw(parallel.deque([queued, started])) == (0, queued)  # type: ignore[arg-type]
 
 
+def test_the_oldest_chunk_not_started_is_taken_back(slow_pool: ThreadPoolExecutor) -> None:
+    # Its results are written soon after the worker's: none are left to write once it is done.
+    started = slow_pool.submit(time.sleep, 0.2)
+    time.sleep(0.05)
+    older, newer = slow_pool.submit(time.sleep, 0), slow_pool.submit(time.sleep, 0)
+    window = parallel.deque([started, older, newer])  # type: ignore[var-annotated]
+    assert parallel._withdraw(window) == (1, older)
+    assert older.cancelled() and not newer.cancelled()
+
+
 def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
     slow_pool: ThreadPoolExecutor, memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
