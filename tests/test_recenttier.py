@@ -128,7 +128,7 @@ def test_a_failed_commit_leaves_nothing_wrong_in_memory(
     monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", 2 * BANDS)
     conn = memory_archive.db.conn
     failing = FailingCommit(conn)
-    monkeypatch.setattr(memory_archive.db, "conn", failing)
+    monkeypatch.setattr(memory_archive, "conn", failing)
     a, b = story(101), story(102)
     add(memory_archive, "a", article_text("A", *a))  # 64 rows in the small tier
     failing.fail = True

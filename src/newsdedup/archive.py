@@ -29,12 +29,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from operator import itemgetter
 from pathlib import Path
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
-
-import sqlite_utils
 
 from .blockstore import BlockStore, encode_blocks
 from .cluster import ClusterSummary, Indexed, LinkIndex, SimilarArticle
@@ -59,6 +58,8 @@ from .schema import MIGRATIONS, SCHEMA_VERSION
 from .templates import count_hashes, count_lines, line_hashes
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from .fetchlog import FetchRecord
 
 DB_NAME = "newsdedup.db"
@@ -133,6 +134,9 @@ class Archive:
         config: options; only ``busy_timeout`` matters here.
         create: make the archive if it does not exist (``False`` for commands
             that only read: a mistyped path is then an error, not a new archive).
+
+    ``conn`` is its SQLite connection (autocommit: transactions are begun explicitly),
+    and ``db`` the same connection as a :class:`sqlite_utils.Database`.
     """
 
     def __init__(self, path: str | os.PathLike[str], config: Config | None = None, *, create: bool = True) -> None:
@@ -160,7 +164,7 @@ class Archive:
                 check_same_thread=False,
                 cached_statements=512,
             )
-            self.db = sqlite_utils.Database(conn)
+            self.conn = conn
             conn.execute(f"PRAGMA busy_timeout = {int(self.config.busy_timeout * 1000)}")
             if self.path != MEMORY:
                 # Takes effect only on a new file. Rows of 1-4 kB (compressed
@@ -189,7 +193,18 @@ class Archive:
 
     def close(self) -> None:
         """Close the database connection."""
-        self.db.close()
+        self.conn.close()
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as a :class:`sqlite_utils.Database` (its tables, queries as dicts).
+
+        Made when first asked for: importing sqlite-utils took 75-80 ms, which ingestion's
+        worker processes, and the writer's own statements, do without.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def __enter__(self) -> Archive:
         return self
@@ -200,7 +215,7 @@ class Archive:
     @property
     def schema_version(self) -> int:
         """The number of migrations applied to this archive."""
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
         if self.schema_version == SCHEMA_VERSION:
@@ -214,21 +229,21 @@ class Archive:
                 )
             for number in range(version, SCHEMA_VERSION):
                 for statement in _statements(MIGRATIONS[number]):
-                    self.db.execute(statement)
+                    self.conn.execute(statement)
                 if number + 1 == _ARTICLE_BLOCKS_VERSION:
                     self._move_blocks()
-                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
             if any(version < number <= SCHEMA_VERSION for number in _BAND_FILTER_VERSIONS):
                 from . import bandfilter  # NumPy: imported only when needed
 
-                bandfilter.rebuild(self.db.conn)
+                bandfilter.rebuild(self.conn)
             if 0 < version < _REVISIONS_VERSION <= SCHEMA_VERSION:
                 self._normalise_urls()
 
     def _normalise_urls(self) -> None:
         """Store the URLs of articles archived before revisions existed in their normalised form."""
-        rows = self.db.execute("SELECT id, url FROM articles WHERE url IS NOT NULL").fetchall()
-        self.db.conn.executemany(
+        rows = self.conn.execute("SELECT id, url FROM articles WHERE url IS NOT NULL").fetchall()
+        self.conn.executemany(
             "UPDATE articles SET url = ? WHERE id = ?",
             [(normal, article_id) for article_id, url in rows if (normal := article_url(url, None)) != url],
         )
@@ -236,7 +251,7 @@ class Archive:
     def _move_blocks(self) -> None:
         """Version 7: move the rows of ``blocks`` and ``revision_blocks`` into one frame per article
         (``article_blocks``) and per superseded revision (``revision_frames``), then drop them."""
-        conn = self.db.conn
+        conn = self.conn
         read = "SELECT position, role, text, kept, reason FROM {} WHERE {} ORDER BY position"
         for article_id, sha256 in conn.execute(
             "SELECT DISTINCT b.article_id, a.raw_sha256 FROM blocks AS b JOIN articles AS a ON a.id = b.article_id"
@@ -255,7 +270,7 @@ class Archive:
     @contextmanager
     def _write(self) -> Iterator[None]:
         """One write transaction, taken with the write lock from the start."""
-        conn = self.db.conn
+        conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as err:
@@ -292,7 +307,7 @@ class Archive:
         """
         # One statement, not one a table: this runs for every input, in a worker (6.5 against
         # 11 µs) and again in the writer (2.8 against 4.1 µs). No ORDER BY: it sorts (9 and 5 µs).
-        rows = self.db.conn.execute(_FIND_ORIGINAL_SQL, [sha256, item, sha256, item]).fetchall()
+        rows = self.conn.execute(_FIND_ORIGINAL_SQL, [sha256, item, sha256, item]).fetchall()
         if not rows:
             return None
         article_id, title, latest_at, _ = min(rows, key=itemgetter(3))
@@ -372,17 +387,17 @@ class Archive:
         url = article_url(article.url, raw.url)
         key = revision_key(url)
         if key is not None:
-            row = self.db.execute("SELECT id FROM articles WHERE url = ? ORDER BY id LIMIT 1", [key]).fetchone()
+            row = self.conn.execute("SELECT id FROM articles WHERE url = ? ORDER BY id LIMIT 1", [key]).fetchone()
             if row is not None:
                 return self._revise(int(row[0]), raw, article, digest, ahead, now)
         self.originals.put(raw.sha256, raw.data, ahead.original if ahead else None)
         first = None
         if digest is not None:
-            row = self.db.execute(
+            row = self.conn.execute(
                 "SELECT id FROM articles WHERE body_hash = ? AND duplicate_of IS NULL ORDER BY id LIMIT 1", [digest]
             ).fetchone()
             first = int(row[0]) if row else None
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             """INSERT INTO articles (raw_sha256, raw_item, origin, url, source, title, published, author,
                    language, input_format, encoding, body_hash, duplicate_of, ingested_at, fetched_at)
                VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -407,9 +422,9 @@ class Archive:
         self.blocks.put(article_id, article.blocks, raw.data, ahead.frame if ahead else None)
         if first is None and article.source:
             if ahead is not None:
-                count_hashes(self.db.conn, article.source, ahead.line_hashes)
+                count_hashes(self.conn, article.source, ahead.line_hashes)
             else:
-                count_lines(self.db.conn, article.source, _template_lines(article))
+                count_lines(self.conn, article.source, _template_lines(article))
         if first is not None:
             return IngestResult(
                 path=raw.origin,
@@ -460,7 +475,7 @@ class Archive:
             return replace(unchanged, title=earlier.title, revision=earlier.number, note=note)
 
         number = latest.number + 1
-        old_title, old_hash, old_duplicate_of, source = self.db.execute(
+        old_title, old_hash, old_duplicate_of, source = self.conn.execute(
             "SELECT title, body_hash, duplicate_of, source FROM articles WHERE id = ?", [article_id]
         ).fetchone()
         old_blocks = self.blocks.get(article_id)
@@ -479,7 +494,7 @@ class Archive:
         duplicate_of, promoted = old_duplicate_of, None
         if body_changed:
             duplicate_of, promoted = self._new_copies(article_id, digest, old_duplicate_of)
-        self.db.execute(
+        self.conn.execute(
             """UPDATE articles SET raw_sha256 = ?, raw_item = 0, origin = ?, title = ?,
                    published = coalesce(?, published), author = coalesce(?, author),
                    language = coalesce(?, language), input_format = ?, encoding = ?, body_hash = ?, duplicate_of = ?,
@@ -508,7 +523,7 @@ class Archive:
             # article, or an article revised five times would make its own lines templates.
             seen = set() if old_duplicate_of is not None else {comparison_key(b.text) for b in old_blocks}
             count_lines(
-                self.db.conn,
+                self.conn,
                 source,
                 (b.text for b in article.blocks if b.role != "title" and comparison_key(b.text) not in seen),
             )
@@ -533,7 +548,7 @@ class Archive:
 
     def _supersede(self, article_id: int, number: int) -> None:
         """Move the articles row's revision (``number``, with its blocks) aside, to the superseded ones."""
-        self.db.execute(
+        self.conn.execute(
             f"""INSERT INTO revisions ({_REVISION_COLUMNS})
                 SELECT id, revision, raw_sha256, raw_item, origin, title, published, author, language, input_format,
                        encoding, body_hash, fetched_at, coalesce(revised_at, ingested_at), changes
@@ -552,21 +567,21 @@ class Archive:
         revision of its own URL). Copies of the old text lose their original: the first of them
         becomes canonical and the others its copies, so every text keeps one canonical article.
         """
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT id FROM articles WHERE body_hash = ? AND duplicate_of IS NULL AND id != ? ORDER BY id LIMIT 1",
             [digest, article_id],
         ).fetchone()  # (no row for digest None: NULL equals nothing)
         duplicate_of = int(row[0]) if row else None
         if old_duplicate_of is not None:
             return duplicate_of, None  # a copy has no copies of its own
-        first = self.db.execute(
+        first = self.conn.execute(
             "SELECT id FROM articles WHERE duplicate_of = ? ORDER BY id LIMIT 1", [article_id]
         ).fetchone()
         if first is None:
             return duplicate_of, None
         promoted = int(first[0])
-        self.db.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", [promoted])
-        self.db.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", [promoted, article_id])
+        self.conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", [promoted])
+        self.conn.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", [promoted, article_id])
         return duplicate_of, promoted
 
     def _promote(self, article_id: int, blocks: Sequence[Block], now: str) -> None:
@@ -575,7 +590,7 @@ class Archive:
         body = "\n".join(b.text for b in blocks if b.kept and b.role in BODY_ROLES)
         latest = self._scalar("SELECT revision FROM articles WHERE id = ?", [article_id])
         self.links.reindex(article_id, fingerprint(body), None, now, revision=latest)
-        for (copy,) in self.db.execute("SELECT id FROM articles WHERE duplicate_of = ?", [article_id]).fetchall():
+        for (copy,) in self.conn.execute("SELECT id FROM articles WHERE duplicate_of = ?", [article_id]).fetchall():
             self.links.add_link(article_id, int(copy), "exact", 1.0, {"match": "same-text"}, now)
 
     def _revisions_of(self, article_id: int) -> list[Revision]:
@@ -598,7 +613,7 @@ class Archive:
             return
         try:
             with self._write():
-                store(self.db.conn, records)
+                store(self.conn, records)
         except sqlite3.DatabaseError as err:
             raise ArchiveError(f"cannot write to the archive {self.path}: {err}") from None
 
@@ -685,7 +700,7 @@ class Archive:
         """
         normal = article_url(url, None)
         for candidate in dict.fromkeys((normal, url.strip())):
-            row = self.db.execute("SELECT id FROM articles WHERE url = ? ORDER BY id LIMIT 1", [candidate]).fetchone()
+            row = self.conn.execute("SELECT id FROM articles WHERE url = ? ORDER BY id LIMIT 1", [candidate]).fetchone()
             if row is not None:
                 return int(row[0])
         shown = url.strip() if normal == url.strip() else f"{url.strip()} (normalised: {normal})"
@@ -778,7 +793,7 @@ class Archive:
         )
 
     def _scalar(self, sql: str, params: Iterable[Any] = ()) -> int:
-        return int(self.db.execute(sql, list(params)).fetchone()[0])
+        return int(self.conn.execute(sql, list(params)).fetchone()[0])
 
 
 def _template_lines(article: ExtractedArticle) -> Iterator[str]:

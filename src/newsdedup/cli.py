@@ -535,7 +535,7 @@ def _article_of(archive: Archive, ref: str) -> int | str:
         return archive.find_url(ref)
     except ArticleNotFound:
         try:
-            record = lookup(archive.db.conn, normalize_url(ref))
+            record = lookup(archive.conn, normalize_url(ref))
         except InputError:
             record = None
         if record is None or record.kind != "page" or record.article_id is None:

@@ -23,7 +23,7 @@ the next run fetches those URLs again and finds their bytes archived.
 
 Example:
     >>> from newsdedup import Archive
-    >>> conn = Archive(":memory:").db.conn
+    >>> conn = Archive(":memory:").conn
     >>> row = FetchRecord("https://tin.vn/a", "page", "https://tin.vn/a", 7, "ab", '"e1"', None,
     ...                   "2020-08-13T11:50:00+00:00", "2020-08-13T11:50:00+00:00")
     >>> store(conn, [row])

@@ -193,7 +193,7 @@ def prepare_raw(archive: Archive, raw: RawInput, config: Config) -> IngestResult
     existing = archive.find_original(raw.sha256, fetched_at=raw.fetched_at)
     if existing is not None:
         return IngestResult.same_bytes(raw.origin, *existing)
-    templates = SiteTemplates(archive.db.conn, config.template_min_articles)
+    templates = SiteTemplates(archive.conn, config.template_min_articles)
     article = clean_article(extract(raw, config), templates=templates)
     # Hashed, fingerprinted and encoded for storage here, with the rest of an item's
     # preparation (in a worker, or in the writer only while it would wait): the writer is
@@ -219,14 +219,14 @@ def _prepare_file(archive: Archive, ref: InputRef, config: Config) -> Prepared:
 
 
 def _prepare_url(archive: Archive, item: UrlItem, config: Config) -> Prepared:
-    known = lookup(archive.db.conn, normalize_url(item.url))
+    known = lookup(archive.conn, normalize_url(item.url))
     response = _fetcher(config).get(item.url, known.validators if known else None)
     if response.status == 304 and known is not None:
         checked = replace(known, checked_at=response.fetched_at)
         if known.kind == "feed":
             note = f"feed not modified since {known.fetched_at} (HTTP 304)"
             return _Checked(IngestResult(path=item.origin, status="skipped", note=note), checked)
-        row = archive.db.execute("SELECT title FROM articles WHERE id = ?", [known.article_id]).fetchone()
+        row = archive.conn.execute("SELECT title FROM articles WHERE id = ?", [known.article_id]).fetchone()
         result = IngestResult(
             path=item.origin,
             status="duplicate",

@@ -294,7 +294,7 @@ class Expander:
         The fetch log knows URLs that redirected elsewhere; an article's own
         URL covers pages archived from a crawl or a full-content feed.
         """
-        conn = self.archive.db.conn
+        conn = self.archive.conn
         record = lookup(conn, url)
         if record is not None and record.kind == "page" and record.article_id is not None:
             article_id, ours = record.article_id, record.fetched_at

@@ -25,7 +25,7 @@ dictionary id, entropy tables, content).
 Example:
     >>> import hashlib
     >>> from newsdedup import Archive
-    >>> store = OriginalStore(Archive(":memory:").db.conn)
+    >>> store = OriginalStore(Archive(":memory:").conn)
     >>> data = "Tiêu đề\\nNội dung bài báo. ".encode() * 20
     >>> store.put(hashlib.sha256(data).hexdigest(), data)
     >>> store.get(hashlib.sha256(data).hexdigest()) == data
@@ -95,7 +95,7 @@ class OriginalStore:
         processes; ``put`` takes the result if it still uses the newest dictionary.
 
         >>> from newsdedup import Archive
-        >>> OriginalStore(Archive(":memory:").db.conn).pack(b"x" * 100)[:2]
+        >>> OriginalStore(Archive(":memory:").conn).pack(b"x" * 100)[:2]
         ('zstd', 'zstd')
         """
         if self._packs_left <= 0:

@@ -295,7 +295,7 @@ def _worker_archive(path: str, config: Config) -> Archive:
         archive = Archive(path, config, create=False)  # the writer made it: a worker never does
         # A worker only reads (site templates, known originals): a small page cache keeps
         # its memory flat however large the archive grows. The writer keeps the large one.
-        archive.db.execute("PRAGMA cache_size = -8192")
+        archive.conn.execute("PRAGMA cache_size = -8192")
         _worker = (key, archive)
     return _worker[1]
 
