@@ -246,15 +246,24 @@ def test_ingesting_imports_sqlite_utils_only_when_its_api_is_asked_for(tmp_path:
     # A worker process, and the writer's own statements, use the connection: 75-80 ms saved
     # in each process. The sqlite-utils API is there when asked for, on the same connection.
     script = f"""
-import sys
+import hashlib, sys
 from newsdedup import Archive, ingest_paths
+from newsdedup.clean import clean_article
+from newsdedup.extract import extract
+from newsdedup.records import RawInput
 archive = Archive({str(tmp_path / "a")!r})
 results = list(ingest_paths(archive, [{str(tmp_path / "x.txt")!r}]))
-print(results[0].status, "sqlite_utils" in sys.modules)
+def fetched(text):  # the same URL fetched again with new text: a revision
+    data = text.encode()
+    raw = RawInput("p.txt", "p.txt", data, hashlib.sha256(data).hexdigest(), url="https://x.vn/tin-1")
+    return archive.add_many([(raw, clean_article(extract(raw)))])[0].status
+results += [fetched({article_text("Tin", "Đoạn một của bài viết này.")!r}),
+            fetched({article_text("Tin", "Đoạn một đã sửa của bài viết này.")!r})]
+print(*(r if isinstance(r, str) else r.status for r in results), "sqlite_utils" in sys.modules)
 print(archive.db["articles"].count, archive.db.conn is archive.conn, "sqlite_utils" in sys.modules)
 """
     (tmp_path / "x.txt").write_text(
         article_text("Tiêu đề", "Một đoạn văn đủ dài để có nội dung. " * 5), encoding="utf-8"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert done.stdout.split("\n")[:2] == ["new False", "1 True True"]
+    assert done.stdout.split("\n")[:2] == ["new new revision False", "2 True True"]

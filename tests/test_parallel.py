@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from newsdedup import Archive, Config, ingest, parallel
+from newsdedup.inputs import UrlItem
 from newsdedup.records import IngestResult
 from newsdedup.sources import InputRef
 
@@ -102,13 +103,15 @@ def test_a_chunk_a_worker_has_started_is_not_taken_back(slow_pool: ThreadPoolExe
     time.sleep(0.05)  # the thread is in it now
     waiting = slow_pool.submit(time.sleep, 0)
     window = parallel.deque([started, started, waiting])  # type: ignore[var-annotated]
-    withdrawn = parallel._withdraw(window)
+    sent: dict[Any, list[Any]] = {started: [InputRef("a.txt")], waiting: [InputRef("b.txt")]}
+    withdrawn = parallel._withdraw(window, sent)
     assert withdrawn == (2, waiting) and waiting.cancelled()
     window[2] = parallel._Ready([])  # as _take puts the chunk back
-    assert parallel._withdraw(window) is None  # a started chunk is the worker's
+    assert parallel._withdraw(window, sent) is None  # a started chunk is the worker's
     assert not started.cancelled()
     queued = slow_pool.submit(time.sleep, 0)
-    assert parallel._withdraw(parallel.deque([queued, started])) == (0, queued)  # type: ignore[arg-type]
+    sent[queued] = [InputRef("c.txt")]
+    assert parallel._withdraw(parallel.deque([queued, started]), sent) == (0, queued)  # type: ignore[arg-type]
 
 
 def test_the_oldest_chunk_not_started_is_taken_back(slow_pool: ThreadPoolExecutor) -> None:
@@ -117,8 +120,24 @@ def test_the_oldest_chunk_not_started_is_taken_back(slow_pool: ThreadPoolExecuto
     time.sleep(0.05)
     older, newer = slow_pool.submit(time.sleep, 0), slow_pool.submit(time.sleep, 0)
     window = parallel.deque([started, older, newer])  # type: ignore[var-annotated]
-    assert parallel._withdraw(window) == (1, older)
+    sent: dict[Any, list[Any]] = {f: [InputRef(f"{n}.txt")] for n, f in enumerate(window)}
+    assert parallel._withdraw(window, sent) == (1, older)
     assert older.cancelled() and not newer.cancelled()
+
+
+def test_a_chunk_of_fetches_is_taken_back_from_the_far_end(slow_pool: ThreadPoolExecutor) -> None:
+    # A fetch waits on the network: taken back late, such a chunk does not hold a batch back.
+    started = slow_pool.submit(time.sleep, 0.2)
+    time.sleep(0.05)
+    older, newer, files = (slow_pool.submit(time.sleep, 0) for _ in range(3))
+    window = parallel.deque([started, older, newer, files])  # type: ignore[var-annotated]
+    url1, url2 = "https://a.vn/1", "https://a.vn/2"
+    sent: dict[Any, list[Any]] = {started: [], older: [UrlItem(url1, url1)], newer: [UrlItem(url2, url2)]}
+    sent[files] = [InputRef("x.txt")]
+    assert parallel._withdraw(window, sent) == (3, files)  # files first, though newer
+    window[3] = parallel._Ready([])
+    assert parallel._withdraw(window, sent) == (2, newer)  # then the newest chunk of fetches
+    assert not older.cancelled()
 
 
 def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
@@ -131,10 +150,10 @@ def test_the_writer_finishes_a_chunk_it_took_back_before_taking_another(
     withdraw = parallel._withdraw
     part_done_when_taking: list[int] = []
 
-    def spy(window: Any) -> Any:
+    def spy(window: Any, sent: Any) -> Any:
         ready = [c for c in window if isinstance(c, parallel._Ready)]
         part_done_when_taking.append(sum(0 < len(c.results) < len(c.items) for c in ready))
-        return withdraw(window)
+        return withdraw(window, sent)
 
     monkeypatch.setattr(parallel, "_withdraw", spy)
     results = prepare_in_pool(slow_pool, memory_archive, chunks=12, batch_chunks=1)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .archive import Archive, ArchiveStats
     from .ingest import ingest_paths
 
-# The archive and ingestion pull in sqlite-utils and the fingerprinting stack:
+# The archive and ingestion pull in SQLite, NumPy and the fingerprinting stack:
 # imported on first use, so `newsdedup --help` (which imports this package) stays quick.
 _LAZY = {"Archive": ".archive", "ArchiveStats": ".archive", "ingest_paths": ".ingest"}
 

@@ -3,8 +3,8 @@
 The entry point lives here rather than in :mod:`newsdedup.cli` because worker processes
 are spawned (see :mod:`newsdedup.parallel`): a spawned interpreter runs the parent's
 script again, and the ``newsdedup`` script's first line imports its entry point's
-module. From :mod:`newsdedup.cli` that was typer, rich and pydantic, about 0.1 s of
-every worker's start for nothing; this module imports nothing until it is called.
+module. From :mod:`newsdedup.cli` that was typer and rich (and then pydantic), about 0.1 s
+of every worker's start for nothing; this module imports nothing heavy until it is called.
 (``python -m`` is not run again: :mod:`multiprocessing` skips ``__main__`` modules.)
 """
 
@@ -28,7 +28,9 @@ def limit_blas_threads() -> None:
     against 0.10-0.16 s with one thread): in every command, and in every worker process
     of every ``ingest``, where the other core is busy. newsdedup does no linear algebra.
     Workers inherit the setting from the environment, and set it themselves too
-    (:mod:`newsdedup.workerpool`: the pool may be started by a program of the caller's).
+    (:mod:`newsdedup.workerpool`: the pool may be started by a program of the caller's),
+    in time unless that program's main script imports NumPy itself: a spawned worker runs
+    it again before it starts (set ``OPENBLAS_NUM_THREADS=1`` there, or in the environment).
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 

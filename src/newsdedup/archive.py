@@ -200,7 +200,8 @@ class Archive:
         """The connection as a :class:`sqlite_utils.Database` (its tables, queries as dicts).
 
         Made when first asked for: importing sqlite-utils took 75-80 ms, which ingestion's
-        worker processes, and the writer's own statements, do without.
+        worker processes, and the writer's own statements, do without (reading an article,
+        a list or a history uses it).
         """
         import sqlite_utils
 
@@ -595,15 +596,20 @@ class Archive:
 
     def _revisions_of(self, article_id: int) -> list[Revision]:
         """All revisions of an article, oldest first: the superseded ones, then the articles row's."""
-        rows = list(self.db.query("SELECT * FROM revisions WHERE article_id = ? ORDER BY number", [article_id]))
-        current = list(
-            self.db.query(
-                "SELECT id AS article_id, revision AS number, raw_sha256, origin, title, published, body_hash, "
-                "fetched_at, coalesce(revised_at, ingested_at) AS ingested_at, changes FROM articles WHERE id = ?",
-                [article_id],
-            )
+        # On the connection, not sqlite-utils' queries: the writer reads them for every revision it
+        # stores, and ingesting imports no sqlite-utils (see ``db``).
+        rows = self._dict_rows("SELECT * FROM revisions WHERE article_id = ? ORDER BY number", [article_id])
+        current = self._dict_rows(
+            "SELECT id AS article_id, revision AS number, raw_sha256, origin, title, published, body_hash, "
+            "fetched_at, coalesce(revised_at, ingested_at) AS ingested_at, changes FROM articles WHERE id = ?",
+            [article_id],
         )
         return [_revision(row) for row in rows + current]
+
+    def _dict_rows(self, sql: str, params: Sequence[object]) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def record_fetches(self, records: Sequence[FetchRecord]) -> None:
         """Write rows of the fetch log (see :mod:`newsdedup.fetchlog`) in one transaction."""

@@ -6,15 +6,16 @@ per-item part of ingestion and needs no write lock, so :func:`prepare_all` runs 
 ``config.workers`` processes: a pool of ``workers - 1``, and the calling process, which
 stays the archive's only writer and, whenever the oldest chunk it needs is still in a
 worker, goes on with a chunk it took back earlier and left part-prepared, or else takes
-back the oldest chunk the pool has not queued for a worker yet, and prepares it itself.
+back the oldest chunk the pool has not queued for a worker yet (of fetches, the newest),
+and prepares it itself.
 So the processes match the cores, with no third process competing for two of them, and
 the writer's idle time is not lost: all of VNTC
 (``bench/bench_links.py``, 83,632 articles, ``--workers 2``) went from 581 to 711-797
 articles/s (three runs), and its peak memory from 455-464 to 376-379 MB (one process
 fewer), against a pool of two and a writer that waited. Taking back stops as soon as
-the oldest chunk is done, so a chunk of slow fetches taken back does not hold a batch
-(and the progress it reports) back; the rest of it is prepared at the writer's next
-wait, or when its turn comes.
+the oldest chunk is done; the rest of the chunk taken back is prepared at the writer's
+next wait, or when its turn comes (a chunk of slow fetches is taken from the far end of
+the window, so that it comes late and does not hold a batch, and its progress, back).
 Results come back in input order. Memory stays bounded: at most two batches' worth plus
 ``2 * workers`` chunks of :data:`CHUNK` items are in flight, whatever the number of
 items (a crawl's records are read from the file only as the window moves on).
@@ -208,15 +209,16 @@ def _take(
     # While the oldest chunk is still in a worker, this process prepares a chunk the pool has
     # not queued yet, rather than wait: its idle time is the pool's extra core. It goes on
     # with one it took back earlier before it takes another: the oldest not queued, whose
-    # results are written soon after the worker's. (Taking the newest, as it once did, left
-    # this process a window of results to write alone once the worker had finished: 0.8 s
-    # at the end of 4,000 articles. With the oldest, six runs of those took 4.10 s against
-    # 4.26 s, and 10k VNTC articles as four calls 11.37 s against 11.67 s, four pairs.) It
-    # stops as soon as the oldest is done, so that a batch is not held back by slow fetches.
+    # results are written soon after the worker's (fetches aside: see _withdraw). (Taking
+    # the newest, as it once did, left this process a window of results to write alone once
+    # the worker had finished: 0.8 s at the end of 4,000 articles. With the oldest, six runs
+    # of those took 4.10 s against 4.26 s, and 10k VNTC articles as four calls 11.37 s
+    # against 11.67 s, four pairs.) It stops as soon as the oldest is done, and finishes the
+    # chunk when its turn comes.
     while isinstance(head, Future) and not head.done():
         at = _unfinished(window)
         if at is None:
-            withdrawn = _withdraw(window)
+            withdrawn = _withdraw(window, sent)
             if withdrawn is None:
                 break
             at, future = withdrawn
@@ -253,16 +255,31 @@ def _unfinished(window: deque[Future[list[Prepared]] | _Ready]) -> int | None:
     return None
 
 
-def _withdraw(window: deque[Future[list[Prepared]] | _Ready]) -> tuple[int, Future[list[Prepared]]] | None:
-    """The oldest chunk sent to the pool that it has not queued for a worker yet, taken
-    back from it (its place in the window and its future); None if there is none.
+def _withdraw(
+    window: deque[Future[list[Prepared]] | _Ready], sent: dict[Future[list[Prepared]], list[Item]]
+) -> tuple[int, Future[list[Prepared]]] | None:
+    """A chunk sent to the pool that it has not queued for a worker yet, taken back from it
+    (its place in the window and its future): the oldest such chunk without fetches, else
+    the newest with them; None if there is none.
 
-    (A process pool queues ``max_workers + 1`` chunks at once, so the oldest few are
-    never taken back; a chunk taken back is never run by the pool.)
+    The oldest, because its results are written soon after the worker's. A chunk of
+    fetches (URLs) waits on the network, a second or more an item, and this process
+    finishes a chunk when its turn comes: taken from the far end, it is fetched over many
+    of this process's waits, and does not hold a batch (and its progress) back.
+    (A process pool queues ``max_workers + 1`` chunks at once, so the oldest few are never
+    taken back; a chunk taken back is never run by the pool.)
     """
-    for at in range(len(window)):
+    fetching: list[int] = []
+    for at, item in enumerate(window):
+        if isinstance(item, Future):
+            if any(isinstance(i, UrlItem) for i in sent[item]):
+                fetching.append(at)
+            elif item.cancel():
+                return at, item
+    for at in reversed(fetching):
         item = window[at]
-        if isinstance(item, Future) and item.cancel():
+        assert isinstance(item, Future)
+        if item.cancel():
             return at, item
     return None
 

@@ -17,8 +17,8 @@ Example:
     >>> from newsdedup import Archive
     >>> archive = Archive(":memory:")
     >>> for _ in range(3):
-    ...     count_lines(archive.db.conn, "vne", ["Ý kiến của bạn", "Một đoạn văn khác nhau."])
-    >>> SiteTemplates(archive.db.conn, min_articles=3)("vne", ["ý kiến của bạn", "không"])
+    ...     count_lines(archive.conn, "vne", ["Ý kiến của bạn", "Một đoạn văn khác nhau."])
+    >>> SiteTemplates(archive.conn, min_articles=3)("vne", ["ý kiến của bạn", "không"])
     {'ý kiến của bạn'}
 """
 
