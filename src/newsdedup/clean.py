@@ -356,7 +356,7 @@ def _drop_repeats(blocks: list[Block], roles: list[str], kept: list[bool], drop:
         if roles[i] == "title" or not kept[i] or not 12 <= len(block.text) <= 2 * title_length:
             continue
         key = comparison_key(block.text)
-        if len(key) >= max(12, len(title_key) // 2) and len(key.split()) < _PROSE_WORDS and key in title_key:
+        if len(key) >= max(12, len(title_key) // 2) and word_count(key) < _PROSE_WORDS and key in title_key:
             drop(i, "duplicate")
             before = [j for j in range(i) if kept[j] and roles[j] != "title"]
             if len(before) <= _MAX_PRE_HEADLINE:
@@ -637,7 +637,7 @@ def _caption_pieces(text: str) -> list[tuple[str, str]]:
         starts = [m.start() for m in _SENTENCE_START.finditer(text, position, match.start())]
         begin = starts[-1] if starts else position
         caption = text[begin : match.end()].strip()
-        if not caption or len(caption.split()) > 45:
+        if not caption or word_count(caption) > 45:
             continue
         before = text[position:begin].strip()
         if before:

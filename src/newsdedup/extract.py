@@ -251,7 +251,7 @@ def _declared_bodies(tree: Any) -> list[str]:
     """Bodies the page declares: JSON-LD ``articleBody``, and the paragraphs of each ``<article>``."""
     bodies = [_json_ld_body(script.text or "") for script in tree.iterfind(".//script[@type='application/ld+json']")]
     for article in tree.iterfind(".//article"):
-        paragraphs = (" ".join(p.text_content().split()) for p in article.iterfind(".//p"))
+        paragraphs = (squeeze_spaces(p.text_content()) for p in article.iterfind(".//p"))
         bodies.append("\n".join(p for p in paragraphs if p))
     return [b for b in bodies if b]
 
@@ -347,7 +347,7 @@ def _element_text(element: Any, skip: str | None = None) -> str:
 
 
 def _clean(text: str | None) -> str:
-    return " ".join(text.split()) if text else ""
+    return squeeze_spaces(text) if text else ""
 
 
 def _looks_like_html(raw: RawInput) -> bool:

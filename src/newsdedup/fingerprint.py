@@ -52,7 +52,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from .normalize import cached_map, compare_token, comparison_key, split_tokens
+from .normalize import cached_map, compare_token, comparison_key, split_tokens, without_empty
 
 if TYPE_CHECKING:
     import numpy as np
@@ -180,9 +180,8 @@ def _tokens_and_word_hashes(text: str) -> tuple[list[str], npt.NDArray[np.uint64
     Python int of each.
     """
     entries = _token_entries(text)
-    tokens = list(map(itemgetter(0), entries))
     # A token of invisible characters only has no comparison form (and no words).
-    return tokens if "" not in tokens else [token for token in tokens if token], _word_hashes(entries)
+    return without_empty(list(map(itemgetter(0), entries))), _word_hashes(entries)
 
 
 def _token_entries(text: str) -> list[tuple[str, bytes]]:

@@ -62,7 +62,15 @@ def comparison_tokens(text: str) -> list[str]:
     ['hoà', '"lạc"!']
     """
     # Only tokens not seen before are made plain and retoned, in Python.
-    tokens = cached_map(_TOKEN_CACHE, _TOKEN_CACHE_MAX, split_tokens(text), compare_token)
+    return without_empty(cached_map(_TOKEN_CACHE, _TOKEN_CACHE_MAX, split_tokens(text), compare_token))
+
+
+def without_empty(tokens: list[str]) -> list[str]:
+    """``tokens`` but those :func:`compare_token` left empty (invisible characters only).
+
+    >>> without_empty(["a", "", "b"])
+    ['a', 'b']
+    """
     return tokens if "" not in tokens else [token for token in tokens if token]
 
 
@@ -118,9 +126,9 @@ def is_single_spaced(text: str) -> bool:
     """True if ``text`` is its words joined by single ASCII spaces: ``text == " ".join(text.split())``.
 
     Splitting makes a string of every word; this scans the text in C (a 3 kB article's
-    lines squeezed: 36 µs against 55). Every white-space character but the ASCII space is unprintable (Unicode's
-    "Other" and "Separator" categories; ``tests/test_normalize.py`` checks all of them),
-    so a printable text holds no other, and one without two spaces in a row or at
+    lines squeezed: 36 µs against 55). Every white-space character but the ASCII space is
+    unprintable (Unicode's "Other" and "Separator" categories; ``tests/test_normalize.py``
+    checks all of them), so a printable text holds no other, and one without two spaces in a row or at
     either end is single-spaced. (Some single-spaced texts are unprintable, say with a
     zero-width space: those are split, with the same result.)
 
