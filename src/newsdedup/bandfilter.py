@@ -105,6 +105,7 @@ _CHUNK_ROWS = 65_536
 _ONE = np.uint64(1)
 _MULTIPLIERS = np.array(MULTIPLIERS, dtype=np.uint64)[:, None]
 _BIT_SHIFT = np.uint64(58)
+_PROBE_MULTIPLIERS = _MULTIPLIERS[: HASHES + 1]
 
 
 def size_for(keys: int) -> int:
@@ -210,8 +211,13 @@ def probes(keys: npt.NDArray[np.int32] | Sequence[int]) -> bytes:
     >>> f.keys_to_seek([5, 9, -7], probes([5, 9, -7]))
     [5, -7]
     """
-    hashed, masks = _hashes_and_masks(_int64(keys), HASHES)
-    return np.concatenate([hashed, masks]).astype("<u8", copy=False).tobytes()
+    # _hashes_and_masks, written into the bytes' array as it goes (2 of 10 µs).
+    array = keys.astype(np.int64) if isinstance(keys, np.ndarray) else _int64(keys)
+    hashed = array.view(np.uint64)[None, :] * _PROBE_MULTIPLIERS
+    made = np.empty((2, len(array)), dtype="<u8")
+    made[0] = hashed[0]
+    np.bitwise_or.reduce(_ONE << (hashed[1:] >> _BIT_SHIFT), axis=0, out=made[1])
+    return made.tobytes()
 
 
 def _hashes_and_masks(

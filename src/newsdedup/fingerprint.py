@@ -213,20 +213,26 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
 
     from .bandfilter import probes
 
-    a, b = _permutations()[:, :, np.newaxis]  # columns: a permutation to a row of the block
-    mixed = _fmix32(shingles.astype(np.uint32))
-    # Permutations x shingles, a block of shingles at a time in one buffer: a whole long
-    # article's matrix (megabytes) would be a fresh mapping of the allocator each call.
-    block = np.empty((NUM_PERM, min(len(mixed), _BLOCK_COLUMNS)), dtype=np.uint32)
-    hashvalues = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
-    for start in range(0, len(mixed), _BLOCK_COLUMNS):
-        part = mixed[start : start + _BLOCK_COLUMNS]
-        hashed = block[:, : len(part)]
-        # Unsigned arithmetic wraps around: the modulo 2**32 of datasketch's affine32 scheme.
-        np.multiply(a, part, out=hashed)
-        np.add(hashed, b, out=hashed)
-        np.minimum(hashvalues, hashed.min(axis=1), out=hashvalues)
-    values = (hashvalues & np.uint32(0xFFFF)).astype("<u2")
+    arithmetic = _arithmetic()
+    a, b = arithmetic.a, arithmetic.b
+    mixed = _fmix(shingles.astype(np.uint32), arithmetic.fmix32)
+    # Unsigned arithmetic wraps around: the modulo 2**32 of datasketch's affine32 scheme.
+    if len(mixed) <= _BLOCK_COLUMNS:
+        hashed = np.multiply(a, mixed)
+        hashed += b
+        hashvalues = hashed.min(axis=1)
+    else:
+        # Permutations x shingles, a block of shingles at a time in one buffer: a whole long
+        # article's matrix (megabytes) would be a fresh mapping of the allocator each call.
+        block = np.empty((NUM_PERM, _BLOCK_COLUMNS), dtype=np.uint32)
+        hashvalues = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+        for start in range(0, len(mixed), _BLOCK_COLUMNS):
+            part = mixed[start : start + _BLOCK_COLUMNS]
+            hashed = block[:, : len(part)]
+            np.multiply(a, part, out=hashed)
+            hashed += b
+            np.minimum(hashvalues, hashed.min(axis=1), out=hashvalues)
+    values = hashvalues.astype("<u2")  # the low 16 bits (a cast to a narrower integer wraps)
     ordered = np.sort(shingles)
     keys = _band_key_array(values)
     return Fingerprint(
@@ -247,12 +253,12 @@ def band_keys(values: npt.NDArray[np.uint16]) -> tuple[int, ...]:
 def _band_key_array(values: npt.NDArray[np.uint16]) -> npt.NDArray[np.int32]:
     import numpy as np
 
-    rows = values.astype(np.uint64)
-    packed = np.arange(BANDS, dtype=np.uint64) << np.uint64(16 * BAND_ROWS)
-    for column in range(BAND_ROWS):
-        packed = packed | (rows[column::BAND_ROWS] << np.uint64(16 * (BAND_ROWS - 1 - column)))
-    mixed = _fmix64(packed) & np.uint64(0xFFFFFFFF)
-    keys: npt.NDArray[np.int32] = mixed.astype(np.uint32).view(np.int32)
+    arithmetic = _arithmetic()
+    # A band is two values (BAND_ROWS): as one big-endian 32-bit word, v[2*band] << 16 | v[2*band + 1].
+    packed = values.astype(">u2").view(">u4").astype(np.uint64)
+    packed |= arithmetic.band_numbers
+    # A cast to 32 bits keeps the low half (a cast to a narrower integer wraps).
+    keys: npt.NDArray[np.int32] = _fmix(packed, arithmetic.fmix64).astype(np.uint32).view(np.int32)
     return keys
 
 
@@ -275,29 +281,46 @@ def estimate_jaccard(a: bytes, b: bytes) -> float:
     return float(np.count_nonzero(signature_values(a) == signature_values(b))) / NUM_PERM
 
 
-def _fmix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """MurmurHash3's 64-bit finalizer (array arithmetic wraps around without a warning)."""
+def _fmix(values: Any, constants: tuple[Any, Any, Any, Any, Any]) -> Any:
+    """MurmurHash3's finalizer, in place on ``values`` (a new array the caller owns), with
+    the ``(shift, multiplier, shift, multiplier, shift)`` of its width: see :class:`_Arithmetic`
+    (array arithmetic wraps around without a warning)."""
+    shift1, multiplier1, shift2, multiplier2, shift3 = constants
+    values ^= values >> shift1
+    values *= multiplier1
+    values ^= values >> shift2
+    values *= multiplier2
+    values ^= values >> shift3
+    return values
+
+
+class _Arithmetic:
+    """The arrays and scalars of a fingerprint's arithmetic, made once a process: NumPy
+    scalars made anew at every call took a tenth of a fingerprint's time. (A plain class:
+    a dataclass costs every process 0.7 ms to define.)"""
+
+    __slots__ = ("a", "b", "band_numbers", "fmix32", "fmix64")
+
+    def __init__(self, a: Any, b: Any, fmix32: Any, fmix64: Any, band_numbers: Any) -> None:
+        self.a, self.b = a, b  # the permutations' multipliers and offsets, as columns (a permutation a row)
+        self.fmix32 = fmix32  # (shift, multiplier, shift, multiplier, shift): datasketch's pre-mix (affine32)
+        self.fmix64 = fmix64  # the same for the band keys' mix
+        self.band_numbers = band_numbers  # band << 32, for each band
+
+
+@lru_cache(maxsize=1)
+def _arithmetic() -> _Arithmetic:
     import numpy as np
 
-    mixed: npt.NDArray[np.uint64] = _fmix(values, np.uint64, (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33))
-    return mixed
-
-
-def _fmix32(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
-    """MurmurHash3's 32-bit finalizer: datasketch's pre-mix of values for its affine32 scheme."""
-    import numpy as np
-
-    mixed: npt.NDArray[np.uint32] = _fmix(values, np.uint32, (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
-    return mixed
-
-
-def _fmix(values: Any, dtype: Any, constants: tuple[int, int, int, int, int]) -> Any:
-    shift1, multiplier1, shift2, multiplier2, shift3 = (dtype(c) for c in constants)
-    values = values ^ (values >> shift1)
-    values = values * multiplier1
-    values = values ^ (values >> shift2)
-    values = values * multiplier2
-    return values ^ (values >> shift3)
+    a, b = _permutations()[:, :, np.newaxis]
+    u32, u64 = np.uint32, np.uint64
+    return _Arithmetic(
+        a=a,
+        b=b,
+        fmix32=(u32(16), u32(0x85EBCA6B), u32(13), u32(0xC2B2AE35), u32(16)),
+        fmix64=(u64(33), u64(0xFF51AFD7ED558CCD), u64(33), u64(0xC4CEB9FE1A85EC53), u64(33)),
+        band_numbers=np.arange(BANDS, dtype=u64) << u64(32),
+    )
 
 
 @lru_cache(maxsize=1)
