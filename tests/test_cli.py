@@ -311,3 +311,26 @@ def test_the_cli_starts_workers_from_as_many_files_as_ingestion_does() -> None:
     from newsdedup import cli, parallel
 
     assert cli._MANY_INPUTS == parallel.MIN_PARALLEL
+
+
+def test_ingest_names_each_outlet_after_its_folder(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    # Enough files for the pool to start: its workers read the files and carry their sources.
+    for outlet, count in (("NLD", 40), ("VNE", 30)):
+        for n in range(count):
+            path = corpus / outlet / "2020" / f"{n:03}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = article_text(f"Tin {outlet} {n}", f"Bài {n} của {outlet} kể chuyện số {n}.")
+            path.write_text(text, encoding="utf-8")
+    code, _, err = run(runner, archive_dir, "ingest", "--source-from-folder", "--workers", "2", str(corpus))
+    assert (code, err) == (0, "")
+    code, out, _ = run(runner, archive_dir, "list", "--json", "--limit", "100")
+    rows = json.loads(out)
+    assert len(rows) == 70
+    assert {row["title"].split()[1]: row["source"] for row in rows} == {"NLD": "NLD", "VNE": "VNE"}
+
+
+def test_ingest_refuses_a_source_and_sources_from_folders(runner: CliRunner, archive_dir: Path) -> None:
+    code, _, err = run(runner, archive_dir, "ingest", "--source", "VNE", "--source-from-folder", str(SEED_A))
+    assert code == 2
+    assert err == "Error: --source 'VNE' and --source-from-folder exclude each other: give one outlet name or none\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pytest
 
@@ -130,6 +131,13 @@ def test_source_option_overrides_site_name() -> None:
     data = (FIXTURES / "html" / "article.html").read_bytes()
     assert extract(raw(data, "a.html"), Config(source="coastal")).source == "coastal"
     assert extract(raw(SEED_A.read_bytes()), Config(source="hanoimoi")).source == "hanoimoi"
+
+
+def test_a_source_from_the_folder_names_the_article_as_the_option_does() -> None:
+    data = (FIXTURES / "html" / "article.html").read_bytes()
+    from_folder = replace(raw(data, "a.html"), source="coastal")
+    assert extract(from_folder).source == "coastal"
+    assert extract(replace(raw(SEED_A.read_bytes()), source="hanoimoi")).source == "hanoimoi"
 
 
 def test_html_without_article_text() -> None:

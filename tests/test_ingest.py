@@ -13,6 +13,7 @@ import pytest
 
 from newsdedup import Archive, Config, ingest_paths
 from newsdedup.records import ExtractedArticle, RawInput
+from newsdedup.sources import find_inputs
 
 from .conftest import DATA, SEED_A, article_text
 
@@ -228,3 +229,21 @@ def test_batches_get_small_once_every_input_is_sent_to_the_workers(
     assert [r.status for r in results] == ["new"] * 300
     # All 300 fit in the first window: every input is sent before the first result comes.
     assert sum(sizes) == 300 and max(sizes) <= ingest._DRAIN_BATCH < 300
+
+
+def test_sources_from_folders_reach_the_articles(tmp_path: Path, memory_archive: Archive) -> None:
+    corpus = tmp_path / "corpus"
+    for outlet in ("NLD", "TN"):
+        (corpus / outlet).mkdir(parents=True)
+        (corpus / outlet / "a.txt").write_text(article_text(f"Tin {outlet}", f"Bài của {outlet}."), encoding="utf-8")
+    (corpus / "loose.txt").write_text(article_text("Tin lẻ", "Một bài không thuộc báo nào."), encoding="utf-8")
+    config = Config(source_from_folder=True, workers=1)
+    results = list(ingest_paths(memory_archive, [str(corpus)], config))
+    assert [r.status for r in results] == ["new"] * 3
+    sources = {a.title: a.source for a in (memory_archive.get(r.id) for r in results if r.id is not None)}
+    assert sources == {"Tin NLD": "NLD", "Tin TN": "TN", "Tin lẻ": "corpus"}
+    # Refs found beforehand (as the command finds them, to count them) keep their sources.
+    other = Archive(":memory:")
+    refs = find_inputs([str(corpus)], source_from_folder=True)
+    stored = [other.get(r.id) for r in ingest_paths(other, refs, Config(workers=1)) if r.id is not None]
+    assert sorted(a.source or "" for a in stored) == ["NLD", "TN", "corpus"]

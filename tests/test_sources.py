@@ -104,3 +104,28 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = read_input(InputRef("-"))
     assert raw.data == "Tiêu đề\nNội dung".encode()
     assert raw.origin == "-"
+
+
+def test_source_from_folder_names_each_file_by_its_outlet_folder(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    for name in ["VNE/2020/08/a.txt", "VNE/b.txt", "TN/c.txt", "loose.txt"]:
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text("x")
+    refs = find_inputs([f"{corpus}/"], source_from_folder=True)
+    found = {Path(r.origin).relative_to(corpus).as_posix(): r.source for r in refs}
+    # Any depth counts for the folder directly under the one named; a file directly in it
+    # takes that folder's own name.
+    assert found == {"TN/c.txt": "TN", "VNE/2020/08/a.txt": "VNE", "VNE/b.txt": "VNE", "loose.txt": "corpus"}
+    # A file named by itself: the folder it is in; standard input: none; without the option: none.
+    (named,) = find_inputs([str(corpus / "TN" / "c.txt")], source_from_folder=True)
+    assert named.source == "TN"
+    assert find_inputs(["-"], source_from_folder=True) == [InputRef("-")]
+    assert {r.source for r in find_inputs([str(corpus)])} == {None}
+
+
+def test_a_file_read_keeps_the_source_its_folder_gave(tmp_path: Path) -> None:
+    (tmp_path / "VNE").mkdir()
+    (tmp_path / "VNE" / "a.txt").write_text("Tiêu đề\nMột đoạn.")
+    (ref,) = find_inputs([str(tmp_path)], source_from_folder=True)
+    assert read_input(ref).source == "VNE"
+    assert read_input(InputRef(ref.origin)).source is None

@@ -118,6 +118,13 @@ def ingest(
     ] = Config().max_input_bytes,
     input_format: Annotated[str, typer.Option("--format", help="Input format: auto, text or html.")] = "auto",
     source: Annotated[str | None, typer.Option("--source", help="Outlet name for every article of this run.")] = None,
+    source_from_folder: Annotated[
+        bool,
+        typer.Option(
+            "--source-from-folder",
+            help="Outlet name for each file: its folder directly under the folder named (corpus/VNE/2020/a.txt: VNE).",
+        ),
+    ] = False,
     batch_size: Annotated[
         int,
         typer.Option(
@@ -163,6 +170,8 @@ def ingest(
     Exits 1 if any input failed.
 
     Example:  newsdedup ingest data/ crawl.warc.gz https://example.com/rss --from-file feeds.txt
+
+    Example (one folder per outlet):  newsdedup ingest corpus/ --source-from-folder
     """
     from .sources import STDIN, read_input_list
 
@@ -171,6 +180,8 @@ def ingest(
         _fail("standard input cannot be both --from-file - and an input (-)", code=2)
     if not names and from_file is None:
         _fail("no inputs: name files, folders, URLs or feeds, or use --from-file", code=2)
+    if source is not None and source_from_folder:
+        _fail(f"--source {source!r} and --source-from-folder exclude each other: give one outlet name or none", code=2)
     try:
         if from_file is not None:
             listed = read_input_list(from_file)
@@ -181,6 +192,7 @@ def ingest(
             max_input_bytes=max_bytes,
             input_format=input_format,  # type: ignore[arg-type]
             source=source,
+            source_from_folder=source_from_folder,
             batch_size=batch_size,
             include_hidden=include_hidden,
             fetch_timeout=timeout,
@@ -243,7 +255,7 @@ def _ingest(
     with archive, _progress(err_console, show_progress) as bar:
         # Folders are walked here, once, so the bar knows how many inputs there are
         # (not how many items: a feed's or a crawl's are counted as they come).
-        inputs = [ref.origin for ref in find_inputs(names, include_hidden=config.include_hidden)]
+        inputs = find_inputs(names, include_hidden=config.include_hidden, source_from_folder=config.source_from_folder)
         task = bar.add_task(_progress_text(counts), total=len(inputs)) if bar else None
 
         def input_done(_: str) -> None:

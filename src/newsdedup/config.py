@@ -51,6 +51,10 @@ class Config:
         input_format: ``auto`` tells HTML from plain text by name and content.
         source: outlet name given to every article of a run (plain text has
             none of its own; HTML falls back to its site name or host).
+        source_from_folder: give each file found in a folder the outlet name of
+            the folder it is in, directly under the folder named (a corpus kept as
+            ``corpus/<outlet>/...`` ingested in one run; see
+            :func:`newsdedup.sources.iter_inputs`); not with ``source``.
         include_hidden: also read dot-files and dot-folders inside folders.
         template_min_articles: in how many articles of one source a line must
             appear to be dropped as a ``site-template`` (see
@@ -95,6 +99,7 @@ class Config:
     busy_timeout: float = 60.0
     input_format: InputFormat = "auto"
     source: str | None = None
+    source_from_folder: bool = False
     include_hidden: bool = False
     template_min_articles: int = 5
     align_min_similarity: float = 0.5
@@ -127,6 +132,13 @@ class Config:
             raise ConfigError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, got {self.input_format!r}")
         if self.source is not None and (not isinstance(self.source, str) or not self.source.strip()):
             raise ConfigError(f"source must be a non-empty string or None, got {self.source!r}")
+        if not isinstance(self.source_from_folder, bool):
+            raise ConfigError(f"source_from_folder must be True or False, got {self.source_from_folder!r}")
+        if self.source_from_folder and self.source is not None:
+            raise ConfigError(
+                f"source and source_from_folder exclude each other: got source={self.source!r} "
+                "and source_from_folder=True"
+            )
         _validate_alignment(self)
         _validate_linking(self)
         _validate_fetching(self)

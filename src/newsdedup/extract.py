@@ -62,10 +62,11 @@ def extract(raw: RawInput, config: Config | None = None) -> ExtractedArticle:
     fmt = config.input_format
     if fmt == "auto":
         fmt = "html" if _looks_like_html(raw) else "text"
+    source = raw.source or config.source  # (a run sets one or the other, never both)
     if fmt == "html":
-        article = extract_html(raw.data, source=config.source, url=raw.url, charset=content_charset(raw.content_type))
+        article = extract_html(raw.data, source=source, url=raw.url, charset=content_charset(raw.content_type))
     else:
-        article = extract_text(raw.data, source=config.source)
+        article = extract_text(raw.data, source=source)
     if not any(b.text.strip() for b in article.blocks):
         raise EmptyInput("no text in the input" if fmt == "text" else "no article text found in the HTML")
     # A feed entry's title and date fill what the page does not say; the page's own win,

@@ -101,7 +101,7 @@ Prepared = IngestResult | _Prepared | _Checked | Expansion | SameAs | FeedFetche
 
 def ingest_paths(
     archive: Archive,
-    paths: Iterable[str],
+    paths: Iterable[str | InputRef],
     config: Config | None = None,
     *,
     on_result: ProgressCallback | None = None,
@@ -112,7 +112,9 @@ def ingest_paths(
     """Ingest files, folders (recursively), ``.gz`` files, ``-`` (stdin), URLs, feeds and WARC files.
 
     Yields one :class:`IngestResult` per item (a file, a fetched page, a feed
-    entry, a crawl record), in input order, as each batch is committed.
+    entry, a crawl record), in input order, as each batch is committed. A path may
+    also be an :class:`~newsdedup.sources.InputRef` that :func:`~newsdedup.sources.find_inputs`
+    made (a file of a folder walked already, with its source).
     ``on_input`` is called with each named input (each file of a folder) once
     all its results have been given. ``pool``: worker processes started beforehand
     (see :mod:`newsdedup.workerpool`); without one, they are started when needed.

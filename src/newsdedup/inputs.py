@@ -143,9 +143,19 @@ class Expander:
         self.referable: set[str] = set()
         self._urls: dict[str, str] = {}  # normalised URL -> the path of the first item with it
 
-    def items(self, names: Iterable[str]) -> Iterator[Item]:
-        """The items of every named input, each input closed by an :class:`InputEnd`."""
-        for name in names:
+    def items(self, names: Iterable[str | InputRef]) -> Iterator[Item]:
+        """The items of every named input, each input closed by an :class:`InputEnd`.
+
+        An :class:`~newsdedup.sources.InputRef` (a folder's file, as
+        :func:`~newsdedup.sources.find_inputs` found it) is read as the file it names,
+        keeping its source; a string is looked at afresh (stdin, a URL, a folder, a file).
+        """
+        for named in names:
+            name = named.origin if isinstance(named, InputRef) else named
+            if isinstance(named, InputRef) and name != STDIN and not is_url(name) and not os.path.isdir(name):
+                yield from self._file(named)
+                yield InputEnd(name)
+                continue
             if name == STDIN:
                 yield from self._stdin()
                 yield InputEnd(STDIN)
@@ -153,7 +163,10 @@ class Expander:
                 yield self._url(name)
                 yield InputEnd(name)
             else:
-                for ref in iter_inputs([name], include_hidden=self.config.include_hidden):
+                config = self.config
+                for ref in iter_inputs(
+                    [name], include_hidden=config.include_hidden, source_from_folder=config.source_from_folder
+                ):
                     yield from self._file(ref)
                     yield InputEnd(ref.origin)
 

@@ -45,6 +45,8 @@ class RawInput:
     #: Hints from a feed entry, used when the page itself does not say (or says less reliably).
     title: str | None = None
     published: str | None = None
+    #: The outlet its folder names (``Config.source_from_folder``: see :func:`newsdedup.sources.iter_inputs`), if any.
+    source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,13 @@ class _Readable(Protocol):
 
 @dataclass(frozen=True)
 class InputRef:
-    """A named input not read yet: a file path, or ``-`` for standard input."""
+    """A named input not read yet: a file path, or ``-`` for standard input.
+
+    ``source``: the outlet its folder names, when inputs are found with ``source_from_folder``.
+    """
 
     origin: str
+    source: str | None = None
 
     @property
     def name(self) -> str:
@@ -50,31 +54,60 @@ class InputRef:
         return name[:-3] if name.lower().endswith(".gz") else name
 
 
-def iter_inputs(paths: Iterable[str], *, include_hidden: bool = False) -> Iterator[InputRef]:
+def iter_inputs(
+    paths: Iterable[str], *, include_hidden: bool = False, source_from_folder: bool = False
+) -> Iterator[InputRef]:
     """Yield every input named by ``paths``, walking folders recursively in name order.
 
     A path that does not exist is yielded as it is: reading it raises
     :class:`InputNotFound`, so it is reported with the other inputs' results.
     Links to folders are not followed, so a link loop cannot trap the walk.
+
+    ``source_from_folder``: each file gets the outlet name of the folder that holds one
+    outlet's files (a corpus kept as ``corpus/<outlet>/...``): in a folder named, the
+    name of its subfolder the file is in, at any depth (``corpus/VNE/2020/a.txt``: ``VNE``),
+    or the named folder's own name for a file directly in it; for a file named, the name
+    of the folder it is in. Standard input gets none.
+
+    >>> import tempfile, pathlib
+    >>> corpus = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("VNE/2020/a.txt", "TN/b.txt"):
+    ...     (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (corpus / name).write_text("Title\\nBody")
+    >>> [ref.source for ref in iter_inputs([str(corpus)], source_from_folder=True)]
+    ['TN', 'VNE']
     """
     for path in paths:
         if path != STDIN and os.path.isdir(path):
-            yield from _walk(path, include_hidden)
+            yield from _walk(path, include_hidden, source_from_folder)
+        elif source_from_folder and path != STDIN:
+            yield InputRef(path, _folder_name(os.path.dirname(os.path.abspath(path))))
         else:
             yield InputRef(path)
 
 
-def find_inputs(paths: Iterable[str], *, include_hidden: bool = False) -> list[InputRef]:
+def find_inputs(
+    paths: Iterable[str], *, include_hidden: bool = False, source_from_folder: bool = False
+) -> list[InputRef]:
     """:func:`iter_inputs` as a list (to count inputs before reading them)."""
-    return list(iter_inputs(paths, include_hidden=include_hidden))
+    return list(iter_inputs(paths, include_hidden=include_hidden, source_from_folder=source_from_folder))
 
 
-def _walk(folder: str, include_hidden: bool) -> Iterator[InputRef]:
+def _walk(folder: str, include_hidden: bool, source_from_folder: bool) -> Iterator[InputRef]:
+    own_name = _folder_name(os.path.abspath(folder)) if source_from_folder else None
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if include_hidden or not d.startswith("."))
+        source = own_name
+        if source_from_folder and root != folder:
+            source = os.path.relpath(root, folder).split(os.sep, 1)[0]
         for name in sorted(files):
             if include_hidden or not name.startswith("."):
-                yield InputRef(os.path.join(root, name))
+                yield InputRef(os.path.join(root, name), source)
+
+
+def _folder_name(path: str) -> str | None:
+    """A folder's name (None for the root, which has none)."""
+    return os.path.basename(path.rstrip(os.sep)) or None
 
 
 def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, *, stdin: BinaryIO | None = None) -> RawInput:
@@ -91,7 +124,8 @@ def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, *, stdin
         data = _read_file(ref.origin, max_bytes)
     if data.startswith(_GZIP_MAGIC):
         data = _gunzip(data, max_bytes, ref.origin)
-    return RawInput(origin=ref.origin, name=ref.name, data=data, sha256=hashlib.sha256(data).hexdigest())
+    digest = hashlib.sha256(data).hexdigest()
+    return RawInput(origin=ref.origin, name=ref.name, data=data, sha256=digest, source=ref.source)
 
 
 def _read_file(path: str, max_bytes: int) -> bytes:
