@@ -11,7 +11,9 @@ Samples N articles (fixed seed) from ``vntc.jsonl.gz``, writes them as UTF-8 tex
 * end to end: ``newsdedup ingest`` (read, extract, clean, fingerprint, look up, verify,
   link, store) as a separate process per outlet, with ``--workers`` as given (default:
   the cores), in articles per second; the peak resident memory of the process tree
-  (writer + workers), sampled every 0.1 s;
+  (writer + workers), sampled every 0.1 s; and the same folders again in one call, each
+  outlet named by its folder (``--source-from-folder``), into an archive of its own: a
+  call's start (imports, workers) and its cold caches are then paid once, not per outlet;
 * lookup cost (band query, signature screen and verification, nothing stored) of the
   same 500 held-out articles against an archive of the first 5,000 articles and
   against the full archive, and their ratio (target: within 1.5x); each probe's median
@@ -137,13 +139,26 @@ def tree_rss(pid: int, children: bool = True) -> int:
 
 
 def ingest(archive: Path, outlets: dict[str, Path], workers: int | None) -> tuple[float, int, int]:
+    """``newsdedup ingest`` of each outlet's folder in turn, ``--source`` its name: seconds in
+    all, and the peak resident bytes of any call's process tree and of a call's writer."""
+    calls = [["--source", outlet, str(folder)] for outlet, folder in sorted(outlets.items())]
+    return _ingest_calls(archive, calls, workers)
+
+
+def ingest_one_call(archive: Path, corpus: Path, workers: int | None) -> tuple[float, int, int]:
+    """:func:`ingest` of the same folders in one call, each outlet named by its folder
+    (``--source-from-folder``): what a call's start and its cold caches cost the four calls."""
+    return _ingest_calls(archive, [["--source-from-folder", str(corpus)]], workers)
+
+
+def _ingest_calls(archive: Path, calls: list[list[str]], workers: int | None) -> tuple[float, int, int]:
     peak = writer_peak = 0
     start = time.perf_counter()
-    for outlet, folder in sorted(outlets.items()):
-        command = [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest", "--source", outlet]
+    for arguments in calls:
+        command = [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest"]
         if workers:
             command += ["--workers", str(workers)]
-        proc = subprocess.Popen([*command, str(folder)], stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen([*command, *arguments], stdout=subprocess.DEVNULL)
         done = threading.Event()
 
         def sample(p: subprocess.Popen[bytes] = proc, done: threading.Event = done) -> None:
@@ -305,6 +320,10 @@ def main() -> None:
         # one check a moment before an ingest of a minute or more says little about it.
         after = parallel_capacity(texts[:2_000])["two_process_speedup_bare_minhash"]
         figures["two_process_speedup_bare_minhash_after_ingest"] = after
+        one_call, one_call_peak, _ = ingest_one_call(work / "archive-one-call", work / "corpus", args.workers)
+        with Archive(work / "archive-one-call") as archive:
+            one_call_links = dict(archive.db.execute("SELECT level, count(*) FROM links GROUP BY level").fetchall())
+        shutil.rmtree(work / "archive-one-call")
         small_runs, full_runs = lookup_seconds([work / "small-archive", work / "archive"], probes)
         with Archive(work / "archive") as archive:
             archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -319,6 +338,10 @@ def main() -> None:
                 "ingest_peak_rss_mb": round(peak / 1e6),
                 "ingest_peak_writer_rss_mb": round(writer_peak / 1e6),
                 "links": links,
+                "ingest_one_call_seconds": round(one_call, 1),
+                "ingest_one_call_articles_per_s": round(len(rows) / one_call),
+                "ingest_one_call_peak_rss_mb": round(one_call_peak / 1e6),
+                "ingest_one_call_links": one_call_links,
                 **lookup_figures(small_runs, full_runs, (small, len(rows))),
                 "raw_text_bytes": raw_bytes,
                 "archive_bytes": db_bytes,
