@@ -91,6 +91,22 @@ def test_binary_and_empty() -> None:
         decode_text(b"text\x01\x02\x03\x04\x05\x06\x07\x08" * 10)
 
 
+def test_control_characters_are_found_in_every_encoding_that_checks_them() -> None:
+    from newsdedup.decoding import _CONTROL, _CONTROL_BYTES
+
+    # The bytes looked for first are the characters counted, and in UTF-8, cp1258 and cp1252
+    # no other byte decodes to one: a text holding many is refused whichever it came in.
+    assert {c for c in range(0x110000) if _CONTROL.match(chr(c))} == set(_CONTROL_BYTES)
+    for encoding in ("utf-8", "cp1258", "cp1252"):
+        decoded = [bytes([b]).decode(encoding, "ignore") for b in range(0x80, 0x100)]
+        assert not any(_CONTROL.match(text) for text in decoded if text)
+    with pytest.raises(BinaryInput, match="control characters"):
+        decode_text(("Hà Nội \x0b\x1b" * 10).encode())
+    with pytest.raises(BinaryInput, match="control characters"):
+        decode_text(("Ha Noi d\xe2y \x0b\x1b" * 10).encode("cp1258"))
+    assert decode_text("Hà Nội\x0b".encode() + "ở đây và ở kia ".encode() * 30)[1] == "utf-8"
+
+
 def test_html_declared_charset_wins_when_valid() -> None:
     html = b'<html><head><meta charset="windows-1258"></head><body><p>' + to_cp1258("Hà Nội") + b"</p></body></html>"
     text, encoding = decode_html(html)
