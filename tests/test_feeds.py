@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsdedup.errors import FeedError
 from newsdedup.feeds import entry_document, looks_like_feed, parse_feed
@@ -70,3 +72,15 @@ def test_sniffing() -> None:
     assert looks_like_feed("<rss version='2.0'>".encode("utf-16"))
     assert not looks_like_feed(b"<?xml version='1.0'?><html><body>rss</body></html>")
     assert not looks_like_feed(b"Title\nrss feed in plain text")
+
+
+@given(
+    st.booleans(),
+    st.lists(st.sampled_from([" ", "\n", "\t", "\r"]), max_size=80).map("".join),
+    st.sampled_from(["utf-8", "utf-16-le", "utf-16"]),
+)
+def test_a_feed_is_found_after_any_white_space_and_text_is_not(bom: bool, space: str, encoding: str) -> None:
+    # Past the first bytes too: a long run of white space goes to the full sniff.
+    for document, is_feed in (("<rss version='2.0'>", True), ("Tiêu đề <rss>", False), ("<html>", False)):
+        data = ("\ufeff" if bom else "") + space + document
+        assert looks_like_feed(data.encode(encoding)) is is_feed
