@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -256,6 +257,10 @@ def _ingest(
         # Folders are walked here, once, so the bar knows how many inputs there are
         # (not how many items: a feed's or a crawl's are counted as they come).
         inputs = find_inputs(names, include_hidden=config.include_hidden, source_from_folder=config.source_from_folder)
+        # What exists now lives as long as the run: the modules, and an object per input
+        # (61k for VNTC's VNE folder, beside 29.5k after the imports). Frozen, the cyclic
+        # garbage collector no longer walks them at each of its full collections.
+        gc.freeze()
         task = bar.add_task(_progress_text(counts), total=len(inputs)) if bar else None
 
         def input_done(_: str) -> None:

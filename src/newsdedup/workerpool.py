@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import gc
 import multiprocessing
 import os
 import threading
@@ -72,6 +73,8 @@ def _start() -> None:
     limit_blas_threads()  # before NumPy is imported (a spawned worker has not imported it)
     # Import the stack now, while the parent is busy with its own start.
     import newsdedup.ingest  # noqa: F401
+
+    gc.freeze()  # the modules live as long as the worker: the garbage collector need not walk them
 
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     # A worker stopped by the pool has sent its last result and only read the archive: its
