@@ -295,9 +295,9 @@ def _fmix(values: Any, constants: tuple[Any, Any, Any, Any, Any]) -> Any:
 
 
 class _Arithmetic:
-    """The arrays and scalars of a fingerprint's arithmetic, made once a process: NumPy
-    scalars made anew at every call took a tenth of a fingerprint's time. (A plain class:
-    a dataclass costs every process 0.7 ms to define.)"""
+    """The arrays and scalars of a fingerprint's arithmetic, made once a process rather than
+    at every call (with fewer array operations: 97 against 137 µs a fingerprint of a VNE
+    article). A plain class: a dataclass costs every process 0.7 ms to define."""
 
     __slots__ = ("a", "b", "band_numbers", "fmix32", "fmix64")
 
