@@ -119,7 +119,10 @@ def test_source_from_folder_names_each_file_by_its_outlet_folder(tmp_path: Path)
     # A file named by itself: the folder it is in; standard input: none; without the option: none.
     (named,) = find_inputs([str(corpus / "TN" / "c.txt")], source_from_folder=True)
     assert named.source == "TN"
-    assert find_inputs(["-"], source_from_folder=True) == [InputRef("-")]
+    assert find_inputs(["-", "https://tin.vn/a"], source_from_folder=True) == [
+        InputRef("-"),
+        InputRef("https://tin.vn/a"),
+    ]
     assert {r.source for r in find_inputs([str(corpus)])} == {None}
 
 

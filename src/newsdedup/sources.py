@@ -28,6 +28,7 @@ from typing import BinaryIO, Protocol
 from .config import DEFAULT_MAX_INPUT_BYTES
 from .errors import CompressedInputError, InputError, InputNotFound, InputTooLarge
 from .records import RawInput
+from .urls import is_url
 
 STDIN = "-"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -67,7 +68,7 @@ def iter_inputs(
     outlet's files (a corpus kept as ``corpus/<outlet>/...``): in a folder named, the
     name of its subfolder the file is in, at any depth (``corpus/VNE/2020/a.txt``: ``VNE``),
     or the named folder's own name for a file directly in it; for a file named, the name
-    of the folder it is in. Standard input gets none.
+    of the folder it is in. Standard input and URLs get none.
 
     >>> import tempfile, pathlib
     >>> corpus = pathlib.Path(tempfile.mkdtemp())
@@ -80,7 +81,7 @@ def iter_inputs(
     for path in paths:
         if path != STDIN and os.path.isdir(path):
             yield from _walk(path, include_hidden, source_from_folder)
-        elif source_from_folder and path != STDIN:
+        elif source_from_folder and path != STDIN and not is_url(path):
             yield InputRef(path, _folder_name(os.path.dirname(os.path.abspath(path))))
         else:
             yield InputRef(path)
