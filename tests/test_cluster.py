@@ -436,6 +436,16 @@ def test_a_damaged_filter_is_an_archive_error(memory_archive: Archive) -> None:
         memory_archive.links.candidates(fp)
 
 
+def test_a_damaged_signature_is_an_archive_error(memory_archive: Archive) -> None:
+    add(memory_archive, "a", article_text("A", *story(1)))
+    add(memory_archive, "b", article_text("B", *story(2)))
+    memory_archive.db.conn.execute("UPDATE fingerprints SET signature = x'0102' WHERE article_id = 2")
+    fp = fingerprint(" ".join(story(1) + story(2)))
+    assert fp is not None and memory_archive.links.candidates(fp) == [1, 2]
+    with pytest.raises(ArchiveError, match="the fingerprint of article 2 is damaged: its signature is not 256 bytes"):
+        memory_archive.links.lookup(fp)
+
+
 def test_the_screen_leaves_out_the_band_that_made_a_candidate() -> None:
     # Pairs of 400 random shingles with a Jaccard of 0.05, of which only LSH candidates
     # (a whole band equal) are screened, as in a lookup. Counting the chosen band's values

@@ -103,6 +103,8 @@ _SHINGLE_CACHE_SIZE = 4096
 # large tier of a 22k-article archive in 0.29 s, against 0.65 s with executemany (a
 # statement a row).
 _MERGE_STATEMENT_ROWS = 4096
+# A stored signature: NUM_PERM 16-bit values (see newsdedup.fingerprint).
+_SIGNATURE_BYTES = 2 * NUM_PERM
 #: Reads the kept body text of articles by id (``BlockStore.body_texts``).
 BodyTexts = Callable[[Sequence[int]], dict[int, str]]
 NO_BODY_NOTE = "no body text after cleaning: archived but not fingerprinted or linked"
@@ -447,18 +449,28 @@ class LinkIndex:
             return []
         import numpy as np
 
-        mine = signature_values(fp.signature)
+        rows = list(self._fingerprints(candidates))
+        if not rows:
+            return []
+        signatures = {other: signature for other, _, signature in rows}
+        joined = b"".join(signature for _, _, signature in rows)
+        if len(joined) != len(rows) * _SIGNATURE_BYTES:
+            damaged = next(other for other, _, signature in rows if len(signature) != _SIGNATURE_BYTES)
+            raise ArchiveError(
+                f"the fingerprint of article {damaged} is damaged: its signature is not {_SIGNATURE_BYTES} bytes"
+            )
+        # All candidates' values compared in one operation, not one each (about 1.5 µs a
+        # candidate less; a lookup at 84k articles has 6.5).
+        values = np.frombuffer(joined, dtype="<u2").reshape(len(rows), NUM_PERM)
+        equal = np.count_nonzero(values == signature_values(fp.signature), axis=1).tolist()
         screened: list[tuple[float, int]] = []
-        signatures: dict[int, bytes] = {}
         config = self.config
         # What a link needs, with a margin of half for the estimates' error: a near-duplicate
         # a Jaccard of near_duplicate_jaccard; a same-story link about 0.8 * same_story_min_words
         # shared shingles (a passage of w words holds w - 2 shingles, some of them bridged).
         min_jaccard = 0.5 * config.near_duplicate_jaccard
         min_shared = 0.4 * config.same_story_min_words
-        for other, size, signature in self._fingerprints(candidates):
-            signatures[other] = signature
-            matches = int(np.count_nonzero(signature_values(signature) == mine))
+        for (other, size, _), matches in zip(rows, equal, strict=True):
             jaccard, shared, containment = signature_estimates(matches, fp.distinct, size)
             if containment >= config.verify_min_estimate and (jaccard >= min_jaccard or shared >= min_shared):
                 screened.append((containment, other))
