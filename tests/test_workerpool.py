@@ -152,3 +152,23 @@ def test_a_worker_never_creates_an_archive(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(ArchiveError, match="no archive at"):
         parallel._worker_archive(str(tmp_path / "gone"), Config())
     assert not (tmp_path / "gone" / "newsdedup.db").exists()
+
+
+def _collector_of_a_worker() -> tuple[tuple[int, int, int], int]:
+    import gc
+
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
+def test_the_collector_is_settled_for_ingestion_and_in_workers() -> None:
+    # In a process of its own: freezing and the threshold last as long as the process.
+    script = (
+        "import gc; from newsdedup.workerpool import settle_collector; before = gc.get_threshold(); "
+        "settle_collector(); after = gc.get_threshold(); "
+        "print(before[1:] == after[1:], after[0], gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "10000", "True"]
+    with WorkerPool(1) as pool:
+        threshold, frozen = pool.executor.submit(_collector_of_a_worker).result(timeout=60)
+    assert threshold[0] == 10_000 and frozen > 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import gc
 import itertools
 import json
 import os
@@ -245,6 +244,7 @@ def _ingest(
 ) -> None:
     from .ingest import ingest_paths
     from .sources import find_inputs
+    from .workerpool import settle_collector
 
     try:
         archive = _open(ctx, config, create=True)
@@ -260,7 +260,7 @@ def _ingest(
         # What exists now lives as long as the run: the modules, and an object per input
         # (61k for VNTC's VNE folder, beside 29.5k after the imports). Frozen, the cyclic
         # garbage collector no longer walks them at each of its full collections.
-        gc.freeze()
+        settle_collector()
         task = bar.add_task(_progress_text(counts), total=len(inputs)) if bar else None
 
         def input_done(_: str) -> None:

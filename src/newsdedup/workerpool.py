@@ -67,6 +67,31 @@ class WorkerPool:
         self.close()
 
 
+#: Allocations (less deallocations) between two collections of the cyclic garbage collector's
+#: youngest generation during ingestion; Python's default is 700.
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
+def settle_collector() -> None:
+    """Set the cyclic garbage collector up for a long run of ingestion, in the process that
+    calls it: what exists now (the modules; the list of inputs) is frozen, so full collections
+    no longer walk it, and the youngest generation is collected every
+    :data:`YOUNG_COLLECTION_THRESHOLD` allocations instead of 700.
+
+    An article's preparation and storing allocate thousands of objects that live until its
+    batch is written, nearly none of them in cycles, so most collections found nothing to
+    free, and each one that moved survivors on made the older generations' collections come
+    sooner. All of VNTC in one call (83,632 articles; gc callbacks, per process): the writer
+    spent 2.7 s in collections (0.85 s in 8,542 of the youngest generation, 0.84 s in 777
+    of the middle one, 1.03 s in 43 full ones), against 1.5 s with this threshold
+    (0.98 / 0.45 / 0.08 s in 456 / 41 / 3). Memory held by garbage in cycles waits a
+    little longer: there is little of it.
+    """
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, oldest)
+
+
 def _start() -> None:
     from .__main__ import limit_blas_threads
 
@@ -74,7 +99,7 @@ def _start() -> None:
     # Import the stack now, while the parent is busy with its own start.
     import newsdedup.ingest  # noqa: F401
 
-    gc.freeze()  # the modules live as long as the worker: the garbage collector need not walk them
+    settle_collector()  # the modules live as long as the worker
 
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     # A worker stopped by the pool has sent its last result and only read the archive: its
