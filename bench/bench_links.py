@@ -20,14 +20,20 @@ Samples N articles (fixed seed) from ``vntc.jsonl.gz``, writes them as UTF-8 tex
   of 6 rounds, the two archives taking turns, each round with no shingles cached from
   the one before. A larger archive
   holds more articles related to a probe, so the lookup is also split: the probes that
-  find no candidate at either size (what the index itself costs) and the verification
-  time per candidate; and the band keys a lookup seeks in the large tier (those its
-  Bloom filter lets through) against those really there;
+  find no candidate at either size (what the index itself costs), the verification
+  time per candidate, and the links a lookup finds (the related articles that a larger
+  archive holds, whose verification is work the index cannot save); and the band keys a
+  lookup seeks in the large tier (those its Bloom filter lets through) against those
+  really there;
 * the machine's parallel capacity: bare MinHash in two processes against one (on
   shared or hyper-threaded cores two processes do less than twice the work), before and
   right after the end-to-end ingest;
 * the archive's size against the raw text (target: at most 1.3x, originals included),
-  and the bytes of each newsdedup index table.
+  and the bytes of each newsdedup index table;
+* what storing costs in writes as the archive grows: the same 500 held-out articles
+  ingested in one transaction into a copy of each archive, and the pages that
+  transaction wrote to the write-ahead log, in all and by table or index (SQLite's
+  ``dbstat``), per article stored.
 
 The machine is shared: other processes running at the same time make the figures
 noisy. Re-run on a quiet machine for numbers to quote.
@@ -39,10 +45,12 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import platform
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -51,9 +59,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from newsdedup import Archive, bandfilter
+from newsdedup import Archive, Config, bandfilter, ingest_paths
 from newsdedup.evaldata import compile_bytecode, load_vntc_or_exit, print_figures, write_by_outlet
 from newsdedup.fingerprint import BAND_ROWS, BANDS, NUM_PERM, fingerprint, words
+from newsdedup.sources import find_inputs
 
 PROBES = 500
 #: Rounds of the lookup measurement (the median of each probe's is reported).
@@ -189,6 +198,7 @@ def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = R
     archives: list[Archive] = []
     timings: list[dict[str, list[list[float]]]] = [{"query": [], "whole": []} for _ in archive_paths]
     candidates: list[list[float]] = []
+    linked: list[list[float]] = []
     try:
         archives.extend(Archive(path) for path in archive_paths)
         for archive in archives:
@@ -199,6 +209,7 @@ def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = R
             for fp in prints[:50]:
                 archive.links.lookup(fp)
             candidates.append([float(len(archive.links.candidates(fp))) for fp in prints])
+            linked.append([float(len(archive.links.lookup(fp))) for fp in prints])
         for turn in range(rounds):
             for at in range(len(archives)) if turn % 2 == 0 else reversed(range(len(archives))):
                 index = archives[at].links
@@ -216,7 +227,7 @@ def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = R
                 timings[at]["query"].append(query)
                 timings[at]["whole"].append(whole)
         results = []
-        for archive, timing, found in zip(archives, timings, candidates, strict=True):
+        for archive, timing, found, links in zip(archives, timings, candidates, linked, strict=True):
             # What the large tier's filter lets through, against the keys really there (untimed).
             large_tier = bandfilter.load(archive.db.conn)
             sought = [float(len(large_tier.keys_to_seek(fp.bands))) if large_tier else 0.0 for fp in prints]
@@ -233,7 +244,7 @@ def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = R
                 name: [statistics.median(per_probe) for per_probe in zip(*runs, strict=True)]
                 for name, runs in timing.items()
             }
-            results.append({**median, "candidates": found, "sought": sought, "present": present})
+            results.append({**median, "candidates": found, "links": links, "sought": sought, "present": present})
         return results
     finally:
         for archive in archives:
@@ -255,6 +266,7 @@ def lookup_figures(
         figures[f"band_query_us_at_{name}"] = round(mean(runs["query"]) * 1e6)
         figures[f"lookup_us_at_{name}"] = round(mean(runs["whole"]) * 1e6)
         figures[f"mean_candidates_at_{name}"] = round(mean(runs["candidates"]), 2)
+        figures[f"mean_links_at_{name}"] = round(mean(runs["links"]), 3)
         figures[f"lookup_us_no_candidate_at_{name}"] = round(mean([runs["whole"][i] for i in lonely]) * 1e6)
         verifying = sum(runs["whole"]) - sum(runs["query"])
         figures[f"verify_us_per_candidate_at_{name}"] = round(verifying / max(1, sum(runs["candidates"])) * 1e6)
@@ -265,6 +277,39 @@ def lookup_figures(
     no_small, no_full = (mean([r["whole"][i] for i in lonely]) for r in (small, full))
     figures["lookup_ratio_no_candidate_full_vs_small"] = round(no_full / no_small, 2)
     return figures
+
+
+def write_volume(archive: Path, corpus: Path, work: Path) -> dict[str, object]:
+    """Pages written to the write-ahead log by one transaction storing every article of
+    ``corpus`` (each outlet named by its folder) into a copy of ``archive``: in all, and
+    the tables and indexes that took most of them. A commit writes every page it changed,
+    whole (16 kB), so an index keyed by hashes, whose new entries land all over it, costs
+    pages in proportion to its size, not to what is added."""
+    copy = work / "write-volume"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(archive, copy)
+    try:
+        with Archive(copy) as target:
+            conn = target.db.conn
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # every page the transaction wrote stays in the log
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            inputs = find_inputs([str(corpus)], source_from_folder=True)
+            config = Config(batch_size=len(inputs) + 1, workers=1, source_from_folder=True)
+            stored = sum(r.status in ("new", "duplicate") for r in ingest_paths(target, inputs, config))
+            log = (copy / "newsdedup.db-wal").read_bytes()
+            page_size = struct.unpack(">I", log[8:12])[0]
+            # A frame: 24 bytes of header (the page number first, big-endian), then the page.
+            pages = [struct.unpack_from(">I", log, at)[0] for at in range(32, len(log), 24 + page_size)]
+            owner = dict(conn.execute("SELECT pageno, name FROM dbstat").fetchall())
+        by_name = collections.Counter(owner.get(page, "(free)") for page in pages)
+        return {
+            "stored": stored,
+            "pages": len(pages),
+            "kb_per_article": round(len(pages) * page_size / 1024 / max(1, stored), 1),
+            "top_pages": dict(by_name.most_common(6)),
+        }
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
 
 
 def _bulk_seconds(texts: list[str]) -> float:
@@ -299,7 +344,8 @@ def main() -> None:
     compile_bytecode()  # measure newsdedup as installed (see its docstring)
 
     rows = load_vntc_or_exit(args.eval, args.count + PROBES, args.seed)
-    probes, rows = [body(r["text"]) for r in rows[:PROBES]], rows[PROBES:]
+    probe_rows, rows = rows[:PROBES], rows[PROBES:]
+    probes = [body(r["text"]) for r in probe_rows]
     texts = [body(r["text"]) for r in rows]
     figures: dict[str, object] = {
         "articles": len(rows),
@@ -325,6 +371,11 @@ def main() -> None:
             one_call_links = dict(archive.db.execute("SELECT level, count(*) FROM links GROUP BY level").fetchall())
         shutil.rmtree(work / "archive-one-call")
         small_runs, full_runs = lookup_seconds([work / "small-archive", work / "archive"], probes)
+        write_by_outlet(probe_rows, work / "probes")
+        writes = {
+            size: write_volume(work / path, work / "probes", work)
+            for size, path in ((small, "small-archive"), (len(rows), "archive"))
+        }
         with Archive(work / "archive") as archive:
             archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             tables = archive.links.table_bytes()
@@ -348,6 +399,11 @@ def main() -> None:
                 "archive_vs_raw_text": round(db_bytes / raw_bytes, 3),
                 "index_table_bytes": tables,
                 "index_tables_vs_raw_text": round(sum(tables.values()) / raw_bytes, 3),
+                **{
+                    f"write_ahead_log_{name}_storing_{PROBES}_at_{size}": value
+                    for size, figures_at in writes.items()
+                    for name, value in figures_at.items()
+                },
             }
         )
     finally:
