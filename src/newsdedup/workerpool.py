@@ -81,10 +81,10 @@ def settle_collector() -> None:
     An article's preparation and storing allocate thousands of objects that live until its
     batch is written, nearly none of them in cycles, so most collections found nothing to
     free, and each one that moved survivors on made the older generations' collections come
-    sooner. All of VNTC in one call (83,632 articles; gc callbacks, per process): the writer
-    spent 2.7 s in collections (0.85 s in 8,542 of the youngest generation, 0.84 s in 777
-    of the middle one, 1.03 s in 43 full ones), against 1.5 s with this threshold
-    (0.98 / 0.45 / 0.08 s in 456 / 41 / 3). Memory held by garbage in cycles waits a
+    sooner. All of VNTC in one call, two runs each way taking turns (gc callbacks): the writer
+    spent 4.1 s in collections (1.2 s in 8,530 of the youngest generation, 1.5 s in 776 of the
+    middle one, 1.4 s in 43 full ones), against 2.7-3.0 s (1.9-2.1 / 0.7-0.8 / 0.1-0.2 s in
+    638 / 58 / 4), and its worker 1.1 s against 0.16-0.18 s. Memory held by garbage in cycles waits a
     little longer: there is little of it.
     """
     gc.freeze()
