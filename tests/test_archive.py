@@ -104,6 +104,31 @@ def test_same_text_other_wrapper_spacing_and_unicode_form_is_exact_duplicate(mem
     assert (stats.articles, stats.canonical, stats.duplicates, stats.originals) == (5, 1, 4, 5)
 
 
+def test_a_body_hash_is_looked_up_by_its_index() -> None:
+    from newsdedup.archive import _FIRST_WITH_BODY, _FIRST_WITH_BODY_BUT
+
+    with Archive(":memory:") as archive:
+        for sql, args in ((_FIRST_WITH_BODY, ["ab", "abc"]), (_FIRST_WITH_BODY_BUT, ["ab", "abc", 3])):
+            [(*_, plan)] = archive.db.execute("EXPLAIN QUERY PLAN " + sql, args).fetchall()
+            assert plan.startswith("SEARCH articles USING INDEX articles_body_key"), plan
+
+
+def test_an_archive_of_version_10_gets_the_shorter_body_index(tmp_path: Path) -> None:
+    path = tmp_path / "v10.db"
+    with Archive(path) as archive:
+        assert add(archive, SEED_A.read_bytes(), "a.txt")[0] == "new"
+        # Back to version 10's index, as an archive written before version 11 has it.
+        archive.db.execute("DROP INDEX articles_body_key")
+        archive.db.execute("CREATE INDEX articles_body_hash ON articles(body_hash)")
+        archive.db.execute("PRAGMA user_version = 10")
+    with Archive(path) as archive:
+        assert archive.schema_version == SCHEMA_VERSION == 11
+        indexes = {row[0] for row in archive.db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'articles'")}
+        assert "articles_body_key" in indexes and "articles_body_hash" not in indexes
+        wrapped = ("\n\n".join(SEED_A.read_text(encoding="utf-8").splitlines()) + "\n").encode()
+        assert add(archive, wrapped, "b.txt") == ("duplicate", 2, 1)
+
+
 def test_html_and_text_of_one_article_are_exact_duplicates(memory_archive: Archive) -> None:
     paragraphs = [
         "The harbour bridge reopened to traffic on Thursday morning after eight months of repairs.",

@@ -378,7 +378,7 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
     conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 10
+        assert archive.schema_version == SCHEMA_VERSION == 11
         assert archive.links.candidates(fp) == [1, 2]
         stored = bandfilter.load(archive.db.conn)
         assert stored is not None and stored.keys == 2 * len(fp.bands)

@@ -77,6 +77,20 @@ _FIND_ORIGINAL_SQL = (
     "SELECT * FROM (SELECT a.id, a.title, coalesce(a.fetched_at, a.revised_at, a.ingested_at), 1 "
     "FROM revisions AS r JOIN articles AS a ON a.id = r.article_id WHERE r.raw_sha256 = ? AND r.raw_item = ? LIMIT 1)"
 )
+# Hex digits of a body hash its index holds (schema version 11, which spells the number out):
+# a look-up names them, so that the index is used, and compares the full hash in the row
+# (as ``+body_hash``: a plain ``body_hash = ?`` beside them made SQLite 3.40 scan the table;
+# tests/test_archive.py checks the plan).
+_BODY_KEY_DIGITS = 16
+# The canonical article with this body (the key, then the full hash), and one other than an article.
+_FIRST_WITH_BODY = (
+    f"SELECT id FROM articles WHERE substr(body_hash, 1, {_BODY_KEY_DIGITS}) = ? AND +body_hash = ? "
+    "AND duplicate_of IS NULL ORDER BY id LIMIT 1"
+)
+_FIRST_WITH_BODY_BUT = (
+    f"SELECT id FROM articles WHERE substr(body_hash, 1, {_BODY_KEY_DIGITS}) = ? AND +body_hash = ? "
+    "AND duplicate_of IS NULL AND id != ? ORDER BY id LIMIT 1"
+)
 # The versions after which the filter of the rows in lsh_bands is built: 8 added lsh_filter,
 # 9 moved the rows of the small tier into lsh_bands, 10 changed the filter's bits a key.
 _BAND_FILTER_VERSIONS = (8, 9, 10)
@@ -394,9 +408,7 @@ class Archive:
         self.originals.put(raw.sha256, raw.data, ahead.original if ahead else None)
         first = None
         if digest is not None:
-            row = self.conn.execute(
-                "SELECT id FROM articles WHERE body_hash = ? AND duplicate_of IS NULL ORDER BY id LIMIT 1", [digest]
-            ).fetchone()
+            row = self.conn.execute(_FIRST_WITH_BODY, [digest[:_BODY_KEY_DIGITS], digest]).fetchone()
             first = int(row[0]) if row else None
         cursor = self.conn.execute(
             """INSERT INTO articles (raw_sha256, raw_item, origin, url, source, title, published, author,
@@ -568,10 +580,11 @@ class Archive:
         revision of its own URL). Copies of the old text lose their original: the first of them
         becomes canonical and the others its copies, so every text keeps one canonical article.
         """
-        row = self.conn.execute(
-            "SELECT id FROM articles WHERE body_hash = ? AND duplicate_of IS NULL AND id != ? ORDER BY id LIMIT 1",
-            [digest, article_id],
-        ).fetchone()  # (no row for digest None: NULL equals nothing)
+        row = (
+            self.conn.execute(_FIRST_WITH_BODY_BUT, [digest[:_BODY_KEY_DIGITS], digest, article_id]).fetchone()
+            if digest is not None
+            else None  # (an empty body is nobody's copy)
+        )
         duplicate_of = int(row[0]) if row else None
         if old_duplicate_of is not None:
             return duplicate_of, None  # a copy has no copies of its own
