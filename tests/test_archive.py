@@ -105,12 +105,11 @@ def test_same_text_other_wrapper_spacing_and_unicode_form_is_exact_duplicate(mem
 
 
 def test_a_body_hash_is_looked_up_by_its_index() -> None:
-    from newsdedup.archive import _FIRST_WITH_BODY, _FIRST_WITH_BODY_BUT
+    from newsdedup.archive import _FIRST_WITH_BODY
 
     with Archive(":memory:") as archive:
-        for sql, args in ((_FIRST_WITH_BODY, ["ab", "abc"]), (_FIRST_WITH_BODY_BUT, ["ab", "abc", 3])):
-            [(*_, plan)] = archive.db.execute("EXPLAIN QUERY PLAN " + sql, args).fetchall()
-            assert plan.startswith("SEARCH articles USING INDEX articles_body_key"), plan
+        [(*_, plan)] = archive.db.execute("EXPLAIN QUERY PLAN " + _FIRST_WITH_BODY, ["ab", "abc", 3]).fetchall()
+        assert plan.startswith("SEARCH articles USING INDEX articles_body_key"), plan
 
 
 def test_an_archive_of_version_10_gets_the_shorter_body_index(tmp_path: Path) -> None:

@@ -82,12 +82,9 @@ _FIND_ORIGINAL_SQL = (
 # (as ``+body_hash``: a plain ``body_hash = ?`` beside them made SQLite 3.40 scan the table;
 # tests/test_archive.py checks the plan).
 _BODY_KEY_DIGITS = 16
-# The canonical article with this body (the key, then the full hash), and one other than an article.
+# The canonical article with this body (the key, then the full hash) other than an article
+# (0 for none: ids start at 1).
 _FIRST_WITH_BODY = (
-    f"SELECT id FROM articles WHERE substr(body_hash, 1, {_BODY_KEY_DIGITS}) = ? AND +body_hash = ? "
-    "AND duplicate_of IS NULL ORDER BY id LIMIT 1"
-)
-_FIRST_WITH_BODY_BUT = (
     f"SELECT id FROM articles WHERE substr(body_hash, 1, {_BODY_KEY_DIGITS}) = ? AND +body_hash = ? "
     "AND duplicate_of IS NULL AND id != ? ORDER BY id LIMIT 1"
 )
@@ -408,7 +405,7 @@ class Archive:
         self.originals.put(raw.sha256, raw.data, ahead.original if ahead else None)
         first = None
         if digest is not None:
-            row = self.conn.execute(_FIRST_WITH_BODY, [digest[:_BODY_KEY_DIGITS], digest]).fetchone()
+            row = self.conn.execute(_FIRST_WITH_BODY, [digest[:_BODY_KEY_DIGITS], digest, 0]).fetchone()
             first = int(row[0]) if row else None
         cursor = self.conn.execute(
             """INSERT INTO articles (raw_sha256, raw_item, origin, url, source, title, published, author,
@@ -581,7 +578,7 @@ class Archive:
         becomes canonical and the others its copies, so every text keeps one canonical article.
         """
         row = (
-            self.conn.execute(_FIRST_WITH_BODY_BUT, [digest[:_BODY_KEY_DIGITS], digest, article_id]).fetchone()
+            self.conn.execute(_FIRST_WITH_BODY, [digest[:_BODY_KEY_DIGITS], digest, article_id]).fetchone()
             if digest is not None
             else None  # (an empty body is nobody's copy)
         )

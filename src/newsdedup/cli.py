@@ -259,7 +259,7 @@ def _ingest(
         inputs = find_inputs(names, include_hidden=config.include_hidden, source_from_folder=config.source_from_folder)
         # What exists now lives as long as the run: the modules, and an object per input
         # (61k for VNTC's VNE folder, beside 29.5k after the imports). Frozen, the cyclic
-        # garbage collector no longer walks them at each of its full collections.
+        # garbage collector no longer walks them; and it collects less often (see settle_collector).
         settle_collector()
         task = bar.add_task(_progress_text(counts), total=len(inputs)) if bar else None
 
