@@ -28,7 +28,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from .normalize import comparison_key
+from .normalize import line_key
 
 #: Lines longer than this are article text, not templates, and are not counted.
 MAX_TEMPLATE_WORDS = 40
@@ -70,7 +70,7 @@ def line_hashes(lines: Iterable[str]) -> frozenset[int]:
     """
     # Word counts first: most paragraphs are longer than a template and need no key.
     short = (line for line in lines if at_most_words(line, MAX_TEMPLATE_WORDS))
-    return frozenset(line_hash(key) for key in map(comparison_key, short) if key)
+    return frozenset(line_hash(key) for key in map(line_key, short) if key)
 
 
 def count_hashes(conn: sqlite3.Connection, source: str, hashes: Iterable[int]) -> None:
