@@ -36,6 +36,7 @@ Example:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,11 +105,11 @@ def compare(
         return Evidence(0.0, 0.0, 0, 0, 0)
     shared = int(np.count_nonzero(_member(set_a, set_b)))
     jaccard = shared / (len(set_a) + len(set_b) - shared)
-    (shorter, set_shorter), (longer, set_longer) = sorted(((a, set_a), (b, set_b)), key=lambda side: len(side[1]))
+    (shorter, set_shorter), (longer, _) = sorted(((a, set_a), (b, set_b)), key=lambda side: len(side[1]))
     containment = shared / len(set_shorter)
     passages = passage_words = 0
     if containment >= passages_from_containment:
-        passages, passage_words = _passages(shorter, longer, min_passage_words, distinct=(set_shorter, set_longer))
+        passages, passage_words = _passages(shorter, longer, min_passage_words, distinct_shorter=set_shorter)
     return Evidence(jaccard, containment, passages, passage_words, len(shorter) + SHINGLE_SIZE - 1)
 
 
@@ -117,7 +118,7 @@ def _passages(
     longer: npt.NDArray[np.uint32],
     min_words: int,
     *,
-    distinct: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]] | None = None,
+    distinct_shorter: npt.NDArray[np.uint32] | None = None,
 ) -> tuple[int, int]:
     """Count passages of ``shorter`` found in ``longer`` and the words they cover.
 
@@ -125,45 +126,74 @@ def _passages(
     gaps of up to PASSAGE_GAP shingles (edited words): paragraphs copied in another
     order are separate passages, however they sit in the shorter article. A shingle
     that occurs several times in ``longer`` (a common phrase) continues a run if any
-    of its occurrences does. ``distinct``: both sides' distinct values, if made already.
+    of its occurrences does. ``distinct_shorter``: ``shorter``'s distinct values
+    (:func:`_distinct`), if made already.
+
+    Where both of two consecutive shared shingles occur once in ``longer`` (most do),
+    whether the run goes on is worked out on whole arrays; only the rest is walked in
+    Python. On the 102 pairs that 500 VNTC lookups verified against 84k articles: 404-420
+    µs a pair, against 603-670 µs when every shared shingle was walked.
     """
     import numpy as np
 
-    set_shorter, set_longer = distinct if distinct is not None else (_distinct(shorter), _distinct(longer))
-    positions = np.flatnonzero(_member(shorter, set_longer)).tolist()
-    if not positions:
+    set_shorter = distinct_shorter if distinct_shorter is not None else _distinct(shorter)
+    if len(set_shorter) == 0:
         return 0, 0
-    # Only shared shingles can be part of a run: index just their places in ``longer``
-    # (a candidate that fails verification shares few, and this loop is the costly part).
-    occurrences: dict[int, list[int]] = {}
-    shared_places = np.flatnonzero(_member(longer, set_shorter))
-    for where, value in zip(shared_places.tolist(), longer[shared_places].tolist(), strict=True):
-        occurrences.setdefault(value, []).append(where)
-    values = shorter.tolist()
+    # Every value by its index in ``set_shorter``: the places in ``longer`` of each of
+    # ``shorter``'s values, how many there are, and (for a value with one) which.
+    in_longer = np.searchsorted(set_shorter, longer)
+    in_longer[in_longer == len(set_shorter)] = 0
+    shared_places = np.flatnonzero(set_shorter[in_longer] == longer)
+    value_of_place = in_longer[shared_places]
+    counts = np.bincount(value_of_place, minlength=len(set_shorter))
+    value_of_shorter = np.searchsorted(set_shorter, shorter)
+    positions = np.flatnonzero(counts[value_of_shorter])
+    if len(positions) == 0:
+        return 0, 0
+    value_at = value_of_shorter[positions]
+    single = counts[value_at] == 1
+    only_place = np.zeros(len(set_shorter), dtype=np.int64)
+    only_place[value_of_place] = shared_places
     step = PASSAGE_GAP + 1
-    count = words = 0
-    start = last = positions[0]
-    alive = occurrences[values[start]]
-    for here in positions[1:]:
-        there = occurrences[values[here]]
-        if here - last <= step:
-            if len(there) == 1 and len(alive) == 1:  # the usual case, made cheap
-                alive = there if 0 < there[0] - alive[0] <= step else []
-            else:
-                # Occurrences that continue one of the run's possible places in ``longer``.
-                alive = [q for q in there if any(0 < q - p <= step for p in alive)]
-        else:
-            alive = []
-        if not alive:
-            length = last - start + SHINGLE_SIZE
-            if length >= min_words:
-                count, words = count + 1, words + length
-            start, alive = here, there
-        last = here
-    length = last - start + SHINGLE_SIZE
-    if length >= min_words:
-        count, words = count + 1, words + length
-    return count, words
+    # Does the run go on from positions[k - 1] to positions[k]? Where both shingles occur once
+    # in ``longer`` (most do), that depends on the two alone, and is worked out on the whole
+    # arrays at once; the run's possible places are then that one place, whatever came before.
+    near = np.diff(positions) <= step
+    moved = np.diff(only_place[value_at])
+    goes_on = near & (moved > 0) & (moved <= step)
+    # Elsewhere the run may have reached several places, which depend on the positions
+    # before: followed one by one, as a walk would (a shingle that occurs once resets them).
+    walked = np.flatnonzero(~(single[:-1] & single[1:])) + 1
+    if len(walked):
+        repeated = np.flatnonzero(counts[value_of_place] > 1)
+        occurrences: dict[int, list[int]] = {}
+        for value, place in zip(value_of_place[repeated].tolist(), shared_places[repeated].tolist(), strict=True):
+            occurrences.setdefault(value, []).append(place)
+        values, near_of, places_of = value_at.tolist(), near.tolist(), only_place[value_at].tolist()
+        alive = occurrences.get(values[0]) or [places_of[0]]
+        for k in walked.tolist():
+            # A shingle with several places was walked to just before (transition k - 1 is
+            # walked too), so ``alive`` holds the places the run may have reached there.
+            if values[k - 1] not in occurrences:
+                alive = [places_of[k - 1]]
+            there = occurrences.get(values[k]) or [places_of[k]]
+            # Places q with a reached place p at 0 < q - p <= step. Both lists are in
+            # order, so a binary search finds p: a phrase that recurs all over both
+            # articles (a table's row labels) would otherwise compare every pair.
+            reached = (
+                [q for q in there if (at := bisect_left(alive, q - step)) < len(alive) and alive[at] < q]
+                if near_of[k - 1]
+                else []
+            )
+            goes_on[k - 1] = bool(reached)
+            alive = reached or there  # a run that stops starts again here
+    # Runs between the breaks: a run's words are its shingles' span plus the last shingle's words.
+    breaks = np.flatnonzero(~goes_on)
+    starts = positions[np.concatenate(([0], breaks + 1))]
+    lasts = positions[np.concatenate((breaks, [len(positions) - 1]))]
+    lengths = lasts - starts + SHINGLE_SIZE
+    long_enough = lengths[lengths >= min_words]
+    return len(long_enough), int(long_enough.sum())
 
 
 def _distinct(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
