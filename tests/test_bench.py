@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -32,3 +33,8 @@ def test_ingest_rates_are_scaled_by_the_machine_speed_of_the_same_run() -> None:
     assert half["ingest_vs_scaled_target"] == 1.2
     assert half["ingest_one_call_vs_scaled_target"] == 0.8
     assert half["ingest_vs_bare_minhash"] == pytest.approx(0.75)
+
+
+def test_the_bench_docstring_examples_hold() -> None:
+    result = doctest.testmod(_bench("bench_links"))
+    assert result.attempted > 0 and result.failed == 0

@@ -14,6 +14,7 @@ from newsdedup.normalize import (
     comparison_key,
     comparison_tokens,
     is_single_spaced,
+    line_key,
     retone_word,
     squeeze_spaces,
     word_count,
@@ -108,6 +109,15 @@ def test_tokens_join_to_the_key_whatever_the_cache_holds(text: str) -> None:
         patch.setattr(normalize, "_TOKEN_CACHE_MAX", 2)  # cleared on nearly every new token
         assert comparison_key(text) == key
         assert comparison_tokens(text) == key.split()
+
+
+def test_line_keys_are_the_comparison_keys_and_the_cache_stays_bounded() -> None:
+    lines = ["Ý KIẾN  của bạn", "ý kiến của bạn", "Tin  liên quan", "Chia sẻ", "Ý KIẾN  của bạn"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(normalize, "_LINE_KEYS", {})
+        patch.setattr(normalize, "_LINE_KEYS_MAX", 2)
+        assert [line_key(line) for line in lines] == [comparison_key(line) for line in lines]
+        assert len(normalize._LINE_KEYS) <= 2  # emptied when full, never over
 
 
 def test_every_white_space_character_but_the_space_is_unprintable() -> None:

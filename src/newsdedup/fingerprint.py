@@ -13,7 +13,7 @@ the signature is cut into :data:`BANDS` bands of :data:`BAND_ROWS` values, and e
 band becomes one integer key of the persistent LSH index (see :mod:`newsdedup.cluster`).
 
 Why word 3-shingles, 128 permutations, 64 bands of 2 rows (measured by
-``eval/eval_vntc.py`` and ``bench/bench_fingerprint.py``, see ``docs/architecture.md``):
+``eval/eval_links_vntc.py`` and ``bench/bench_links.py``, see ``docs/performance.md``):
 3 words are long enough that unrelated Vietnamese articles share few shingles (one
 syllable per token, so a 3-shingle is about one English word pair), and short enough
 that an edited paragraph keeps most of its shingles. Same-story pairs like the seeds sit

@@ -56,11 +56,11 @@ def comparison_key(text: str) -> str:
 
 
 def line_key(text: str) -> str:
-    """:func:`comparison_key` of a short line (a heading, a caption, a template line),
-    remembered: preparing an article keys its short lines up to three times (cleaning
-    looks for site templates and a repeated title, then the template counts hash them),
-    and a site's template lines recur in every article. Bounded: the cache is emptied
-    when it holds :data:`_LINE_KEYS_MAX` lines.
+    """:func:`comparison_key` of a line, remembered; for short lines (a title, a heading,
+    a caption, a template line), not whole articles. Preparing an article keys its short
+    lines up to three times (cleaning looks for site templates and a repeated title, then
+    the template counts hash them), and a site's template lines recur in every article.
+    Bounded: the cache is emptied when it holds :data:`_LINE_KEYS_MAX` lines.
 
     >>> line_key("Ý KIẾN  của bạn") == comparison_key("Ý KIẾN  của bạn")
     True
@@ -240,9 +240,9 @@ def retone_word(word: str) -> str:
 # 2**18, and the process grew by 42 MB instead of 57 MB.
 _TOKEN_CACHE: dict[str, str] = {}
 _TOKEN_CACHE_MAX = 1 << 16
-# Short lines -> their comparison keys (see line_key). A line of at most 40 words (the
-# longest a template line can be) is under 300 characters: 4,096 of them, key and all,
-# hold a few MB at most.
+# Short lines -> their comparison keys (see line_key). The lines keyed are those of at
+# most 40 words (the longest a template line can be), titles, and lines up to twice a
+# title's length: a few hundred characters, so 4,096 of them, key and all, hold a few MB.
 _LINE_KEYS: dict[str, str] = {}
 _LINE_KEYS_MAX = 1 << 12
 
