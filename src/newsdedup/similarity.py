@@ -141,9 +141,8 @@ def _passages(
         return 0, 0
     # Every value by its index in ``set_shorter``: the places in ``longer`` of each of
     # ``shorter``'s values, how many there are, and (for a value with one) which.
-    in_longer = np.searchsorted(set_shorter, longer)
-    in_longer[in_longer == len(set_shorter)] = 0
-    shared_places = np.flatnonzero(set_shorter[in_longer] == longer)
+    in_longer, shared = _places_in(longer, set_shorter)
+    shared_places = np.flatnonzero(shared)
     value_of_place = in_longer[shared_places]
     counts = np.bincount(value_of_place, minlength=len(set_shorter))
     value_of_shorter = np.searchsorted(set_shorter, shorter)
@@ -219,10 +218,26 @@ def _member(values: npt.NDArray[np.uint32], distinct: npt.NDArray[np.uint32]) ->
 
     if len(distinct) == 0:
         return np.zeros(len(values), dtype=bool)
+    return _places_in(values, distinct)[1]
+
+
+def _places_in(
+    values: npt.NDArray[np.uint32], distinct: npt.NDArray[np.uint32]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Per value, its index in ``distinct`` (sorted and not empty; 0 where it is absent),
+    and whether it is there.
+
+    >>> import numpy as np
+    >>> places, found = _places_in(np.array([3, 9], dtype=np.uint32), np.array([1, 3, 5], dtype=np.uint32))
+    >>> places.tolist(), found.tolist()
+    ([1, 0], [True, False])
+    """
+    import numpy as np
+
     places = np.searchsorted(distinct, values)
     places[places == len(distinct)] = 0
     found: npt.NDArray[np.bool_] = distinct[places] == values
-    return found
+    return places, found
 
 
 def link_level(evidence: Evidence, config: Config) -> str | None:
