@@ -87,12 +87,12 @@ def test_the_stored_layout_is_the_documented_one() -> None:
 
 def test_sizes_grow_with_the_keys_up_to_a_cap() -> None:
     assert size_for(0) == MIN_BITS
-    assert size_for(1_000_000) == 1 << 24  # 16 bits per key, rounded up to a power of two
+    assert size_for(1_000_000) == 1 << 25  # 32 bits per key, rounded up to a power of two
     assert size_for(10**9) == MAX_BITS
-    small = BandFilter.build(range(4000))
+    small = BandFilter.build(range(1000))
     assert small.size == 1 << 16 and not small.too_full()
-    assert not small.too_full(adding=4000) and small.too_full(adding=5000)  # under 8 bits per key
-    small.add(range(4000, 9000))
+    assert not small.too_full(adding=3000) and small.too_full(adding=3200)  # under 16 bits per key
+    small.add(range(1000, 5000))
     assert small.too_full()
     capped = BandFilter(np.zeros(MAX_BITS // 8, dtype=np.uint8), keys=10**9)
     assert not capped.too_full()  # as large as it gets: it fills up instead
@@ -123,6 +123,21 @@ def test_saved_and_loaded_with_a_new_token_each_time(memory_archive: Archive) ->
     assert conn.execute("SELECT count(*), length(bits) FROM lsh_filter").fetchone() == (1, MIN_BITS * 4 // 8)
 
 
+def test_a_filter_larger_than_a_read_chunk_loads_whole(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    big = BandFilter.build(range(0, 3_000_000, 7), bits=1 << 24)  # 2 MiB: two chunks of reading
+    bandfilter.save(conn, big)
+    loaded = bandfilter.load(conn)
+    assert loaded is not None and loaded.bits.tobytes() == big.bits.tobytes() and loaded.keys == big.keys
+
+
+def test_filter_bits_that_are_not_a_blob_are_an_archive_error(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    conn.execute("INSERT INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, 1, 5, 3, 'text')")
+    with pytest.raises(ArchiveError, match=r"band filter \(table lsh_filter\) is damaged: its bits are a text"):
+        bandfilter.load(conn)
+
+
 def test_rebuilt_from_the_large_tier_and_grown_when_too_full(memory_archive: Archive) -> None:
     conn = memory_archive.db.conn
     assert bandfilter.rebuild(conn) is None  # an empty tier has no filter
@@ -143,7 +158,7 @@ def test_rebuilt_from_the_large_tier_and_grown_when_too_full(memory_archive: Arc
 def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
     memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One filter held at a time: at 65k articles, the old 4 MiB would sit beside the new 8 MiB.
+    # One filter held at a time: at 65k articles, the old 8 MiB would sit beside the new 16 MiB.
     conn = memory_archive.db.conn
     conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in range(100)])
     assert bandfilter.rebuild(conn) is not None

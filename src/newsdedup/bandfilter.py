@@ -96,12 +96,13 @@ MULTIPLIERS = (
 )
 #: Bits per key a filter is built with; below :data:`MIN_BITS_PER_KEY` it is rebuilt larger
 #: (the measurements that chose them are in the module's docstring).
-BUILD_BITS_PER_KEY = 16
-MIN_BITS_PER_KEY = 8
+BUILD_BITS_PER_KEY = 32
+MIN_BITS_PER_KEY = 16
 #: Smallest and largest sizes in bits (8 KiB and 16 MiB).
 MIN_BITS = 1 << 16
 MAX_BITS = 1 << 27
 _CHUNK_ROWS = 65_536
+_CHUNK_BYTES = 1 << 20
 _ONE = np.uint64(1)
 _MULTIPLIERS = np.array(MULTIPLIERS, dtype=np.uint64)[:, None]
 _BIT_SHIFT = np.uint64(58)
@@ -111,7 +112,7 @@ def size_for(keys: int) -> int:
     """The size in bits of a filter built for ``keys`` keys.
 
     >>> size_for(10), size_for(1_000_000), size_for(10**9) == MAX_BITS
-    (65536, 16777216, True)
+    (65536, 33554432, True)
     """
     wanted = max(MIN_BITS, BUILD_BITS_PER_KEY * keys)
     return min(MAX_BITS, 1 << (wanted - 1).bit_length())
@@ -237,12 +238,21 @@ def _int64(keys: Iterable[int]) -> npt.NDArray[np.int64]:
 
 def load(conn: sqlite3.Connection) -> BandFilter | None:
     """The stored filter; None if there is none (nothing was merged into the large tier yet)."""
-    row = conn.execute("SELECT token, hashes, keys, bits FROM lsh_filter WHERE id = 1").fetchone()
+    row = conn.execute("SELECT token, hashes, keys, length(bits), typeof(bits) FROM lsh_filter WHERE id = 1").fetchone()
     if row is None:
         return None
-    token, hashes, keys, bits = row
+    token, hashes, keys, length, kind = row
+    if kind != "blob":
+        raise ArchiveError(f"the archive's LSH band filter (table lsh_filter) is damaged: its bits are a {kind}")
+    # Read a chunk at a time into the array it ends in: the whole blob as one bytes object
+    # beside it would double the writer's memory for the filter (16 MiB more at its largest).
+    bits = np.empty(length, dtype=np.uint8)
+    with conn.blobopen("lsh_filter", "bits", 1, readonly=True) as blob:
+        for start in range(0, length, _CHUNK_BYTES):
+            chunk = blob.read(_CHUNK_BYTES)
+            bits[start : start + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
     try:
-        return BandFilter(np.frombuffer(bits, dtype=np.uint8).copy(), keys=keys, hashes=hashes, token=token)
+        return BandFilter(bits, keys=keys, hashes=hashes, token=token)
     except (ValueError, TypeError) as err:
         raise ArchiveError(f"the archive's LSH band filter (table lsh_filter) is damaged: {err}") from None
 
@@ -255,13 +265,14 @@ def save(conn: sqlite3.Connection, band_filter: BandFilter) -> None:
     if row is not None and row[0] == len(band_filter.bits):
         # The same size: written over in place, rather than a new blob and a freed old one.
         conn.execute("UPDATE lsh_filter SET token = ?, hashes = ?, keys = ? WHERE id = 1", values)
-        with conn.blobopen("lsh_filter", "bits", 1) as blob:
-            blob.write(band_filter.bits.data)
     else:
+        # A blob of zeros, then written through: bound as a parameter, the bits would be copied whole.
         conn.execute(
-            "INSERT OR REPLACE INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, ?, ?, ?, ?)",
-            (*values, band_filter.bits.data),
+            "INSERT OR REPLACE INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, ?, ?, ?, zeroblob(?))",
+            (*values, len(band_filter.bits)),
         )
+    with conn.blobopen("lsh_filter", "bits", 1) as blob:
+        blob.write(band_filter.bits.data)
 
 
 def rebuild(conn: sqlite3.Connection) -> BandFilter | None:
