@@ -378,7 +378,7 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
     conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 11
+        assert archive.schema_version == SCHEMA_VERSION == 12
         assert archive.links.candidates(fp) == [1, 2]
         stored = bandfilter.load(archive.db.conn)
         assert stored is not None and stored.keys == 2 * len(fp.bands)
@@ -399,6 +399,23 @@ def test_a_filter_of_3_bits_a_key_is_built_again_on_opening(tmp_path: Path) -> N
     with Archive(path) as archive:
         stored = bandfilter.load(archive.db.conn)
         assert stored is not None and stored.hashes == bandfilter.HASHES != 3 and stored.token != old.token
+        assert archive.links.candidates(fp) == [1]
+
+
+def test_a_filter_of_version_11_is_built_again_on_opening(tmp_path: Path) -> None:
+    # Version 12: a key's word is (h(0) >> 43) mod words, no longer the top bits of h(0).
+    path = tmp_path / "v11.db"
+    fp = fingerprint(WEATHER)
+    assert fp is not None
+    conn = archive_at_version(path, 11, fp.bands)
+    conn.execute(
+        "INSERT INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, 7, ?, ?, zeroblob(?))",
+        (bandfilter.HASHES, len(fp.bands), bandfilter.MIN_BITS // 8),
+    )
+    conn.close()
+    with Archive(path) as archive:
+        stored = bandfilter.load(archive.db.conn)
+        assert stored is not None and stored.token != 7 and stored.may_contain(fp.bands).all()
         assert archive.links.candidates(fp) == [1]
 
 

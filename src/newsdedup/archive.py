@@ -89,8 +89,9 @@ _FIRST_WITH_BODY = (
     "AND duplicate_of IS NULL AND id != ? ORDER BY id LIMIT 1"
 )
 # The versions after which the filter of the rows in lsh_bands is built: 8 added lsh_filter,
-# 9 moved the rows of the small tier into lsh_bands, 10 changed the filter's bits a key.
-_BAND_FILTER_VERSIONS = (8, 9, 10)
+# 9 moved the rows of the small tier into lsh_bands, 10 changed the filter's bits a key, 12 the
+# bits of the hash that pick its word.
+_BAND_FILTER_VERSIONS = (8, 9, 10, 12)
 # The columns of a revisions row (filled from the articles row when its revision is superseded).
 _REVISION_COLUMNS = (
     "article_id, number, raw_sha256, raw_item, origin, title, published, author, language, input_format, "

@@ -25,24 +25,27 @@ so testing a key costs one cache miss, not three (the filter is larger than the 
 Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
 (:func:`size_for`), rebuilt from ``lsh_bands`` so when a merge would take it below
 :data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
-stays flat however large the archive grows: it reaches 16 MiB at about 8.4 million keys
-(130,000 articles), and past about 16 million (260,000 articles) its false-positive rate
+stays flat however large the archive grows: it reaches 16 MiB at about 4.2 million keys
+(65,000 articles), and past about 8.4 million (130,000 articles) its false-positive rate
 rises instead, and a lookup seeks more. Measured on random keys with :data:`HASHES` = 5
-(``tests/test_bandfilter.py`` checks the 16 and 8; with 3 hashes a key in brackets):
+(``tests/test_bandfilter.py`` checks the 32, 16 and 8; with 3 hashes a key in brackets):
 0.05% at 32 bits per key (0.2%), 0.42% at 16 (0.75%), 0.9% at 12.5 (1.4%), 3.5% at 8
 (3.8%), 20% at 4 (16%), 65% at 2 (47%).
 
-At 84k articles (5.1 million keys) the filter is 8 MiB, 13 bits a key (it was rebuilt at
-4.2 million keys, 65k articles), and a lookup that finds nothing seeks 0.31 keys in vain
-(the 126 of ``bench/bench_links.py``'s probes with no candidate at either size; 0.6 with
-3 hashes a key): 53-59 µs a lookup against 35-37 µs at 5,000 articles (1.53-1.64x, bench
-runs C, D and H). Built at 32 and rebuilt under 16 bits a key, it was 16 MiB there (26 bits a
-key): 0.05 keys in vain and 1.44-1.51x (runs E-G), but the writer's peak memory was 23-34
-MB higher (335-346 against 309-312 MB: the filter, and its pages in SQLite's cache when
-stored), the archive 8 MB larger, and all of VNTC ingested at 938-966 against 967-1,047
-articles a second: not taken.
+At 84k articles (5.1 million keys) the filter is 16 MiB, 26 bits a key, and a lookup
+that finds nothing seeks 0.04 keys in vain (the 126 of ``bench/bench_links.py``'s probes
+with no candidate at either size). Built at 16 and rebuilt under 8 bits a key (until
+session 16), it was 8 MiB there, 13 bits a key, and such a lookup sought 0.33 keys in
+vain: 81 against 75 µs a lookup, one after another, where a lookup at 5,000 articles took
+57 (1.43x against 1.32x); in the bench, amid lookups that verify candidates (the CPU's
+caches cold), 1.54-1.61x (session 15) against 1.50x. The price: the writer holds 8 MiB
+more (its peak in the bench: 320 against 287-298 MB), and the archive is 8 MB larger
+(1.08 against 1.046 times the raw text); ingest was no slower (1.03 of the scaled target,
+against 0.85-1.04). How the filter is read and written also matters at 16 MiB: a chunk at
+a time through the blob (:func:`load`, :func:`save`), never the whole as one bytes object
+beside the array.
 
-Stored layout, the one row of ``lsh_filter`` (schema version 8):
+Stored layout, the one row of ``lsh_filter`` (schema version 12):
 
 * ``token``: a random 63-bit integer, new at every write, so that a connection notices
   that another one (another process) changed the filter and reloads it;
@@ -52,8 +55,10 @@ Stored layout, the one row of ``lsh_filter`` (schema version 8):
   ``p % 8`` (least significant first) of byte ``p // 8``; so the 64-bit little-endian
   word ``w`` holds bits ``64 w`` to ``64 w + 63``. With ``x = k mod 2**64`` for a
   (signed) band key ``k``, and ``h(i) = x * C[i] mod 2**64`` for the odd constants
-  ``C`` of :data:`MULTIPLIERS`, the key sets, in word ``h(0) >> (64 - log2(words))``,
-  the bits ``h(i) >> 58`` for ``i`` from 1 to ``hashes``.
+  ``C`` of :data:`MULTIPLIERS`, the key sets, in word ``(h(0) >> 43) mod words``
+  (43 is 64 - :data:`WORD_BITS`), the bits ``h(i) >> 58`` for ``i`` from 1 to
+  ``hashes``. (Until version 12 the word was the top ``log2(words)`` bits of ``h(0)``:
+  the archive builds the filter again when it applies version 12.)
 
 No row means nothing was ever merged into the large tier: a lookup then does not read it.
 A lookup reads the filter again when another connection has committed since (and its
@@ -103,9 +108,13 @@ MIN_BITS = 1 << 16
 MAX_BITS = 1 << 27
 _CHUNK_ROWS = 65_536
 _CHUNK_BYTES = 1 << 20
+#: The bits of the word hash ``h(0)`` that pick a key's word: its top :data:`WORD_BITS`,
+#: reduced modulo the filter's words (at most ``2**WORD_BITS``: :data:`MAX_BITS` / 64).
+WORD_BITS = 21
 _ONE = np.uint64(1)
 _MULTIPLIERS = np.array(MULTIPLIERS, dtype=np.uint64)[:, None]
 _BIT_SHIFT = np.uint64(58)
+_WORD_SHIFT = np.uint64(64 - WORD_BITS)
 
 
 def size_for(keys: int) -> int:
@@ -130,16 +139,14 @@ class BandFilter:
     hashes: int = HASHES
     token: int = 0
     _words: npt.NDArray[np.uint64] = field(init=False, repr=False)
-    _shift: np.uint64 = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         size = len(self.bits) * 8
-        if size < 64 or size & (size - 1):
-            raise ValueError(f"a band filter's size must be a power of two of at least 64 bits, got {size}")
+        if not 64 <= size <= MAX_BITS or size & (size - 1):
+            raise ValueError(f"a band filter's size must be a power of two from 64 to {MAX_BITS} bits, got {size}")
         if not 1 <= self.hashes < len(MULTIPLIERS):
             raise ValueError(f"hashes must be in [1, {len(MULTIPLIERS) - 1}], got {self.hashes}")
         self._words = self.bits.view("<u8")  # shares the bytes: setting a word sets them
-        self._shift = np.uint64(64 - (len(self._words).bit_length() - 1))
 
     @classmethod
     def build(cls, keys: Iterable[int], *, bits: int | None = None) -> BandFilter:
@@ -162,7 +169,9 @@ class BandFilter:
     def add(self, keys: Iterable[int]) -> None:
         """Set the bits of ``keys``."""
         words, masks = self._words_and_masks(keys)
-        np.bitwise_or.at(self._words, words, masks)  # .at: a word named twice gets both masks
+        # .at: a word named twice gets both masks. (The word numbers reduced here, as a
+        # test's take(mode="wrap") reduces them.)
+        np.bitwise_or.at(self._words, words & (len(self._words) - 1), masks)
         self.keys += len(words)
 
     def may_contain(self, keys: Iterable[int], probes: bytes = b"") -> npt.NDArray[np.bool_]:
@@ -174,13 +183,15 @@ class BandFilter:
             count = len(keys if isinstance(keys, Sized) else list(keys))
             if len(probes) != 16 * count:
                 raise ValueError(f"probes must hold 16 bytes a key ({16 * count} for {count}), got {len(probes)}")
-            hashed = np.frombuffer(probes, dtype="<u8")
-            words, masks = self._word_indices(hashed[:count]), hashed[count:]
+            made = np.frombuffer(probes, dtype="<i8")  # word numbers are under 2**21: int64 as they are
+            words, masks = made[:count], made[count:].view(np.uint64)
         else:
             words, masks = self._words_and_masks(keys)
-        # take, not indexing, and word indices not copied (below): the test of a lookup's 64
-        # keys went from 16 to 13 µs; from its probes, 5 µs.
-        found: npt.NDArray[np.bool_] = self._words.take(words) & masks == masks
+        # take, not indexing: the test of a lookup's 64 keys went from 16 to 13 µs. Its
+        # mode="wrap" reduces a word number modulo the words, with no array operation of its
+        # own: a lookup amid others (the CPU's caches cold) took 77 µs against 82 when the word
+        # was the top bits of h(0), shifted here for the filter's size.
+        found: npt.NDArray[np.bool_] = self._words.take(words, mode="wrap") & masks == masks
         return found
 
     def keys_to_seek(self, keys: Sequence[int], probes: bytes = b"") -> list[int]:
@@ -188,20 +199,18 @@ class BandFilter:
         return [keys[at] for at in self.may_contain(keys, probes).nonzero()[0].tolist()]
 
     def _words_and_masks(self, keys: Iterable[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
-        """Per key: the index of its word and the mask of its bits in it."""
+        """Per key: its word number (not yet reduced modulo the words) and the mask of its bits."""
         hashed, masks = _hashes_and_masks(_int64(keys), self.hashes)
-        return self._word_indices(hashed), masks
-
-    def _word_indices(self, hashed: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-        # A word index is under 2**63: read as int64 as it is (astype would copy).
-        indices: npt.NDArray[np.int64] = (hashed >> self._shift).view(np.int64)
-        return indices
+        # A word number is under 2**21: read as int64 as it is (astype would copy).
+        words: npt.NDArray[np.int64] = (hashed >> _WORD_SHIFT).view(np.int64)
+        return words, masks
 
 
 def probes(keys: npt.NDArray[np.int32] | Sequence[int]) -> bytes:
     """What testing ``keys`` against a filter needs that its size does not decide: per key
-    the hash that picks its word and the mask of its :data:`HASHES` bits, as little-endian
-    ``uint64``, all the hashes and then all the masks (``16 * len(keys)`` bytes).
+    its word number (the top :data:`WORD_BITS` bits of ``h(0)``, before the modulo) and the
+    mask of its :data:`HASHES` bits, as little-endian 64-bit integers, all the word numbers
+    and then all the masks (``16 * len(keys)`` bytes).
 
     Fingerprinting makes them (:attr:`newsdedup.fingerprint.Fingerprint.band_probes`), in a
     worker process: a lookup in the writer, the pipeline's one serial stage, then tests 64
@@ -214,7 +223,7 @@ def probes(keys: npt.NDArray[np.int32] | Sequence[int]) -> bytes:
     array = keys.astype(np.int64) if isinstance(keys, np.ndarray) else _int64(keys)
     made = np.empty((2, len(array)), dtype="<u8")
     # The masks written into the bytes' array as they are made: 8.3-8.5 against 9.6 µs with a copy.
-    made[0] = _hashes_and_masks(array, HASHES, masks_out=made[1])[0]
+    np.right_shift(_hashes_and_masks(array, HASHES, masks_out=made[1])[0], _WORD_SHIFT, out=made[0])
     return made.tobytes()
 
 

@@ -121,6 +121,13 @@ Indexes (version 11):
     row. New body hashes land all over the index, so a commit writes nearly all its pages:
     storing 500 articles in one transaction into an archive of 80k wrote 303 pages of 16 kB
     of the old index, 148 of this one (``bench/bench_links.py``, ``write_ahead_log_*``).
+
+Tables (version 12):
+
+``lsh_filter``
+    The same columns; a key's word is picked by other bits of its word hash (the top 21,
+    modulo the words: a lookup tests its keys with one array operation fewer), so the
+    archive builds the filter again when it applies this version.
 """
 
 from __future__ import annotations
@@ -325,6 +332,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DROP INDEX articles_body_hash;
     CREATE INDEX articles_body_key ON articles(substr(body_hash, 1, 16));
+    """,
+    # 12: the filter picks a key's word by other bits of its hash (see newsdedup.bandfilter);
+    # the archive then builds it again (see Archive._migrate).
+    """
+    DELETE FROM lsh_filter;
     """,
 )
 
