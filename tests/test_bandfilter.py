@@ -87,7 +87,7 @@ def test_the_stored_layout_is_the_documented_one() -> None:
 
 def test_sizes_grow_with_the_keys_up_to_a_cap() -> None:
     assert size_for(0) == MIN_BITS
-    assert size_for(1_000_000) == 1 << 25  # 32 bits per key, rounded up to a power of two
+    assert size_for(1_000_000) == 1 << 24  # 16 bits per key, rounded up to a power of two
     assert size_for(10**9) == MAX_BITS
     small = BandFilter.build(range(1000))
     assert small.size == 1 << 16 and not small.too_full()

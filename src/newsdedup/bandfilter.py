@@ -99,9 +99,10 @@ MULTIPLIERS = (
     0xFF51AFD7ED558CCD,
     0xC4CEB9FE1A85EC53,
 )
-#: Bits per key a filter is built with; below :data:`MIN_BITS_PER_KEY` it is rebuilt larger
-#: (the measurements that chose them are in the module's docstring).
-BUILD_BITS_PER_KEY = 32
+#: Bits per key a filter is built with, at least (a power of two: 16 to 32); below
+#: :data:`MIN_BITS_PER_KEY` it is rebuilt larger, twice the size (the measurements that chose
+#: them are in the module's docstring).
+BUILD_BITS_PER_KEY = 16
 MIN_BITS_PER_KEY = 16
 #: Smallest and largest sizes in bits (8 KiB and 16 MiB).
 MIN_BITS = 1 << 16
@@ -121,7 +122,7 @@ def size_for(keys: int) -> int:
     """The size in bits of a filter built for ``keys`` keys.
 
     >>> size_for(10), size_for(1_000_000), size_for(10**9) == MAX_BITS
-    (65536, 33554432, True)
+    (65536, 16777216, True)
     """
     wanted = max(MIN_BITS, BUILD_BITS_PER_KEY * keys)
     return min(MAX_BITS, 1 << (wanted - 1).bit_length())
