@@ -23,27 +23,29 @@ It is a blocked Bloom filter: all :data:`HASHES` bits of a key lie in one 64-bit
 so testing a key costs one cache miss, not three (the filter is larger than the caches).
 
 Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
-(:func:`size_for`), rebuilt from ``lsh_bands`` so when a merge would take it below
-:data:`MIN_BITS_PER_KEY`, and never more than :data:`MAX_BITS` (16 MiB), so that memory
-stays flat however large the archive grows: it reaches 16 MiB at about 4.2 million keys
-(65,000 articles), and past about 8.4 million (130,000 articles) its false-positive rate
-rises instead, and a lookup seeks more. Measured on random keys with :data:`HASHES` = 5
-(``tests/test_bandfilter.py`` checks the 32, 16 and 8; with 3 hashes a key in brackets):
-0.05% at 32 bits per key (0.2%), 0.42% at 16 (0.75%), 0.9% at 12.5 (1.4%), 3.5% at 8
-(3.8%), 20% at 4 (16%), 65% at 2 (47%).
+(:func:`size_for`), rebuilt from ``lsh_bands`` so, twice the size, when a merge would take
+it below :data:`MIN_BITS_PER_KEY`; so it holds 16 to 32 bits a key. Never more than
+:data:`MAX_BITS` (16 MiB), so that memory stays flat however large the archive grows: it
+reaches 16 MiB at about 4.2 million keys (65,000 articles), and past about 8.4 million
+(130,000 articles) its false-positive rate rises instead, and a lookup seeks more.
+Measured on random keys with :data:`HASHES` = 5 (``tests/test_bandfilter.py`` checks the
+32, 16 and 8; with 3 hashes a key in brackets): 0.05% at 32 bits per key (0.2%), 0.42% at
+16 (0.75%), 0.9% at 12.5 (1.4%), 3.5% at 8 (3.8%), 20% at 4 (16%), 65% at 2 (47%). So a
+lookup of 64 keys that finds nothing seeks at most 0.27 of them in vain, and 0.03 when the
+filter was just rebuilt.
 
-At 84k articles (5.1 million keys) the filter is 16 MiB, 26 bits a key, and a lookup
-that finds nothing seeks 0.04 keys in vain (the 126 of ``bench/bench_links.py``'s probes
-with no candidate at either size). Built at 16 and rebuilt under 8 bits a key (until
-session 16), it was 8 MiB there, 13 bits a key, and such a lookup sought 0.33 keys in
-vain: 81 against 75 µs a lookup, one after another, where a lookup at 5,000 articles took
-57 (1.43x against 1.32x); in the bench, amid lookups that verify candidates (the CPU's
-caches cold), 1.54-1.61x (session 15) against 1.50x. The price: the writer holds 8 MiB
-more (its peak in the bench: 320 against 287-298 MB), and the archive is 8 MB larger
-(1.08 against 1.046 times the raw text); ingest was no slower (1.03 of the scaled target,
-against 0.85-1.04). How the filter is read and written also matters at 16 MiB: a chunk at
-a time through the blob (:func:`load`, :func:`save`), never the whole as one bytes object
-beside the array.
+At 84k articles (5.1 million keys) the filter is 16 MiB, 26 bits a key, and a lookup that
+finds nothing seeks 0.04 keys in vain (the 126 of ``bench/bench_links.py``'s probes with no
+candidate at either size). Until session 16 it was built at 16 and rebuilt under 8 bits a
+key (8 to 16 bits a key: up to 2.2 keys in vain a lookup): 8 MiB there, 13 bits a key, and
+such a lookup sought 0.33 keys in vain: 81 against 75 µs a lookup, one after another, where
+a lookup at 5,000 articles took 57 (1.43x against 1.32x); in the bench, amid lookups that
+verify candidates (the CPU's caches cold), 1.54-1.61x (session 15) against 1.41-1.50x. The
+price: the writer holds 8 MiB more at 84k (its peak in the bench: 306-323 against 287-298 MB),
+and the archive is 8 MB larger (1.08 against 1.046 times the raw text); ingest was no slower
+(1.01-1.25 of the scaled target, against 0.85-1.11). At 16 MiB how the filter is read and
+written matters too: a chunk at a time through the blob (:func:`load`, :func:`save`), never
+the whole as one bytes object beside the array.
 
 Stored layout, the one row of ``lsh_filter`` (schema version 12):
 
