@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsdedup import Archive, ArchiveError, bandfilter
-from newsdedup.bandfilter import MAX_BITS, MIN_BITS, MULTIPLIERS, BandFilter, size_for
+from newsdedup.bandfilter import MAX_BITS, MIN_BITS, MULTIPLIERS, WORD_BITS, BandFilter, size_for
 
 
 def stored_token(conn: sqlite3.Connection) -> int | None:
-    row = conn.execute("SELECT token FROM lsh_filter WHERE id = 1").fetchone()
+    row = conn.execute("SELECT token FROM lsh_band_filter WHERE id = 1").fetchone()
     return None if row is None else int(row[0])
 
 
@@ -44,6 +46,14 @@ def test_probes_made_ahead_test_as_the_keys_do(added: list[int], tested: list[in
     assert len(ahead) == 16 * len(tested)
     assert built.may_contain(tested, ahead).tolist() == built.may_contain(tested).tolist()
     assert built.keys_to_seek(tested, ahead) == built.keys_to_seek(tested)
+
+
+def test_the_largest_filter_reports_every_key_it_holds() -> None:
+    # Its words are all 2**WORD_BITS that a word number reaches (a larger one is refused).
+    assert MAX_BITS == 64 << WORD_BITS
+    keys = [*np.random.default_rng(3).integers(-(2**31), 2**31, size=20_000).tolist(), 0, -1, 2**31 - 1, -(2**31)]
+    largest = BandFilter.build(keys, bits=MAX_BITS)
+    assert largest.may_contain(keys, bandfilter.probes(keys)).all() and largest.may_contain(keys).all()
 
 
 def test_probes_of_other_keys_are_refused() -> None:
@@ -122,7 +132,7 @@ def test_saved_and_loaded_with_a_new_token_each_time(memory_archive: Archive) ->
     assert (loaded.keys, loaded.hashes, loaded.token) == (4, first.hashes, first.token)
     larger = BandFilter.build([1, 2, 3, 4], bits=MIN_BITS * 4)
     bandfilter.save(conn, larger)  # another size: a new blob
-    assert conn.execute("SELECT count(*), length(bits) FROM lsh_filter").fetchone() == (1, MIN_BITS * 4 // 8)
+    assert conn.execute("SELECT count(*), length(bits) FROM lsh_band_filter").fetchone() == (1, MIN_BITS * 4 // 8)
 
 
 def test_a_filter_larger_than_a_read_chunk_loads_whole(memory_archive: Archive) -> None:
@@ -135,9 +145,51 @@ def test_a_filter_larger_than_a_read_chunk_loads_whole(memory_archive: Archive) 
 
 def test_filter_bits_that_are_not_a_blob_are_an_archive_error(memory_archive: Archive) -> None:
     conn = memory_archive.db.conn
-    conn.execute("INSERT INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, 1, 5, 3, 'text')")
-    with pytest.raises(ArchiveError, match=r"band filter \(table lsh_filter\) is damaged: its bits are a text"):
+    conn.execute("INSERT INTO lsh_band_filter (id, token, hashes, keys, bits) VALUES (1, 1, 5, 3, 'text')")
+    with pytest.raises(ArchiveError, match=r"band filter \(table lsh_band_filter\) is damaged: its bits are a text"):
         bandfilter.load(conn)
+
+
+class StoresBetween:
+    """A connection that lets another one store a filter right before it opens the blob."""
+
+    def __init__(self, conn: sqlite3.Connection, store: Callable[[], None]) -> None:
+        self.conn, self.store = conn, store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.conn, name)
+
+    def blobopen(self, *args: object, **kwargs: object) -> object:
+        self.store()
+        return self.conn.blobopen(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_filter_stored_by_another_process_meanwhile_is_read_as_one(tmp_path: Path) -> None:
+    # The row's header and its bits are read in one state, not the old size with the new bits.
+    with Archive(tmp_path / "a") as reader, Archive(tmp_path / "a") as writer:
+        old = BandFilter.build(range(100), bits=MIN_BITS)
+        with writer._write():
+            bandfilter.save(writer.db.conn, old)
+        new = BandFilter.build(range(100, 300), bits=MIN_BITS * 4)
+
+        def store_new() -> None:
+            with writer._write():
+                bandfilter.save(writer.db.conn, new)
+
+        loaded = bandfilter.load(StoresBetween(reader.db.conn, store_new))  # type: ignore[arg-type]
+        assert loaded is not None and (loaded.token, loaded.bits.tobytes()) == (old.token, old.bits.tobytes())
+        again = bandfilter.load(reader.db.conn)
+        assert again is not None and (again.token, again.bits.tobytes()) == (new.token, new.bits.tobytes())
+
+
+def test_a_filter_of_an_impossible_size_is_refused_before_it_is_read(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    conn.execute("INSERT INTO lsh_band_filter (id, token, hashes, keys, bits) VALUES (1, 1, 5, 3, zeroblob(24))")
+    with pytest.raises(ArchiveError, match=r"is damaged: .* power of two from 64 to 134217728 bits, got 192"):
+        bandfilter.load(conn)
+    bandfilter.save(conn, BandFilter.build([1, 2, 3]))  # written over: a new blob of the right size
+    loaded = bandfilter.load(conn)
+    assert loaded is not None and loaded.keys_to_seek([1, 2, 3]) == [1, 2, 3]
 
 
 def test_rebuilt_from_the_large_tier_and_grown_when_too_full(memory_archive: Archive) -> None:
@@ -177,6 +229,6 @@ def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
 
 def test_a_damaged_filter_row_is_an_archive_error_at_merge(memory_archive: Archive) -> None:
     conn = memory_archive.db.conn
-    conn.execute("INSERT INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, 1, 3, 'many', x'00')")
-    with pytest.raises(ArchiveError, match=r"band filter \(table lsh_filter\) is damaged"):
+    conn.execute("INSERT INTO lsh_band_filter (id, token, hashes, keys, bits) VALUES (1, 1, 3, 'many', x'00')")
+    with pytest.raises(ArchiveError, match=r"band filter \(table lsh_band_filter\) is damaged"):
         bandfilter.add_merged(conn, np.arange(10, dtype=np.int32))

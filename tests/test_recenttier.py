@@ -187,7 +187,8 @@ def test_indexing_an_old_archive_merges_as_it_goes(archive_dir: Path, monkeypatc
             add(archive, f"s{n}", article_text(f"S{n}", *story(120 + n)))
     conn = sqlite3.connect(archive_dir / "newsdedup.db")
     with conn:  # as an archive made before fingerprints: nothing indexed
-        for table in ("fingerprints", "lsh_bands", "lsh_recent", "lsh_filter", "links", "clusters", "index_settings"):
+        tables = ("fingerprints", "lsh_bands", "lsh_recent", "lsh_band_filter", "links", "clusters", "index_settings")
+        for table in tables:
             conn.execute(f"DELETE FROM {table}")
     conn.close()
     monkeypatch.setattr(cluster_module, "MERGE_AT_ROWS", BANDS)

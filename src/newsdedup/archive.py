@@ -90,7 +90,7 @@ _FIRST_WITH_BODY = (
 )
 # The versions after which the filter of the rows in lsh_bands is built: 8 added lsh_filter,
 # 9 moved the rows of the small tier into lsh_bands, 10 changed the filter's bits a key, 12 the
-# bits of the hash that pick its word.
+# bits of the hash that pick its word (and the table's name: lsh_band_filter).
 _BAND_FILTER_VERSIONS = (8, 9, 10, 12)
 # The columns of a revisions row (filled from the articles row when its revision is superseded).
 _REVISION_COLUMNS = (

@@ -7,7 +7,7 @@ the archive grows, and a seek into it with it: 0.5 µs into 5,000 articles' rows
 statement's own 22 µs taken off; measured on the archives ``bench/bench_links.py``
 builds). Yet most of an article's band
 keys are in no bucket at all: nothing archived shares that band. This filter says which
-keys *may* be in the large tier, so a lookup seeks only those (7 of 64, 6.3 of them
+keys *may* be in the large tier, so a lookup seeks only those (6.4 of 64, 6.3 of them
 really there, with the 83,632 articles of ``bench/bench_links.py``), at the price of
 testing the 64 keys: 5 µs in NumPy from the :func:`probes` that fingerprinting made
 ahead (in a worker process), 14 µs from the keys alone. So a lookup costs about what it
@@ -23,7 +23,7 @@ It is a blocked Bloom filter: all :data:`HASHES` bits of a key lie in one 64-bit
 so testing a key costs one cache miss, not three (the filter is larger than the caches).
 
 Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
-(:func:`size_for`), rebuilt from ``lsh_bands`` so, twice the size, when a merge would take
+(:func:`size_for`), rebuilt from ``lsh_bands`` so, larger (as a rule twice the size), when a merge would take
 it below :data:`MIN_BITS_PER_KEY`; so it holds 16 to 32 bits a key. Never more than
 :data:`MAX_BITS` (16 MiB), so that memory stays flat however large the archive grows: it
 reaches 16 MiB at about 4.2 million keys (65,000 articles), and past about 8.4 million
@@ -44,10 +44,10 @@ verify candidates (the CPU's caches cold), 1.54-1.61x (session 15) against 1.41-
 price: the writer holds 8 MiB more at 84k (its peak in the bench: 306-323 against 287-298 MB),
 and the archive is 8 MB larger (1.08 against 1.046 times the raw text); ingest was no slower
 (1.01-1.25 of the scaled target, against 0.85-1.11). At 16 MiB how the filter is read and
-written matters too: a chunk at a time through the blob (:func:`load`, :func:`save`), never
-the whole as one bytes object beside the array.
+written matters too: read a chunk at a time through the blob (:func:`load`), never the whole
+as one bytes object beside the array, and written from the array's own buffer (:func:`save`).
 
-Stored layout, the one row of ``lsh_filter`` (schema version 12):
+Stored layout, the one row of ``lsh_band_filter`` (schema version 12):
 
 * ``token``: a random 63-bit integer, new at every write, so that a connection notices
   that another one (another process) changed the filter and reloads it;
@@ -76,9 +76,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sqlite3
-from collections.abc import Iterable, Sequence, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,7 +103,7 @@ MULTIPLIERS = (
     0xC4CEB9FE1A85EC53,
 )
 #: Bits per key a filter is built with, at least (a power of two: 16 to 32); below
-#: :data:`MIN_BITS_PER_KEY` it is rebuilt larger, twice the size (the measurements that chose
+#: :data:`MIN_BITS_PER_KEY` it is rebuilt larger, as a rule twice the size (the measurements that chose
 #: them are in the module's docstring).
 BUILD_BITS_PER_KEY = 16
 MIN_BITS_PER_KEY = 16
@@ -118,6 +119,7 @@ _ONE = np.uint64(1)
 _MULTIPLIERS = np.array(MULTIPLIERS, dtype=np.uint64)[:, None]
 _BIT_SHIFT = np.uint64(58)
 _WORD_SHIFT = np.uint64(64 - WORD_BITS)
+_DAMAGED = "the archive's LSH band filter (table lsh_band_filter) is damaged"
 
 
 def size_for(keys: int) -> int:
@@ -144,9 +146,8 @@ class BandFilter:
     _words: npt.NDArray[np.uint64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        size = len(self.bits) * 8
-        if not 64 <= size <= MAX_BITS or size & (size - 1):
-            raise ValueError(f"a band filter's size must be a power of two from 64 to {MAX_BITS} bits, got {size}")
+        if (problem := _size_problem(len(self.bits) * 8)) is not None:
+            raise ValueError(problem)
         if not 1 <= self.hashes < len(MULTIPLIERS):
             raise ValueError(f"hashes must be in [1, {len(MULTIPLIERS) - 1}], got {self.hashes}")
         self._words = self.bits.view("<u8")  # shares the bytes: setting a word sets them
@@ -241,6 +242,13 @@ def _hashes_and_masks(
     return hashed[0], masks
 
 
+def _size_problem(size: int) -> str | None:
+    """What is wrong with a filter of ``size`` bits, if anything."""
+    if not 64 <= size <= MAX_BITS or size & (size - 1):
+        return f"a band filter's size must be a power of two from 64 to {MAX_BITS} bits, got {size}"
+    return None
+
+
 def _int64(keys: Iterable[int]) -> npt.NDArray[np.int64]:
     return np.array(keys if isinstance(keys, np.ndarray | tuple | list) else list(keys), dtype=np.int64)
 
@@ -250,40 +258,60 @@ def _int64(keys: Iterable[int]) -> npt.NDArray[np.int64]:
 
 def load(conn: sqlite3.Connection) -> BandFilter | None:
     """The stored filter; None if there is none (nothing was merged into the large tier yet)."""
-    row = conn.execute("SELECT token, hashes, keys, length(bits), typeof(bits) FROM lsh_filter WHERE id = 1").fetchone()
-    if row is None:
-        return None
-    token, hashes, keys, length, kind = row
-    if kind != "blob":
-        raise ArchiveError(f"the archive's LSH band filter (table lsh_filter) is damaged: its bits are a {kind}")
-    # Read a chunk at a time into the array it ends in: the whole blob as one bytes object
-    # beside it would double the writer's memory for the filter (16 MiB more at its largest).
-    bits = np.empty(length, dtype=np.uint8)
-    with conn.blobopen("lsh_filter", "bits", 1, readonly=True) as blob:
-        for start in range(0, length, _CHUNK_BYTES):
-            chunk = blob.read(_CHUNK_BYTES)
-            bits[start : start + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+    with _one_state(conn):
+        row = conn.execute(
+            "SELECT token, hashes, keys, length(bits), typeof(bits) FROM lsh_band_filter WHERE id = 1"
+        ).fetchone()
+        if row is None:
+            return None
+        token, hashes, keys, length, kind = row
+        if kind != "blob":
+            raise ArchiveError(f"{_DAMAGED}: its bits are a {kind}")
+        if (problem := _size_problem(8 * length)) is not None:
+            raise ArchiveError(f"{_DAMAGED}: {problem}")  # (before memory is taken for it)
+        # Read a chunk at a time into the array it ends in: the whole blob as one bytes object
+        # beside it would double the writer's memory for the filter (16 MiB more at its largest).
+        bits = np.empty(length, dtype=np.uint8)
+        with conn.blobopen("lsh_band_filter", "bits", 1, readonly=True) as blob:
+            for start in range(0, length, _CHUNK_BYTES):
+                bits[start : start + _CHUNK_BYTES] = np.frombuffer(blob.read(_CHUNK_BYTES), dtype=np.uint8)
     try:
         return BandFilter(bits, keys=keys, hashes=hashes, token=token)
     except (ValueError, TypeError) as err:
-        raise ArchiveError(f"the archive's LSH band filter (table lsh_filter) is damaged: {err}") from None
+        raise ArchiveError(f"{_DAMAGED}: {err}") from None
+
+
+@contextlib.contextmanager
+def _one_state(conn: sqlite3.Connection) -> Iterator[None]:
+    """The statements inside read one state of the archive: outside a transaction each would
+    read the latest commit, and a filter that another process stores between the row's header
+    and its bits would be read as half of one and half of the other."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")  # (it only read)
 
 
 def save(conn: sqlite3.Connection, band_filter: BandFilter) -> None:
     """Store ``band_filter`` with a new token (in the caller's write transaction)."""
     band_filter.token = secrets.randbits(63)
-    row = conn.execute("SELECT length(bits) FROM lsh_filter WHERE id = 1").fetchone()
+    row = conn.execute("SELECT length(bits), typeof(bits) FROM lsh_band_filter WHERE id = 1").fetchone()
     values = (band_filter.token, band_filter.hashes, band_filter.keys)
-    if row is not None and row[0] == len(band_filter.bits):
+    if row == (len(band_filter.bits), "blob"):
         # The same size: written over in place, rather than a new blob and a freed old one.
-        conn.execute("UPDATE lsh_filter SET token = ?, hashes = ?, keys = ? WHERE id = 1", values)
+        conn.execute("UPDATE lsh_band_filter SET token = ?, hashes = ?, keys = ? WHERE id = 1", values)
     else:
-        # A blob of zeros, then written through: bound as a parameter, the bits would be copied whole.
+        # A blob of zeros, then written through from the array's own buffer: bound as a
+        # parameter, the bits would be copied whole.
         conn.execute(
-            "INSERT OR REPLACE INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, ?, ?, ?, zeroblob(?))",
+            "INSERT OR REPLACE INTO lsh_band_filter (id, token, hashes, keys, bits) VALUES (1, ?, ?, ?, zeroblob(?))",
             (*values, len(band_filter.bits)),
         )
-    with conn.blobopen("lsh_filter", "bits", 1) as blob:
+    with conn.blobopen("lsh_band_filter", "bits", 1) as blob:
         blob.write(band_filter.bits.data)
 
 
@@ -291,7 +319,7 @@ def rebuild(conn: sqlite3.Connection) -> BandFilter | None:
     """Build the filter from the keys in ``lsh_bands`` and store it (None, and no row, if it is empty)."""
     count = int(conn.execute("SELECT count(*) FROM lsh_bands").fetchone()[0])
     if count == 0:
-        conn.execute("DELETE FROM lsh_filter")
+        conn.execute("DELETE FROM lsh_band_filter")
         return None
     built = BandFilter(np.zeros(size_for(count) // 8, dtype=np.uint8))
     _add_rows(built, conn.execute("SELECT key FROM lsh_bands"))
@@ -315,9 +343,9 @@ def add_merged(conn: sqlite3.Connection, keys: npt.NDArray[np.int32]) -> BandFil
     size (or there is none): it is rebuilt larger from ``lsh_bands`` instead, without the
     old bits ever read, so that one filter is held at a time.
     """
-    row = conn.execute("SELECT keys, length(bits) FROM lsh_filter WHERE id = 1").fetchone()
+    row = conn.execute("SELECT keys, length(bits) FROM lsh_band_filter WHERE id = 1").fetchone()
     if row is not None and not all(isinstance(value, int) for value in row):
-        raise ArchiveError(f"the archive's LSH band filter (table lsh_filter) is damaged: its header {row!r}")
+        raise ArchiveError(f"{_DAMAGED}: its header {row!r}")
     if row is None or _too_full(row[0] + len(keys), 8 * row[1]):
         return rebuild(conn)
     current = load(conn)

@@ -431,7 +431,7 @@ class LinkIndex:
             # the filter read after it; never in neither.
             self._recent = None  # let go first: only one copy is held
             self._recent = RecentTier(self.conn)
-            token = self.conn.execute("SELECT token FROM lsh_filter WHERE id = 1").fetchone()
+            token = self.conn.execute("SELECT token FROM lsh_band_filter WHERE id = 1").fetchone()
             if token is None or self._band_filter is None or self._band_filter.token != token[0]:
                 self._band_filter = None
                 self._band_filter = bandfilter.load(self.conn)
@@ -634,7 +634,7 @@ class LinkIndex:
     def table_bytes(self) -> dict[str, int]:
         """Bytes used by each table and index of the index (needs SQLite's dbstat; {} without it)."""
         names = (
-            *("fingerprints", "lsh_bands", "lsh_recent", "lsh_filter"),
+            *("fingerprints", "lsh_bands", "lsh_recent", "lsh_band_filter"),
             *("links", "links_b", "clusters", "clusters_cluster_id"),
         )
         try:

@@ -124,10 +124,13 @@ Indexes (version 11):
 
 Tables (version 12):
 
-``lsh_filter``
-    The same columns; a key's word is picked by other bits of its word hash (the top 21,
-    modulo the words: a lookup tests its keys with one array operation fewer), so the
-    archive builds the filter again when it applies this version.
+``lsh_band_filter``
+    Replaces ``lsh_filter``, with the same columns: a key's word is picked by other bits of
+    its word hash (the top 21, modulo the words: a lookup tests its keys with one array
+    operation fewer), so the archive builds the filter again when it applies this version.
+    The new name keeps the two layouts apart: a process of an older newsdedup still running
+    when the archive is migrated fails on its next lookup (no such table) instead of reading
+    the new layout as the old one (0.2% of the keys found) or writing the old into it.
 """
 
 from __future__ import annotations
@@ -333,10 +336,17 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX articles_body_hash;
     CREATE INDEX articles_body_key ON articles(substr(body_hash, 1, 16));
     """,
-    # 12: the filter picks a key's word by other bits of its hash (see newsdedup.bandfilter);
-    # the archive then builds it again (see Archive._migrate).
+    # 12: the filter picks a key's word by other bits of its hash (see newsdedup.bandfilter), in a
+    # table of another name; the archive then builds it again (see Archive._migrate).
     """
-    DELETE FROM lsh_filter;
+    DROP TABLE lsh_filter;
+    CREATE TABLE lsh_band_filter (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        token INTEGER NOT NULL,
+        hashes INTEGER NOT NULL,
+        keys INTEGER NOT NULL,
+        bits BLOB NOT NULL
+    );
     """,
 )
 
