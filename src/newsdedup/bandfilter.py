@@ -41,7 +41,7 @@ key (8 to 16 bits a key: up to 2.2 keys in vain a lookup): 8 MiB there, 13 bits 
 such a lookup sought 0.33 keys in vain: 81 against 75 µs a lookup, one after another, where
 a lookup at 5,000 articles took 57 (1.43x against 1.32x); in the bench, amid lookups that
 verify candidates (the CPU's caches cold), 1.54-1.61x (session 15) against 1.41-1.50x. The
-price: the writer holds 8 MiB more at 84k (its peak in the bench: 306-323 against 287-298 MB),
+price: the writer holds 8 MiB more at 84k (its peak in the bench: 304-323 against 287-298 MB),
 and the archive is 8 MB larger (1.08 against 1.046 times the raw text); ingest was no slower
 (1.01-1.25 of the scaled target, against 0.85-1.11). At 16 MiB how the filter is read and
 written matters too: read a chunk at a time through the blob (:func:`load`), never the whole
