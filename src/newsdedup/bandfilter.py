@@ -23,11 +23,12 @@ It is a blocked Bloom filter: all :data:`HASHES` bits of a key lie in one 64-bit
 so testing a key costs one cache miss, not three (the filter is larger than the caches).
 
 Size: a power of two, at least :data:`BUILD_BITS_PER_KEY` bits per key when (re)built
-(:func:`size_for`), rebuilt from ``lsh_bands`` so, larger (as a rule twice the size), when a merge would take
-it below :data:`MIN_BITS_PER_KEY`; so it holds 16 to 32 bits a key. Never more than
-:data:`MAX_BITS` (16 MiB), so that memory stays flat however large the archive grows: it
-reaches 16 MiB at about 4.2 million keys (65,000 articles), and past about 8.4 million
-(130,000 articles) its false-positive rate rises instead, and a lookup seeks more.
+(:func:`size_for`), rebuilt from ``lsh_bands`` so, larger (as a rule twice the size), when
+a merge would take it below :data:`MIN_BITS_PER_KEY`; so it holds 16 to 32 bits a key.
+Never more than :data:`MAX_BITS` (16 MiB), so that memory stays flat however large the
+archive grows: it reaches 16 MiB at about 4.2 million keys (65,000 articles), and past
+about 8.4 million (130,000 articles) its false-positive rate rises instead, and a lookup
+seeks more.
 Measured on random keys with :data:`HASHES` = 5 (``tests/test_bandfilter.py`` checks the
 32, 16 and 8; with 3 hashes a key in brackets): 0.05% at 32 bits per key (0.2%), 0.42% at
 16 (0.75%), 0.9% at 12.5 (1.4%), 3.5% at 8 (3.8%), 20% at 4 (16%), 65% at 2 (47%). So a
@@ -103,8 +104,8 @@ MULTIPLIERS = (
     0xC4CEB9FE1A85EC53,
 )
 #: Bits per key a filter is built with, at least (a power of two: 16 to 32); below
-#: :data:`MIN_BITS_PER_KEY` it is rebuilt larger, as a rule twice the size (the measurements that chose
-#: them are in the module's docstring).
+#: :data:`MIN_BITS_PER_KEY` it is rebuilt larger, as a rule twice the size (the
+#: measurements that chose them are in the module's docstring).
 BUILD_BITS_PER_KEY = 16
 MIN_BITS_PER_KEY = 16
 #: Smallest and largest sizes in bits (8 KiB and 16 MiB).
