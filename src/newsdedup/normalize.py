@@ -18,6 +18,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TypeVar
 
 # The five Vietnamese tone marks as combining characters (NFD).
@@ -55,22 +56,20 @@ def comparison_key(text: str) -> str:
     return " ".join(comparison_tokens(text))
 
 
+# Lines of at most 40 words (the longest a template line can be), titles, and lines up to
+# twice a title's length: a few hundred characters, so 4,096 of them, key and all, hold a few MB.
+@lru_cache(maxsize=1 << 12)
 def line_key(text: str) -> str:
     """:func:`comparison_key` of a line, remembered; for short lines (a title, a heading,
     a caption, a template line), not whole articles. Preparing an article keys its short
     lines up to three times (cleaning looks for site templates and a repeated title, then
     the template counts hash them), and a site's template lines recur in every article.
-    Bounded: the cache is emptied when it holds :data:`_LINE_KEYS_MAX` lines.
+    Bounded: past 4,096 lines, the least recently keyed are forgotten.
 
     >>> line_key("Ý KIẾN  của bạn") == comparison_key("Ý KIẾN  của bạn")
     True
     """
-    key = _LINE_KEYS.get(text)
-    if key is None:
-        if len(_LINE_KEYS) >= _LINE_KEYS_MAX:
-            _LINE_KEYS.clear()
-        key = _LINE_KEYS[text] = comparison_key(text)
-    return key
+    return comparison_key(text)
 
 
 def comparison_tokens(text: str) -> list[str]:
@@ -240,11 +239,6 @@ def retone_word(word: str) -> str:
 # 2**18, and the process grew by 42 MB instead of 57 MB.
 _TOKEN_CACHE: dict[str, str] = {}
 _TOKEN_CACHE_MAX = 1 << 16
-# Short lines -> their comparison keys (see line_key). The lines keyed are those of at
-# most 40 words (the longest a template line can be), titles, and lines up to twice a
-# title's length: a few hundred characters, so 4,096 of them, key and all, hold a few MB.
-_LINE_KEYS: dict[str, str] = {}
-_LINE_KEYS_MAX = 1 << 12
 
 
 def retone_token(token: str) -> str:
