@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import unicodedata
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from newsdedup.records import RawInput
 from newsdedup.schema import SCHEMA_VERSION
 
 from .conftest import SEED_A, SEED_B, article_text
+from .legacy import to_version_12
 
 
 def raw_of(data: bytes, origin: str = "x.txt") -> RawInput:
@@ -116,13 +118,15 @@ def test_an_archive_of_version_10_gets_the_shorter_body_index(tmp_path: Path) ->
     path = tmp_path / "v10.db"
     with Archive(path) as archive:
         assert add(archive, SEED_A.read_bytes(), "a.txt")[0] == "new"
+    with closing(sqlite3.connect(path)) as conn:
+        to_version_12(conn)
         # Back to version 10's index, as an archive written before version 11 has it.
-        archive.db.execute("DROP INDEX articles_body_key")
-        archive.db.execute("CREATE INDEX articles_body_hash ON articles(body_hash)")
-        archive.db.execute("ALTER TABLE lsh_band_filter RENAME TO lsh_filter")  # (its name until version 12)
-        archive.db.execute("PRAGMA user_version = 10")
+        conn.execute("DROP INDEX articles_body_key")
+        conn.execute("CREATE INDEX articles_body_hash ON articles(body_hash)")
+        conn.execute("ALTER TABLE lsh_band_filter RENAME TO lsh_filter")  # (its name until version 12)
+        conn.execute("PRAGMA user_version = 10")
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 12
+        assert archive.schema_version == SCHEMA_VERSION == 13
         indexes = {row[0] for row in archive.db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'articles'")}
         assert "articles_body_key" in indexes and "articles_body_hash" not in indexes
         wrapped = ("\n\n".join(SEED_A.read_text(encoding="utf-8").splitlines()) + "\n").encode()
@@ -237,7 +241,7 @@ def test_work_done_ahead_stores_what_the_writer_would_have(tmp_path: Path, monke
     raws = [raw_of(text, f"{n}.txt") for n, text in enumerate(texts)]
     items = [(raw, clean_article(extract(raw, config))) for raw in raws]
     tables = {
-        "articles": "SELECT id, raw_sha256, origin, title, body_hash, duplicate_of FROM articles",
+        "articles": "SELECT id, original_id, origin, title, body_hash, duplicate_of FROM articles",
         **{t: f"SELECT * FROM {t}" for t in ("originals", "article_blocks", "line_counts", "fingerprints")},
         "lsh_recent": "SELECT * FROM lsh_recent",
         "links": "SELECT a, b, level, score, evidence FROM links",

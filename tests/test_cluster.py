@@ -197,9 +197,9 @@ def test_a_full_bucket_takes_no_more_articles_and_is_still_found(memory_archive:
     memory_archive.db.execute("PRAGMA foreign_keys = OFF")  # articles without originals: the index alone
     for article_id in range(1, MAX_BUCKET + 11):
         memory_archive.db.execute(
-            "INSERT INTO articles (id, raw_sha256, raw_item, origin, input_format, ingested_at) "
+            "INSERT INTO articles (id, original_id, raw_item, origin, input_format, ingested_at) "
             "VALUES (?, ?, 0, 'x', 'text', ?)",
-            [article_id, str(article_id).rjust(64, "0"), now],
+            [article_id, article_id, now],
         )
         index.add(article_id, fp, None, now)
     rows = Counter(key for key, _ in stored_rows(memory_archive.db.conn))
@@ -378,7 +378,7 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
     conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 12
+        assert archive.schema_version == SCHEMA_VERSION == 13
         assert archive.links.candidates(fp) == [1, 2]
         stored = bandfilter.load(archive.db.conn)
         assert stored is not None and stored.keys == 2 * len(fp.bands)

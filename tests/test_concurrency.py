@@ -56,12 +56,14 @@ def assert_consistent(archive: Path) -> None:
     assert query(archive, "PRAGMA foreign_key_check") == []
     # Every article has its blocks and its original; no body has two canonical articles.
     assert query(archive, "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM article_blocks)") == []
-    assert query(archive, "SELECT id FROM articles WHERE raw_sha256 NOT IN (SELECT sha256 FROM originals)") == []
+    assert query(archive, "SELECT id FROM articles WHERE original_id NOT IN (SELECT id FROM originals)") == []
+    # Each original once (the archive looks for its hash before it stores one: no constraint does).
+    assert query(archive, "SELECT sha256 FROM originals GROUP BY sha256 HAVING count(*) > 1") == []
     # Originals are kept for every revision of an article: the latest's (the articles row) and the
     # superseded ones' (revisions, numbered 1 .. the article's revision - 1).
-    assert query(archive, "SELECT sha256 FROM originals EXCEPT SELECT raw_sha256 FROM articles "
-                 "EXCEPT SELECT raw_sha256 FROM revisions") == []  # fmt: skip
-    assert query(archive, "SELECT raw_sha256 FROM revisions EXCEPT SELECT sha256 FROM originals") == []
+    assert query(archive, "SELECT id FROM originals EXCEPT SELECT original_id FROM articles "
+                 "EXCEPT SELECT original_id FROM revisions") == []  # fmt: skip
+    assert query(archive, "SELECT original_id FROM revisions EXCEPT SELECT id FROM originals") == []
     assert query(archive, "SELECT a.id FROM articles AS a LEFT JOIN revisions AS r ON r.article_id = a.id "
                  "GROUP BY a.id HAVING count(r.number) != a.revision - 1 "
                  "OR coalesce(max(r.number), 0) != a.revision - 1") == []  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from newsdedup.archive import _statements
 from newsdedup.clean import clean_article
 from newsdedup.compare import ClusterComparison
 from newsdedup.diff import diff
-from newsdedup.errors import ArticleNotFound, ConfigError
+from newsdedup.errors import ArchiveError, ArticleNotFound, ConfigError
 from newsdedup.extract import extract
 from newsdedup.fingerprint import fingerprint
 from newsdedup.ingest import ingest_paths
@@ -26,9 +27,10 @@ from newsdedup.normalize import body_hash
 from newsdedup.records import IngestResult, RawInput
 from newsdedup.report import render
 from newsdedup.revisions import article_url, parse_ref
-from newsdedup.schema import MIGRATIONS
+from newsdedup.schema import MIGRATIONS, SCHEMA_VERSION
 
 from .conftest import index_rows
+from .legacy import to_version_12
 
 URL = "https://tin.example/thoi-su/ha-noi-duyet-quy-hoach-123.html"
 PARAGRAPHS = [
@@ -85,8 +87,9 @@ def assert_index_consistent(archive: Archive) -> None:
     assert one("SELECT a.id FROM articles AS a LEFT JOIN revisions AS r ON r.article_id = a.id GROUP BY a.id "
                "HAVING count(r.number) != a.revision - 1 OR coalesce(max(r.number), 0) != a.revision - 1"
                ).fetchall() == []  # fmt: skip
-    assert one("SELECT sha256 FROM originals EXCEPT SELECT raw_sha256 FROM articles "
-               "EXCEPT SELECT raw_sha256 FROM revisions").fetchall() == []  # fmt: skip
+    assert one("SELECT id FROM originals EXCEPT SELECT original_id FROM articles "
+               "EXCEPT SELECT original_id FROM revisions").fetchall() == []  # fmt: skip
+    assert one("SELECT sha256 FROM originals GROUP BY sha256 HAVING count(*) > 1").fetchall() == []
     assert one("PRAGMA foreign_key_check").fetchall() == []
 
 
@@ -561,3 +564,60 @@ def test_crawls_in_warc_files_make_revisions_in_fetch_order(tmp_path: Path) -> N
         assert {r.status for r in ingest_paths(archive, [str(day1), str(day2)])} == {"duplicate"}
         assert len(archive.history(1)) == 4 and archive.stats().articles == 1
         assert_index_consistent(archive)
+
+
+# -- schema version 13: originals by an integer id ----------------------------------------------
+
+
+def test_an_archive_of_version_12_keeps_every_article_revision_and_original(tmp_path: Path) -> None:
+    path = tmp_path / "v12.db"
+    with Archive(path) as archive:
+        assert add(archive, text()).status == "new"
+        assert add(archive, text(paragraphs=CHANGED)).revision == 2
+        assert add(archive, text("Tin khác", paragraphs=EXTENDED), url=None).status == "new"
+        before = [(archive.get(n), archive.history(n)) for n in (1, 2)]
+        first = archive.revision(1, 1)
+    with closing(sqlite3.connect(path)) as conn:
+        to_version_12(conn)
+    with Archive(path) as archive:
+        assert archive.schema_version == SCHEMA_VERSION == 13
+        assert [(archive.get(n), archive.history(n)) for n in (1, 2)] == before
+        columns = {
+            t: {row[1] for row in archive.db.execute(f"PRAGMA table_info({t})")} for t in ("articles", "revisions")
+        }
+        assert all("original_id" in c and "raw_sha256" not in c for c in columns.values())
+        assert [archive.original(r.raw_sha256) for r in before[0][1]] == [text(), text(paragraphs=CHANGED)]
+        assert archive.revision(1, 1) == first and first.raw_sha256 == hashlib.sha256(text()).hexdigest()
+        # Bytes archived before are still known: the latest revision's, and (fetched earlier) the first's.
+        assert add(archive, text(paragraphs=CHANGED)).status == "duplicate"
+        assert add(archive, text(), fetched_at="2020-01-01T00:00:00+00:00").status == "duplicate"
+        assert add(archive, text(paragraphs=EXTENDED)).revision == 3
+        assert_index_consistent(archive)
+
+
+def test_a_migration_that_finds_an_article_without_its_original_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "v12.db"
+    with Archive(path) as archive:
+        add(archive, text())
+    with closing(sqlite3.connect(path)) as conn:
+        to_version_12(conn)
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM originals")
+        conn.commit()
+    with pytest.raises(ArchiveError, match=r"cannot open the archive .*original_id"):
+        Archive(path)
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (12,)
+        rows = conn.execute("SELECT id, raw_sha256 FROM articles").fetchall()
+        assert rows == [(1, hashlib.sha256(text()).hexdigest())]
+
+
+def test_the_original_of_new_bytes_is_looked_up_by_its_key(memory_archive: Archive) -> None:
+    from newsdedup.archive import _FIND_ORIGINAL_SQL
+
+    sha = "ab" * 32
+    explained = memory_archive.db.execute("EXPLAIN QUERY PLAN " + _FIND_ORIGINAL_SQL, [sha[:16], sha, 0] * 2)
+    plan = [row[3] for row in explained]
+    assert [p for p in plan if p.startswith("SEARCH o ")] == ["SEARCH o USING INDEX originals_key (<expr>=?)"] * 2, plan
+    assert "SEARCH a USING INDEX sqlite_autoindex_articles_1 (original_id=? AND raw_item=?)" in plan, plan
+    assert "SEARCH r USING COVERING INDEX revisions_original (original_id=? AND raw_item=?)" in plan, plan

@@ -17,7 +17,7 @@ frames are compressed against that revision's original):
     the number of blocks (so counting them needs no decompression);
 ``compression``
     ``zstd-original``: ``data`` is one zstd frame (RFC 8878) made with the bytes of
-    the article's original (``originals``, by ``articles.raw_sha256``, decompressed)
+    the article's original (``originals``, by ``articles.original_id``, decompressed)
     as a raw-content dictionary; ``zstd``: one zstd frame with no dictionary (for
     originals over :data:`MAX_DICTIONARY_BYTES`, whose loading costs more than it saves);
 ``data``
@@ -51,8 +51,8 @@ LEVEL = 3
 #: its size in time, and a large page holds far more markup than text).
 MAX_DICTIONARY_BYTES = 4 * 1024 * 1024
 
-#: Reads an original's bytes by its SHA-256 (``OriginalStore.get``).
-OriginalReader = Callable[[str], bytes]
+#: Reads an original's bytes by its id (``OriginalStore.get_by_id``).
+OriginalReader = Callable[[int], bytes]
 
 
 def encode_blocks(blocks: Sequence[Block], original: bytes) -> tuple[str, bytes]:
@@ -95,7 +95,7 @@ def decode_blocks(label: str, data: bytes, original: bytes | None) -> tuple[Bloc
 class BlockStore:
     """Puts and gets articles' blocks in ``article_blocks``, and superseded revisions' in ``revision_frames``.
 
-    ``read_original`` reads an original's bytes by SHA-256; ``put`` must run inside
+    ``read_original`` reads an original's bytes by its id; ``put`` must run inside
     the archive's write transaction.
     """
 
@@ -126,7 +126,7 @@ class BlockStore:
         """Move an article's current blocks aside as those of its superseded revision ``number``.
 
         The frame moves as it is: it was compressed against the original that becomes
-        that revision's (``revisions.raw_sha256``).
+        that revision's (``revisions.original_id``).
         """
         self.conn.execute(
             "INSERT INTO revision_frames (article_id, revision, blocks, compression, data) "
@@ -138,14 +138,15 @@ class BlockStore:
     def get_revision(self, article_id: int, number: int) -> tuple[Block, ...]:
         """The blocks of superseded revision ``number`` of an article (none if it has no such revision)."""
         row = self.conn.execute(
-            "SELECT r.raw_sha256, f.compression, f.data FROM revision_frames AS f JOIN revisions AS r "
+            "SELECT r.original_id, f.compression, f.data FROM revision_frames AS f JOIN revisions AS r "
             "ON r.article_id = f.article_id AND r.number = f.revision WHERE f.article_id = ? AND f.revision = ?",
             (article_id, number),
         ).fetchone()
         if row is None:
             return ()
-        sha256, label, data = row
-        return decode_blocks(label, bytes(data), self.read_original(sha256) if label == "zstd-original" else None)
+        original_id, label, data = row
+        original = self.read_original(original_id) if label == "zstd-original" else None
+        return decode_blocks(label, bytes(data), original)
 
     def get(self, article_id: int) -> tuple[Block, ...]:
         """An article's blocks in reading order (none for an unknown id)."""
@@ -157,12 +158,12 @@ class BlockStore:
         for start in range(0, len(ids), 500):  # SQLite limits a statement's parameters
             chunk = list(ids[start : start + 500])
             rows = self.conn.execute(
-                "SELECT b.article_id, a.raw_sha256, b.compression, b.data FROM article_blocks AS b "
+                "SELECT b.article_id, a.original_id, b.compression, b.data FROM article_blocks AS b "
                 f"JOIN articles AS a ON a.id = b.article_id WHERE b.article_id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             ).fetchall()
-            for article_id, sha256, label, data in rows:
-                original = self.read_original(sha256) if label == "zstd-original" else None
+            for article_id, original_id, label, data in rows:
+                original = self.read_original(original_id) if label == "zstd-original" else None
                 found[int(article_id)] = decode_blocks(label, bytes(data), original)
         return found
 

@@ -22,13 +22,20 @@ Layout of ``originals.data`` by ``originals.compression``:
 dictionary as ``zstandard.train_dictionary`` makes it (magic ``0xEC30A437``,
 dictionary id, entropy tables, content).
 
+``originals(id, sha256, size, compression, data)``: ``id`` counts up as originals
+are stored (articles and revisions name it); ``sha256`` (64 lower-case hex digits)
+is indexed by its first :data:`KEY_DIGITS` digits only (``originals_key``), an entry a
+third the size, so a look-up names them and compares the full hash in the row. The
+store keeps one row per hash: it looks before it inserts, in the write transaction.
+
 Example:
     >>> import hashlib
     >>> from newsdedup import Archive
     >>> store = OriginalStore(Archive(":memory:").conn)
     >>> data = "Tiêu đề\\nNội dung bài báo. ".encode() * 20
     >>> store.put(hashlib.sha256(data).hexdigest(), data)
-    >>> store.get(hashlib.sha256(data).hexdigest()) == data
+    1
+    >>> store.get(hashlib.sha256(data).hexdigest()) == store.get_by_id(1) == data
     True
 """
 
@@ -55,6 +62,12 @@ LEVEL = 3
 #: dictionary (``put`` packs those again), and no longer spends 15 µs of an input's
 #: 1.2 ms on the query.
 PACKS_PER_READ = 32
+#: Hex digits of an original's SHA-256 that its index holds (schema version 13 spells the
+#: number out): 64 bits, so two originals share a key with probability 2**-64.
+KEY_DIGITS = 16
+# The original with this hash: the key, then the full hash in the row (as ``+sha256``, so
+# that SQLite looks the key up in the index rather than weigh the two).
+_BY_HASH = f"WHERE substr(sha256, 1, {KEY_DIGITS}) = ? AND +sha256 = ?"
 
 
 #: An original packed for storing (:meth:`OriginalStore.pack`): how it was compressed (``zstd``
@@ -111,23 +124,13 @@ class OriginalStore:
         """The write transaction ended (committed or rolled back)."""
         self._writing, self._newest_in_write = False, None
 
-    def put(self, sha256: str, data: bytes, packed: Packed | None = None) -> None:
-        """Store ``data`` under ``sha256`` unless it is there already (``packed``: from :meth:`pack`)."""
+    def put(self, sha256: str, data: bytes, packed: Packed | None = None) -> int:
+        """Store ``data`` under ``sha256`` unless it is there already (``packed``: from :meth:`pack`);
+        return the original's id."""
+        found = self.find(sha256)
+        if found is not None:
+            return found
         dict_id = self._newest()
-        if packed is not None and dict_id is not None and packed[0] == _method(dict_id):
-            # Packed already, as it would be now: one statement, that stores nothing if
-            # the original is there (no training to do: there is a dictionary).
-            _, label, stored = packed
-            inserted = self.conn.execute(
-                "INSERT INTO originals (sha256, size, compression, data) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (sha256) DO NOTHING",
-                [sha256, len(data), label, stored],
-            ).rowcount
-            if inserted and self._count is not None:
-                self._count += 1
-            return
-        if self.conn.execute("SELECT 1 FROM originals WHERE sha256 = ?", [sha256]).fetchone():
-            return
         if dict_id is None:
             dict_id = self._maybe_train()
             if self._writing:
@@ -135,12 +138,18 @@ class OriginalStore:
         if packed is None or packed[0] != _method(dict_id):
             packed = self._pack(data, dict_id)
         _, label, stored = packed
-        self.conn.execute(
+        cursor = self.conn.execute(
             "INSERT INTO originals (sha256, size, compression, data) VALUES (?, ?, ?, ?)",
             [sha256, len(data), label, stored],
         )
         if self._count is not None:
             self._count += 1
+        return int(cursor.lastrowid or 0)
+
+    def find(self, sha256: str) -> int | None:
+        """The id of the original stored under ``sha256``, or None if there is none."""
+        row = self.conn.execute(f"SELECT id FROM originals {_BY_HASH}", [sha256[:KEY_DIGITS], sha256]).fetchone()
+        return None if row is None else int(row[0])
 
     def get(self, sha256: str, *, verify: bool = True) -> bytes:
         """The original bytes stored under ``sha256``, checked against it unless ``verify`` is False.
@@ -152,7 +161,9 @@ class OriginalStore:
             ArchiveError: no such original, an unknown compression label, or
                 (verifying) bytes that do not match ``sha256``.
         """
-        row = self.conn.execute("SELECT compression, data FROM originals WHERE sha256 = ?", [sha256]).fetchone()
+        row = self.conn.execute(
+            f"SELECT compression, data FROM originals {_BY_HASH}", [sha256[:KEY_DIGITS], sha256]
+        ).fetchone()
         if row is None:
             raise ArchiveError(f"no original {sha256} in the archive")
         label, data = row
@@ -161,6 +172,18 @@ class OriginalStore:
         if verify and hashlib.sha256(original).hexdigest() != sha256:
             raise ArchiveError(f"original {sha256} is corrupt: its bytes no longer match their SHA-256")
         return original
+
+    def get_by_id(self, original_id: int) -> bytes:
+        """The original bytes stored as ``original_id``, unchecked: an article's blocks are read
+        against their original this way (a wrong original fails that decoding anyway).
+
+        Raises:
+            ArchiveError: no such original, or an unknown compression label.
+        """
+        row = self.conn.execute("SELECT compression, data FROM originals WHERE id = ?", [original_id]).fetchone()
+        if row is None:
+            raise ArchiveError(f"no original with id {original_id} in the archive")
+        return self.decode(row[0], bytes(row[1]))
 
     def decode(self, label: str, data: bytes) -> bytes:
         """Undo the compression named by ``label``."""

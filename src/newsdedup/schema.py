@@ -132,6 +132,25 @@ Tables (version 12):
     when the archive is migrated fails on its next lookup (no such table) instead of reading
     the new layout as the old one (of a filter of 21 bits a key, it found 0.19% of the keys
     it holds) or writing the old into it.
+
+Tables (version 13):
+
+``originals``
+    Rebuilt with an integer ``id`` (its primary key, in the order the originals were
+    stored) beside ``sha256``, which is indexed by its first 16 hex digits
+    (``originals_key``, an expression index on ``substr(sha256, 1, 16)``, like
+    ``articles_body_key``; a look-up compares the full hash in the row). The archive
+    stores an original once: it looks for its hash before it inserts one.
+``articles``, ``revisions``
+    Rebuilt with ``original_id`` (references ``originals(id)``) in place of
+    ``raw_sha256``; ``(original_id, raw_item)`` is unique in ``articles`` and indexed in
+    ``revisions`` (``revisions_original``). Readers join ``originals`` for the hash.
+    Why: the indexes keyed by 64-character hex hashes (the primary key of ``originals``
+    and the unique ``(raw_sha256, raw_item)`` of ``articles``) took new entries all over
+    them, so a commit wrote nearly all their pages: storing 500 articles in one
+    transaction into an archive of 84k wrote 299 pages of 16 kB of each, 880 pages in all
+    (``bench/bench_links.py``, ``write_ahead_log_*``). New ids come in order, so their
+    entries are appended.
 """
 
 from __future__ import annotations
@@ -348,6 +367,82 @@ MIGRATIONS: tuple[str, ...] = (
         keys INTEGER NOT NULL,
         bits BLOB NOT NULL
     );
+    """,
+    # 13: originals by an integer id; articles and revisions name it (see the module docstring).
+    # Run with foreign keys off (see Archive._migrate), which checks them before it commits.
+    """
+    CREATE TABLE originals_v13 (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        compression TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    INSERT INTO originals_v13 (sha256, size, compression, data)
+        SELECT sha256, size, compression, data FROM originals ORDER BY rowid;
+    CREATE INDEX originals_key ON originals_v13(substr(sha256, 1, 16));
+    CREATE TABLE articles_v13 (
+        id INTEGER PRIMARY KEY,
+        original_id INTEGER NOT NULL REFERENCES originals(id),
+        raw_item INTEGER NOT NULL DEFAULT 0,
+        origin TEXT,
+        url TEXT,
+        source TEXT,
+        title TEXT,
+        published TEXT,
+        author TEXT,
+        language TEXT,
+        input_format TEXT NOT NULL,
+        encoding TEXT,
+        body_hash TEXT,
+        duplicate_of INTEGER REFERENCES articles(id),
+        ingested_at TEXT NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 1,
+        fetched_at TEXT,
+        revised_at TEXT,
+        changes TEXT,
+        UNIQUE (original_id, raw_item)
+    );
+    INSERT INTO articles_v13
+        SELECT a.id, o.id, a.raw_item, a.origin, a.url, a.source, a.title, a.published, a.author, a.language,
+               a.input_format, a.encoding, a.body_hash, a.duplicate_of, a.ingested_at, a.revision, a.fetched_at,
+               a.revised_at, a.changes
+        FROM articles AS a LEFT JOIN originals_v13 AS o
+            ON substr(o.sha256, 1, 16) = substr(a.raw_sha256, 1, 16) AND o.sha256 = a.raw_sha256
+        ORDER BY a.id;
+    CREATE TABLE revisions_v13 (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        number INTEGER NOT NULL,
+        original_id INTEGER NOT NULL REFERENCES originals(id),
+        raw_item INTEGER NOT NULL DEFAULT 0,
+        origin TEXT,
+        title TEXT,
+        published TEXT,
+        author TEXT,
+        language TEXT,
+        input_format TEXT NOT NULL,
+        encoding TEXT,
+        body_hash TEXT,
+        fetched_at TEXT,
+        ingested_at TEXT NOT NULL,
+        changes TEXT,
+        PRIMARY KEY (article_id, number)
+    ) WITHOUT ROWID;
+    INSERT INTO revisions_v13
+        SELECT r.article_id, r.number, o.id, r.raw_item, r.origin, r.title, r.published, r.author, r.language,
+               r.input_format, r.encoding, r.body_hash, r.fetched_at, r.ingested_at, r.changes
+        FROM revisions AS r LEFT JOIN originals_v13 AS o
+            ON substr(o.sha256, 1, 16) = substr(r.raw_sha256, 1, 16) AND o.sha256 = r.raw_sha256;
+    DROP TABLE revisions;
+    DROP TABLE articles;
+    DROP TABLE originals;
+    ALTER TABLE originals_v13 RENAME TO originals;
+    ALTER TABLE articles_v13 RENAME TO articles;
+    ALTER TABLE revisions_v13 RENAME TO revisions;
+    CREATE INDEX articles_body_key ON articles(substr(body_hash, 1, 16));
+    CREATE INDEX articles_url ON articles(url);
+    CREATE INDEX articles_source ON articles(source);
+    CREATE INDEX revisions_original ON revisions(original_id, raw_item);
     """,
 )
 
