@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
@@ -311,6 +312,12 @@ def test_revert_needs_a_later_fetch_time(memory_archive: Archive) -> None:
     assert memory_archive.history(1)[3].changes.reverted_to == 2  # type: ignore[union-attr]
     assert memory_archive.find_original(sha) == (1, "Hà Nội duyệt quy hoạch")
     assert add(memory_archive, again, fetched_at="2024-05-01T14:00:00+00:00").match == "same-bytes"
+    # Revision 4 has revision 2's bytes: one original for both.
+    (two,) = memory_archive.db.execute(
+        "SELECT original_id FROM revisions WHERE article_id = 1 AND number = 2"
+    ).fetchone()
+    assert memory_archive.db.execute("SELECT original_id FROM articles WHERE id = 1").fetchone() == (two,)
+    assert_index_consistent(memory_archive)
 
 
 # -- links, clusters and exact copies --------------------------------------------------------
@@ -595,21 +602,40 @@ def test_an_archive_of_version_12_keeps_every_article_revision_and_original(tmp_
         assert_index_consistent(archive)
 
 
-def test_a_migration_that_finds_an_article_without_its_original_changes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("DELETE FROM originals", "2 rows name an original that is not there (the first: article 1)"),
+        (
+            "UPDATE articles SET duplicate_of = 999",
+            "1 row names a row that is not there (the first: articles row 1, naming articles)",
+        ),
+        (
+            "UPDATE revisions SET article_id = 998",
+            "1 row names a row that is not there (the first: a row of revisions, naming articles)",
+        ),
+    ],
+)
+def test_a_migration_that_finds_a_row_naming_a_missing_one_changes_nothing(
+    tmp_path: Path, damage: str, message: str
+) -> None:
     path = tmp_path / "v12.db"
     with Archive(path) as archive:
         add(archive, text())
+        add(archive, text(paragraphs=CHANGED))
     with closing(sqlite3.connect(path)) as conn:
         to_version_12(conn)
         conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute("DELETE FROM originals")
+        conn.execute(damage)
         conn.commit()
-    with pytest.raises(ArchiveError, match=r"cannot open the archive .*original_id"):
+        rows = conn.execute("SELECT * FROM articles").fetchall()
+    with pytest.raises(
+        ArchiveError, match=re.escape(f"to schema version 13: {message}; the archive is left as it was")
+    ):
         Archive(path)
     with closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (12,)
-        rows = conn.execute("SELECT id, raw_sha256 FROM articles").fetchall()
-        assert rows == [(1, hashlib.sha256(text()).hexdigest())]
+        assert conn.execute("SELECT * FROM articles").fetchall() == rows
 
 
 def test_the_original_of_new_bytes_is_looked_up_by_its_key(memory_archive: Archive) -> None:

@@ -262,10 +262,14 @@ class Archive:
                     f"newsdedup understands ({SCHEMA_VERSION}); upgrade newsdedup"
                 )
             for number in range(version, SCHEMA_VERSION):
+                if number + 1 == _ORIGINAL_IDS_VERSION:
+                    self._refuse_dangling(version, self._without_originals(), "an original")
                 for statement in _statements(MIGRATIONS[number]):
                     self.conn.execute(statement)
                 if number + 1 == _ARTICLE_BLOCKS_VERSION:
                     self._move_blocks()
+                if number + 1 == _ORIGINAL_IDS_VERSION:
+                    self._refuse_dangling(version, self._dangling_in_rebuilt(), "a row")
                 self.conn.execute(f"PRAGMA user_version = {number + 1}")
             if any(version < number <= SCHEMA_VERSION for number in _BAND_FILTER_VERSIONS):
                 from . import bandfilter  # NumPy: imported only when needed
@@ -273,16 +277,36 @@ class Archive:
                 bandfilter.rebuild(self.conn)
             if 0 < version < _REVISIONS_VERSION <= SCHEMA_VERSION:
                 self._normalise_urls()
-            if version < _ORIGINAL_IDS_VERSION <= SCHEMA_VERSION:
-                # The rebuilt tables' own references (the rows that reference them kept their ids).
-                checks = (self.conn.execute(f"PRAGMA foreign_key_check({t})") for t in ("articles", "revisions"))
-                broken = [row for check in checks for row in check]
-                if broken:
-                    table, rowid, parent, _ = broken[0]
-                    raise ArchiveError(
-                        f"cannot migrate the archive {self.path}: {len(broken)} rows name a missing row "
-                        f"(the first: row {rowid} of {table} names one of {parent}); it is left as it was"
-                    )
+
+    def _refuse_dangling(self, version: int, rows: list[str], named: str) -> None:
+        """Version 13 rebuilds three tables with foreign keys off: stop (the transaction is rolled
+        back) if ``rows`` (descriptions of rows) name a row that is not there."""
+        if rows:
+            raise ArchiveError(
+                f"cannot migrate the archive {self.path} to schema version {_ORIGINAL_IDS_VERSION}: "
+                f"{len(rows)} {'row names' if len(rows) == 1 else 'rows name'} {named} that is not there "
+                f"(the first: {rows[0]}); "
+                f"the archive is left as it was, at version {version}"
+            )
+
+    def _without_originals(self) -> list[str]:
+        """Articles and revisions whose original is missing (as version 12 keyed originals: by hash)."""
+        rows = self.conn.execute(
+            "SELECT 'article ' || id FROM articles WHERE raw_sha256 NOT IN (SELECT sha256 FROM originals) "
+            "UNION ALL SELECT 'revision ' || number || ' of article ' || article_id FROM revisions "
+            "WHERE raw_sha256 NOT IN (SELECT sha256 FROM originals)"
+        )
+        return [row[0] for row in rows]
+
+    def _dangling_in_rebuilt(self) -> list[str]:
+        """Rows of the rebuilt articles and revisions whose references find nothing."""
+        checks = (self.conn.execute(f"PRAGMA foreign_key_check({t})") for t in ("articles", "revisions"))
+        # (revisions is a WITHOUT ROWID table: the check names none of its rows)
+        return [
+            f"{table} row {rowid}, naming {parent}" if rowid is not None else f"a row of {table}, naming {parent}"
+            for check in checks
+            for table, rowid, parent, _ in check
+        ]
 
     def _normalise_urls(self) -> None:
         """Store the URLs of articles archived before revisions existed in their normalised form."""
