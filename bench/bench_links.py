@@ -14,6 +14,10 @@ Samples N articles (fixed seed) from ``vntc.jsonl.gz``, writes them as UTF-8 tex
   (writer + workers), sampled every 0.1 s; and the same folders again in one call, each
   outlet named by its folder (``--source-from-folder``), into an archive of its own: a
   call's start (imports, workers) and its cold caches are then paid once, not per outlet;
+  for that call, the peak resident memory of the writer and of the tree while the
+  archive held up to each tenth of the articles (the archive's articles counted every
+  second, read-only), which says whether memory stops growing with the archive (the
+  target: flat in archive size) once its bounded caches are full;
 * lookup cost (band query, signature screen and verification, nothing stored) of the
   same 500 held-out articles against an archive of the first 5,000 articles and
   against the full archive, and their ratio (target: within 1.5x); each probe's median
@@ -50,10 +54,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import platform
 import re
 import shutil
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -165,13 +171,47 @@ def ingest(archive: Path, outlets: dict[str, Path], workers: int | None) -> tupl
     return _ingest_calls(archive, calls, workers)
 
 
-def ingest_one_call(archive: Path, corpus: Path, workers: int | None) -> tuple[float, int, int]:
+def ingest_one_call(
+    archive: Path, corpus: Path, workers: int | None, growth: list[tuple[int, int, int]] | None = None
+) -> tuple[float, int, int]:
     """:func:`ingest` of the same folders in one call, each outlet named by its folder
-    (``--source-from-folder``): what a call's start and its cold caches cost the four calls."""
-    return _ingest_calls(archive, [["--source-from-folder", str(corpus)]], workers)
+    (``--source-from-folder``): what a call's start and its cold caches cost the four calls.
+    ``growth``, if given, gets ``(articles archived, tree bytes, writer bytes)`` samples."""
+    return _ingest_calls(archive, [["--source-from-folder", str(corpus)]], workers, growth)
 
 
-def _ingest_calls(archive: Path, calls: list[list[str]], workers: int | None) -> tuple[float, int, int]:
+def _archived(archive: Path) -> int:
+    """Articles in the archive as another process sees it now (0 before it exists)."""
+    path = archive / "newsdedup.db"
+    if not path.exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as conn:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:  # (still being created)
+        return 0
+
+
+def memory_growth(samples: list[tuple[int, int, int]], total: int, parts: int = 10) -> dict[str, dict[int, int]]:
+    """Peak resident MB of the tree and of the writer while the archive held up to each
+    ``1/parts`` of ``total`` articles (samples: articles, tree bytes, writer bytes).
+
+    >>> memory_growth([(0, 5e6, 2e6), (40, 9e6, 4e6), (60, 8e6, 7e6), (100, 9e6, 6e6)], 100, parts=2)
+    {'tree': {50: 9, 100: 9}, 'writer': {50: 4, 100: 7}}
+    """
+    step = -(-total // parts)
+    tree: dict[int, int] = {}
+    writer: dict[int, int] = {}
+    for articles, tree_bytes, writer_bytes in samples:
+        upto = min(total, step * max(1, -(-articles // step)))
+        tree[upto] = max(tree.get(upto, 0), round(tree_bytes / 1e6))
+        writer[upto] = max(writer.get(upto, 0), round(writer_bytes / 1e6))
+    return {"tree": dict(sorted(tree.items())), "writer": dict(sorted(writer.items()))}
+
+
+def _ingest_calls(
+    archive: Path, calls: list[list[str]], workers: int | None, growth: list[tuple[int, int, int]] | None = None
+) -> tuple[float, int, int]:
     peak = writer_peak = 0
     start = time.perf_counter()
     for arguments in calls:
@@ -183,9 +223,14 @@ def _ingest_calls(archive: Path, calls: list[list[str]], workers: int | None) ->
 
         def sample(p: subprocess.Popen[bytes] = proc, done: threading.Event = done) -> None:
             nonlocal peak, writer_peak
+            articles, counted = 0, 0.0
             while not done.is_set():
-                peak = max(peak, tree_rss(p.pid))
-                writer_peak = max(writer_peak, tree_rss(p.pid, children=False))
+                tree, writer = tree_rss(p.pid), tree_rss(p.pid, children=False)
+                peak, writer_peak = max(peak, tree), max(writer_peak, writer)
+                if growth is not None:
+                    if time.monotonic() - counted >= 1.0:
+                        articles, counted = _archived(archive), time.monotonic()
+                    growth.append((articles, tree, writer))
                 time.sleep(0.1)
 
         sampler = threading.Thread(target=sample)
@@ -408,7 +453,8 @@ def main() -> None:
         # one check a moment before an ingest of a minute or more says little about it.
         after = parallel_capacity(texts[:2_000])
         figures["two_process_speedup_bare_minhash_after_ingest"] = after["two_process_speedup_bare_minhash"]
-        one_call, one_call_peak, _ = ingest_one_call(work / "archive-one-call", work / "corpus", args.workers)
+        growth: list[tuple[int, int, int]] = []
+        one_call, one_call_peak, _ = ingest_one_call(work / "archive-one-call", work / "corpus", args.workers, growth)
         # The machine's speed once more, after the second ingest (one process: its rate alone).
         sample = texts[:2_000]
         last = round(len(sample) / _bulk_seconds(sample))
@@ -437,6 +483,10 @@ def main() -> None:
                 "ingest_one_call_seconds": round(one_call, 1),
                 "ingest_one_call_articles_per_s": round(len(rows) / one_call),
                 "ingest_one_call_peak_rss_mb": round(one_call_peak / 1e6),
+                **{
+                    f"ingest_one_call_peak_{who}_mb_by_articles": peaks
+                    for who, peaks in memory_growth(growth, len(rows)).items()
+                },
                 "ingest_one_call_links": one_call_links,
                 **scaled_targets(
                     {"ingest": len(rows) / seconds, "ingest_one_call": len(rows) / one_call},
