@@ -118,8 +118,8 @@ def test_an_archive_of_version_10_gets_the_shorter_body_index(tmp_path: Path) ->
     path = tmp_path / "v10.db"
     with Archive(path) as archive:
         assert add(archive, SEED_A.read_bytes(), "a.txt")[0] == "new"
+    to_version_12(path)
     with closing(sqlite3.connect(path)) as conn:
-        to_version_12(conn)
         # Back to version 10's index, as an archive written before version 11 has it.
         conn.execute("DROP INDEX articles_body_key")
         conn.execute("CREATE INDEX articles_body_hash ON articles(body_hash)")

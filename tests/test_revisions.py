@@ -584,8 +584,7 @@ def test_an_archive_of_version_12_keeps_every_article_revision_and_original(tmp_
         assert add(archive, text("Tin khác", paragraphs=EXTENDED), url=None).status == "new"
         before = [(archive.get(n), archive.history(n)) for n in (1, 2)]
         first = archive.revision(1, 1)
-    with closing(sqlite3.connect(path)) as conn:
-        to_version_12(conn)
+    to_version_12(path)
     with Archive(path) as archive:
         assert archive.schema_version == SCHEMA_VERSION == 13
         assert [(archive.get(n), archive.history(n)) for n in (1, 2)] == before
@@ -593,6 +592,8 @@ def test_an_archive_of_version_12_keeps_every_article_revision_and_original(tmp_
             t: {row[1] for row in archive.db.execute(f"PRAGMA table_info({t})")} for t in ("articles", "revisions")
         }
         assert all("original_id" in c and "raw_sha256" not in c for c in columns.values())
+        with Archive(tmp_path / "new.db") as new:  # the same tables and indexes as a new archive's
+            assert schema_of(archive) == schema_of(new)
         assert [archive.original(r.raw_sha256) for r in before[0][1]] == [text(), text(paragraphs=CHANGED)]
         assert archive.revision(1, 1) == first and first.raw_sha256 == hashlib.sha256(text()).hexdigest()
         # Bytes archived before are still known: the latest revision's, and (fetched earlier) the first's.
@@ -600,6 +601,10 @@ def test_an_archive_of_version_12_keeps_every_article_revision_and_original(tmp_
         assert add(archive, text(), fetched_at="2020-01-01T00:00:00+00:00").status == "duplicate"
         assert add(archive, text(paragraphs=EXTENDED)).revision == 3
         assert_index_consistent(archive)
+
+
+def schema_of(archive: Archive) -> list[tuple[str, str, str]]:
+    return sorted(archive.db.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
 
 
 @pytest.mark.parametrize(
@@ -623,8 +628,8 @@ def test_a_migration_that_finds_a_row_naming_a_missing_one_changes_nothing(
     with Archive(path) as archive:
         add(archive, text())
         add(archive, text(paragraphs=CHANGED))
+    to_version_12(path)
     with closing(sqlite3.connect(path)) as conn:
-        to_version_12(conn)
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute(damage)
         conn.commit()
