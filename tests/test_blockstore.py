@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,28 @@ def test_an_archive_with_block_rows_is_moved_to_frames_on_open(tmp_path: Path) -
         assert archive.get(1).blocks == tuple(
             Block(p, role, text, bool(kept), reason) for p, role, text, kept, reason in rows
         )
+
+
+def test_blocks_are_not_moved_against_an_original_that_no_longer_matches_its_hash(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:4]:
+        for statement in _statements(script):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    sha = hashlib.sha256(b"Tin\nMot doan.").hexdigest()
+    conn.execute("INSERT INTO originals VALUES (?, 14, 'none', ?)", (sha, b"Tin\nMot doan!"))  # one byte changed
+    conn.execute(
+        "INSERT INTO articles (id, raw_sha256, origin, title, input_format, ingested_at) "
+        "VALUES (1, ?, 'a.txt', 'Tin', 'text', '2026-01-01T00:00:00+00:00')",
+        (sha,),
+    )
+    conn.execute("INSERT INTO blocks VALUES (1, 0, 'title', 'Tin', 1, NULL)")
+    conn.close()
+    with pytest.raises(ArchiveError, match=f"original {sha} is corrupt"):
+        Archive(path)
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (4,)
 
 
 def test_superseded_revisions_blocks_are_moved_to_frames_too(tmp_path: Path) -> None:

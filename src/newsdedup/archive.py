@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -243,7 +244,8 @@ class Archive:
         if self.schema_version == SCHEMA_VERSION:
             return
         # Rebuilding a table that others reference takes foreign keys off (SQLite's way: they
-        # cannot be switched inside a transaction), and checks them all before committing.
+        # cannot be switched inside a transaction); the rebuilt tables' references are checked
+        # before the commit (see _apply_migrations).
         rebuilds = self.schema_version < _ORIGINAL_IDS_VERSION <= SCHEMA_VERSION
         if rebuilds:
             self.conn.execute("PRAGMA foreign_keys = OFF")
@@ -326,7 +328,10 @@ class Archive:
             row = conn.execute("SELECT compression, data FROM originals WHERE sha256 = ?", [sha256]).fetchone()
             if row is None:
                 raise ArchiveError(f"no original {sha256} in the archive")
-            return self.originals.decode(row[0], bytes(row[1]))
+            data = self.originals.decode(row[0], bytes(row[1]))
+            if hashlib.sha256(data).hexdigest() != sha256:  # (checked, as OriginalStore.get does)
+                raise ArchiveError(f"original {sha256} is corrupt: its bytes no longer match their SHA-256")
+            return data
 
         for article_id, sha256 in conn.execute(
             "SELECT DISTINCT b.article_id, a.raw_sha256 FROM blocks AS b JOIN articles AS a ON a.id = b.article_id"

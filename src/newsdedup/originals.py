@@ -24,7 +24,7 @@ dictionary id, entropy tables, content).
 
 ``originals(id, sha256, size, compression, data)``: ``id`` counts up as originals
 are stored (articles and revisions name it); ``sha256`` (64 lower-case hex digits)
-is indexed by its first :data:`KEY_DIGITS` digits only (``originals_key``), an entry a
+is indexed by its first :data:`KEY_DIGITS` digits only (``originals_key``), an entry about a
 third the size, so a look-up names them and compares the full hash in the row. The
 store keeps one row per hash: it looks before it inserts, in the write transaction.
 
