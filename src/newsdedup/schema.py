@@ -150,7 +150,7 @@ Tables (version 13):
     them, so a commit wrote nearly all their pages: storing 500 articles in one
     transaction into an archive of 84k wrote 299 pages of 16 kB of each, 880 pages in all
     (``bench/bench_links.py``, ``write_ahead_log_*``). New ids come in order, so their
-    entries are appended.
+    entries are appended: the same bench then wrote 411 pages.
 """
 
 from __future__ import annotations
@@ -369,7 +369,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 13: originals by an integer id; articles and revisions name it (see the module docstring).
-    # Run with foreign keys off (see Archive._migrate), which checks them before it commits.
+    # Run with foreign keys off (see Archive._migrate), which checks the rebuilt tables' references.
     """
     CREATE TABLE originals_v13 (
         id INTEGER PRIMARY KEY,
