@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -328,10 +327,7 @@ class Archive:
             row = conn.execute("SELECT compression, data FROM originals WHERE sha256 = ?", [sha256]).fetchone()
             if row is None:
                 raise ArchiveError(f"no original {sha256} in the archive")
-            data = self.originals.decode(row[0], bytes(row[1]))
-            if hashlib.sha256(data).hexdigest() != sha256:  # (checked, as OriginalStore.get does)
-                raise ArchiveError(f"original {sha256} is corrupt: its bytes no longer match their SHA-256")
-            return data
+            return self.originals.decode_checked(sha256, row[0], bytes(row[1]))
 
         for article_id, sha256 in conn.execute(
             "SELECT DISTINCT b.article_id, a.raw_sha256 FROM blocks AS b JOIN articles AS a ON a.id = b.article_id"

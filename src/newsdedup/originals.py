@@ -151,25 +151,29 @@ class OriginalStore:
         row = self.conn.execute(f"SELECT id FROM originals {_BY_HASH}", [sha256[:KEY_DIGITS], sha256]).fetchone()
         return None if row is None else int(row[0])
 
-    def get(self, sha256: str, *, verify: bool = True) -> bytes:
-        """The original bytes stored under ``sha256``, checked against it unless ``verify`` is False.
-
-        (Decoding an article's blocks reads its original as a dictionary and skips the
-        check: a wrong original fails that decoding anyway.)
+    def get(self, sha256: str) -> bytes:
+        """The original bytes stored under ``sha256``, checked against it.
 
         Raises:
-            ArchiveError: no such original, an unknown compression label, or
-                (verifying) bytes that do not match ``sha256``.
+            ArchiveError: no such original, an unknown compression label, or bytes that do
+                not match ``sha256``.
         """
         row = self.conn.execute(
             f"SELECT compression, data FROM originals {_BY_HASH}", [sha256[:KEY_DIGITS], sha256]
         ).fetchone()
         if row is None:
             raise ArchiveError(f"no original {sha256} in the archive")
-        label, data = row
-        original = self.decode(label, bytes(data))
-        # The store holds the only copy: check it is the bytes it was filed under.
-        if verify and hashlib.sha256(original).hexdigest() != sha256:
+        return self.decode_checked(sha256, row[0], bytes(row[1]))
+
+    def decode_checked(self, sha256: str, label: str, data: bytes) -> bytes:
+        """:meth:`decode`, then check the bytes are those filed under ``sha256``: the store
+        holds the only copy.
+
+        Raises:
+            ArchiveError: an unknown compression label, or bytes that do not match ``sha256``.
+        """
+        original = self.decode(label, data)
+        if hashlib.sha256(original).hexdigest() != sha256:
             raise ArchiveError(f"original {sha256} is corrupt: its bytes no longer match their SHA-256")
         return original
 
