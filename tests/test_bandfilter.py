@@ -7,12 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from newsdedup import Archive, ArchiveError, bandfilter
 from newsdedup.bandfilter import MAX_BITS, MIN_BITS, MULTIPLIERS, WORD_BITS, BandFilter, size_for
+from newsdedup.fingerprint import BANDS, NUM_PERM, signature_band_keys
 
 
 def stored_token(conn: sqlite3.Connection) -> int | None:
@@ -192,21 +194,59 @@ def test_a_filter_of_an_impossible_size_is_refused_before_it_is_read(memory_arch
     assert loaded is not None and loaded.keys_to_seek([1, 2, 3]) == [1, 2, 3]
 
 
-def test_rebuilt_from_the_large_tier_and_grown_when_too_full(memory_archive: Archive) -> None:
+def index_articles(conn: sqlite3.Connection, ids: range) -> npt.NDArray[np.int32]:
+    """Store a random fingerprint for each of ``ids`` and its band keys in the large tier,
+    as a merge leaves them; the keys."""
+    rng = np.random.default_rng(ids.start)
+    signatures = rng.integers(0, 1 << 16, (len(ids), NUM_PERM), dtype=np.uint16)
+    keys = signature_band_keys(signatures.astype("<u2").tobytes())
+    conn.execute("PRAGMA foreign_keys = OFF")  # fingerprints without articles: the index alone
+    conn.executemany(
+        "INSERT INTO fingerprints (article_id, words, shingles, signature) VALUES (?, 100, 100, ?)",
+        [(n, signature.astype("<u2").tobytes()) for n, signature in zip(ids, signatures, strict=True)],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES (?, ?)",
+        [(key, n) for n, row in zip(ids, keys.tolist(), strict=True) for key in row],
+    )
+    return keys.ravel()
+
+
+def test_rebuilt_from_the_fingerprints_and_grown_when_too_full(memory_archive: Archive) -> None:
     conn = memory_archive.db.conn
     assert bandfilter.rebuild(conn) is None  # an empty tier has no filter
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in range(100)])
+    first = index_articles(conn, range(1, 3))
     built = bandfilter.rebuild(conn)
-    assert built is not None and built.size == MIN_BITS and built.may_contain(range(100)).all()
+    assert built is not None and built.size == MIN_BITS and built.may_contain(first).all()
+    assert built.keys == 2 * BANDS and stored_token(conn) == built.token
     # A merge of a few keys adds them; of many, rebuilds the filter larger.
-    for start, stop in ((100, 200), (200, 20_000)):
-        keys = np.arange(start, stop, dtype=np.int32)
-        conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", [(k,) for k in keys.tolist()])
+    held = [first]
+    for ids in (range(3, 5), range(5, 400)):
+        keys = index_articles(conn, ids)
+        held.append(keys)
         merged = bandfilter.add_merged(conn, keys)
-        assert merged is not None and merged.may_contain(range(stop)).all()
+        assert merged is not None and merged.may_contain(np.concatenate(held)).all()
         assert stored_token(conn) == merged.token
-        assert merged.size == (MIN_BITS if stop == 200 else size_for(20_000))
-    assert size_for(20_000) > MIN_BITS
+        assert merged.size == (MIN_BITS if ids.stop == 5 else size_for(399 * BANDS))
+    assert size_for(399 * BANDS) > MIN_BITS
+
+
+def test_a_rebuild_holds_every_key_of_the_large_tier_and_no_other(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    keys = index_articles(conn, range(1, 200))
+    built = bandfilter.rebuild(conn)
+    assert built is not None
+    assert built.bits.tobytes() == BandFilter.build(keys, bits=built.size).bits.tobytes()
+    stored = {key for (key,) in conn.execute("SELECT key FROM lsh_bands")}
+    assert stored == set(keys.tolist())
+
+
+def test_a_damaged_signature_is_an_archive_error_at_rebuild(memory_archive: Archive) -> None:
+    conn = memory_archive.db.conn
+    index_articles(conn, range(1, 5))
+    conn.execute("UPDATE fingerprints SET signature = x'0102' WHERE article_id = 3")
+    with pytest.raises(ArchiveError, match="the fingerprint of article 3 is damaged: its signature is not 256 bytes"):
+        bandfilter.rebuild(conn)
 
 
 def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
@@ -214,17 +254,17 @@ def test_a_merge_that_grows_the_filter_never_reads_the_old_one(
 ) -> None:
     # One filter held at a time: at 65k articles, the old 8 MiB would sit beside the new 16 MiB.
     conn = memory_archive.db.conn
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in range(100)])
+    first = index_articles(conn, range(1, 3))
     assert bandfilter.rebuild(conn) is not None
-    keys = np.arange(100, 20_000, dtype=np.int32)
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", [(k,) for k in keys.tolist()])
+    keys = index_articles(conn, range(3, 400))
 
     def no_load(conn: sqlite3.Connection) -> None:
         raise AssertionError("the old filter was read")
 
     monkeypatch.setattr(bandfilter, "load", no_load)
     merged = bandfilter.add_merged(conn, keys)
-    assert merged is not None and merged.size == size_for(20_000) and merged.may_contain(range(20_000)).all()
+    assert merged is not None and merged.size == size_for(399 * BANDS)
+    assert merged.may_contain(np.concatenate([first, keys])).all()
 
 
 def test_a_damaged_filter_row_is_an_archive_error_at_merge(memory_archive: Archive) -> None:

@@ -13,7 +13,7 @@ import pytest
 from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, bandfilter, ingest_paths
 from newsdedup.cluster import MAX_BUCKET, NO_BODY_NOTE
 from newsdedup.extract import extract
-from newsdedup.fingerprint import BANDS, fingerprint
+from newsdedup.fingerprint import BANDS, Fingerprint, fingerprint
 from newsdedup.recenttier import stored_rows
 from newsdedup.records import Block, ExtractedArticle, RawInput
 
@@ -182,6 +182,11 @@ def test_an_oversized_bucket_is_read_newest_first_and_capped(memory_archive: Arc
     fp = fingerprint(WEATHER)
     assert fp is not None
     conn = memory_archive.db.conn
+    conn.execute("PRAGMA foreign_keys = OFF")  # fingerprints without articles: the index alone
+    conn.executemany(
+        "INSERT INTO fingerprints (article_id, words, shingles, signature) VALUES (?, ?, ?, ?)",
+        [(n, fp.words, fp.distinct, fp.signature) for n in range(1, size + 1)],
+    )
     conn.executemany(
         "INSERT INTO lsh_bands (key, article_id) VALUES (?, ?)", [(fp.bands[0], n) for n in range(1, size + 1)]
     )
@@ -206,6 +211,39 @@ def test_a_full_bucket_takes_no_more_articles_and_is_still_found(memory_archive:
     assert set(rows.values()) == {MAX_BUCKET} and len(rows) == len(set(fp.bands))
     # Later articles still find the bucket's members (and are not added to it).
     assert sorted(index.candidates(fp)) == list(range(1, MAX_BUCKET + 1))
+
+
+def test_the_filter_built_from_fingerprints_reports_every_key_of_the_large_tier(memory_archive: Archive) -> None:
+    # A rebuild makes the keys from the stored fingerprints, not from lsh_bands: it relies on
+    # every row there being a band key of its article's fingerprint, after full buckets,
+    # re-indexed revisions and merges alike.
+    fp = fingerprint(WEATHER)
+    assert fp is not None
+    index, now = memory_archive.links, "2026-11-23T00:00:00+00:00"
+    conn = memory_archive.db.conn
+    conn.execute("PRAGMA foreign_keys = OFF")  # articles without originals: the index alone
+    texts = [WEATHER] * (MAX_BUCKET + 5) + [article_text(f"S{n}", *story(300 + n)) for n in range(40)]
+    for article_id, text in enumerate(texts, start=1):
+        conn.execute(
+            "INSERT INTO articles (id, original_id, raw_item, origin, input_format, ingested_at) "
+            "VALUES (?, ?, 0, 'x', 'text', ?)",
+            [article_id, article_id, now],
+        )
+        index.add(article_id, fingerprint(text), None, now)
+        if article_id % 25 == 0:
+            index.merge_recent(force=True)
+    # New text for articles in both tiers: their old rows go, the new ones come.
+    for article_id, seed in ((3, 400), (len(texts) - 30, 401), (len(texts), 402)):
+        index.reindex(article_id, fingerprint(article_text("R", *story(seed))), None, now, revision=2)
+    index.merge_recent(force=True)
+    built = bandfilter.rebuild(conn)
+    assert built is not None
+    large = [key for (key,) in conn.execute("SELECT key FROM lsh_bands")]
+    assert len(large) > 40 * BANDS and built.may_contain(large).all()
+    assert built.keys == len(texts) * BANDS  # an upper bound of the keys present
+    assert not memory_archive.db.execute(
+        "SELECT count(*) FROM lsh_bands WHERE article_id NOT IN (SELECT article_id FROM fingerprints)"
+    ).fetchone()[0]
 
 
 def test_a_rolled_back_batch_leaves_no_stale_state(archive_dir: Path) -> None:
@@ -353,8 +391,9 @@ def test_a_rolled_back_merge_leaves_filter_and_tier_in_step(
     assert near_b is not None and index.candidates(near_b) == [again.id]  # type: ignore[attr-defined]
 
 
-def archive_at_version(path: Path, version: int, bands: tuple[int, ...]) -> sqlite3.Connection:
-    """A new archive file with the schema of ``version``, and ``bands`` in its large tier as article 1's."""
+def archive_at_version(path: Path, version: int, fp: Fingerprint, articles: int = 1) -> sqlite3.Connection:
+    """A new archive file with the schema of ``version``, ``fp`` stored as the fingerprint of
+    articles 1 to ``articles``, and its band keys in the large tier as article 1's."""
     from newsdedup.archive import _statements
     from newsdedup.schema import MIGRATIONS
 
@@ -363,7 +402,11 @@ def archive_at_version(path: Path, version: int, bands: tuple[int, ...]) -> sqli
         for statement in _statements(script):
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {version}")
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in bands])
+    conn.executemany(
+        "INSERT INTO fingerprints (article_id, words, shingles, signature) VALUES (?, ?, ?, ?)",
+        [(n, fp.words, fp.distinct, fp.signature) for n in range(1, articles + 1)],
+    )
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in fp.bands])
     return conn
 
 
@@ -373,7 +416,7 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
     path = tmp_path / "v7.db"
     fp = fingerprint(WEATHER)
     assert fp is not None
-    conn = archive_at_version(path, 7, fp.bands)
+    conn = archive_at_version(path, 7, fp, articles=2)
     # Version 7's small tier held rows like the large one's: version 9 moves them there.
     conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
@@ -391,7 +434,7 @@ def test_a_filter_of_3_bits_a_key_is_built_again_on_opening(tmp_path: Path) -> N
     path = tmp_path / "v9.db"
     fp = fingerprint(WEATHER)
     assert fp is not None
-    conn = archive_at_version(path, 9, fp.bands)
+    conn = archive_at_version(path, 9, fp)
     old = bandfilter.BandFilter(np.zeros(bandfilter.MIN_BITS // 8, dtype=np.uint8), hashes=3)
     old.add(fp.bands)
     conn.execute(
@@ -410,7 +453,7 @@ def test_a_filter_of_version_11_is_built_again_on_opening(tmp_path: Path) -> Non
     path = tmp_path / "v11.db"
     fp = fingerprint(WEATHER)
     assert fp is not None
-    conn = archive_at_version(path, 11, fp.bands)
+    conn = archive_at_version(path, 11, fp)
     conn.execute(
         "INSERT INTO lsh_filter (id, token, hashes, keys, bits) VALUES (1, 7, ?, ?, zeroblob(?))",
         (bandfilter.HASHES, len(fp.bands), bandfilter.MIN_BITS // 8),

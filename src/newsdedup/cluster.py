@@ -66,6 +66,7 @@ from .fingerprint import (
     Fingerprint,
     band_keys,
     fingerprint,
+    joined_signatures,
     shingle_hashes,
     signature_values,
 )
@@ -103,8 +104,6 @@ _SHINGLE_CACHE_SIZE = 4096
 # large tier of a 22k-article archive in 0.29 s, against 0.65 s with executemany (a
 # statement a row).
 _MERGE_STATEMENT_ROWS = 4096
-# A stored signature: NUM_PERM 16-bit values (see newsdedup.fingerprint).
-_SIGNATURE_BYTES = 2 * NUM_PERM
 #: Reads the kept body text of articles by id (``BlockStore.body_texts``).
 BodyTexts = Callable[[Sequence[int]], dict[int, str]]
 NO_BODY_NOTE = "no body text after cleaning: archived but not fingerprinted or linked"
@@ -453,12 +452,7 @@ class LinkIndex:
         if not rows:
             return []
         signatures = {other: signature for other, _, signature in rows}
-        joined = b"".join(signature for _, _, signature in rows)
-        if len(joined) != len(rows) * _SIGNATURE_BYTES:
-            damaged = next(other for other, _, signature in rows if len(signature) != _SIGNATURE_BYTES)
-            raise ArchiveError(
-                f"the fingerprint of article {damaged} is damaged: its signature is not {_SIGNATURE_BYTES} bytes"
-            )
+        joined = joined_signatures((other, signature) for other, _, signature in rows)
         # All candidates' values compared in one operation, not one each (about 1.5 µs a
         # candidate less; a lookup at 84k articles has 6.5).
         values = np.frombuffer(joined, dtype="<u2").reshape(len(rows), NUM_PERM)

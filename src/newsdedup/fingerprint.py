@@ -47,11 +47,13 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from .errors import ArchiveError
 from .normalize import cached_map, compare_token, comparison_key, split_tokens, without_empty
 
 if TYPE_CHECKING:
@@ -62,6 +64,8 @@ if TYPE_CHECKING:
 SHINGLE_SIZE = 3
 #: MinHash permutations.
 NUM_PERM = 128
+#: Bytes of a stored signature (see the module's byte layouts).
+SIGNATURE_BYTES = 2 * NUM_PERM
 #: Values per LSH band.
 BAND_ROWS = 2
 #: LSH bands (``BANDS * BAND_ROWS == NUM_PERM``).
@@ -250,7 +254,45 @@ def band_keys(values: npt.NDArray[np.uint16]) -> tuple[int, ...]:
     return tuple(_band_key_array(values).tolist())
 
 
+def joined_signatures(rows: Iterable[tuple[int, bytes]]) -> bytes:
+    """The stored signatures of ``(article_id, signature)`` rows, joined end to end.
+
+    Raises:
+        ArchiveError: a signature is not :data:`SIGNATURE_BYTES` long (the first such article is named).
+
+    >>> joined_signatures([(4, bytes(256)), (9, b"x")])
+    Traceback (most recent call last):
+    ...
+    newsdedup.errors.ArchiveError: the fingerprint of article 9 is damaged: its signature is not 256 bytes
+    """
+    rows = list(rows)
+    joined = b"".join(signature for _, signature in rows)
+    if len(joined) != len(rows) * SIGNATURE_BYTES:
+        damaged = next(article for article, signature in rows if len(signature) != SIGNATURE_BYTES)
+        raise ArchiveError(
+            f"the fingerprint of article {damaged} is damaged: its signature is not {SIGNATURE_BYTES} bytes"
+        )
+    return joined
+
+
+def signature_band_keys(signatures: bytes) -> npt.NDArray[np.int32]:
+    """The band keys of stored signatures joined end to end (:data:`SIGNATURE_BYTES`
+    each), all in one go: an array of :data:`BANDS` keys a signature, in its order.
+
+    >>> x, y = fingerprint("một hai ba bốn năm"), fingerprint("sáu bảy tám chín mười")
+    >>> keys = signature_band_keys(x.signature + y.signature)
+    >>> keys.shape, tuple(keys[1].tolist()) == y.bands
+    ((2, 64), True)
+    """
+    import numpy as np
+
+    if len(signatures) % SIGNATURE_BYTES:
+        raise ValueError(f"signatures must be {SIGNATURE_BYTES} bytes each, got {len(signatures)} bytes in all")
+    return _band_key_array(np.frombuffer(signatures, dtype="<u2").reshape(-1, NUM_PERM))
+
+
 def _band_key_array(values: npt.NDArray[np.uint16]) -> npt.NDArray[np.int32]:
+    """The band keys of a signature's values; of many signatures' at once, as rows of ``values``."""
     import numpy as np
 
     arithmetic = _arithmetic()
