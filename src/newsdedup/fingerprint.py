@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -200,8 +199,10 @@ def _word_hashes(entries: list[tuple[str, bytes]]) -> npt.NDArray[np.uint64]:
 
 def _token_entry(token: str) -> tuple[str, bytes]:
     compared = compare_token(token)
-    hashes = [_word_hash(word) for word in _WORD.findall(compared)]
-    return compared, struct.pack(f"<{len(hashes)}Q", *hashes)
+    found = _WORD.findall(compared)
+    # Nearly every token is one word: its hash's bytes as they are (a miss of the token
+    # cache, 14 of an article's 475 tokens in VNTC, took 3.6 µs against 5.3 with a pack).
+    return compared, _word_hash(found[0]) if len(found) == 1 else b"".join(map(_word_hash, found))
 
 
 def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -> Fingerprint:
@@ -384,9 +385,10 @@ def _permutations() -> Any:
     return np.array([a, b])
 
 
-# Word hashes: a language has few distinct words, so a cache makes hashing one dict
-# look-up per word. It is emptied when it grows too large (names, numbers).
-_WORD_HASHES: dict[str, int] = {}
+# Word hashes (8 bytes, read as a little-endian uint64): a language has few distinct words,
+# so a cache makes hashing one dict look-up per word. It is emptied when it grows too
+# large (names, numbers).
+_WORD_HASHES: dict[str, bytes] = {}
 _WORD_HASHES_MAX = 1 << 16
 # White-space tokens of a text (split_tokens, as written) -> their comparison
 # form and their words' hashes (little-endian uint64); emptied when it grows too large.
@@ -394,11 +396,10 @@ _TOKEN_ENTRIES: dict[str, tuple[str, bytes]] = {}
 _TOKEN_ENTRIES_MAX = 1 << 16
 
 
-def _word_hash(word: str) -> int:
+def _word_hash(word: str) -> bytes:
     value = _WORD_HASHES.get(word)
     if value is None:
         if len(_WORD_HASHES) >= _WORD_HASHES_MAX:
             _WORD_HASHES.clear()
-        value = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-        _WORD_HASHES[word] = value
+        value = _WORD_HASHES[word] = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
     return value
