@@ -114,6 +114,19 @@ def test_a_body_hash_is_looked_up_by_its_index() -> None:
         assert plan.startswith("SEARCH articles USING INDEX articles_body_key"), plan
 
 
+def test_on_migrate_is_told_of_a_migration_and_only_of_one(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    told: list[tuple[int, int]] = []
+    with Archive(path, on_migrate=lambda old, new: told.append((old, new))) as archive:  # a new archive
+        assert add(archive, SEED_A.read_bytes(), "a.txt")[0] == "new"
+    to_version_12(path)
+    with Archive(path, on_migrate=lambda old, new: told.append((old, new))) as archive:
+        assert archive.schema_version == SCHEMA_VERSION
+    with Archive(path, on_migrate=lambda old, new: told.append((old, new))):  # migrated already
+        pass
+    assert told == [(12, SCHEMA_VERSION)]
+
+
 def test_an_archive_of_version_10_gets_the_shorter_body_index(tmp_path: Path) -> None:
     path = tmp_path / "v10.db"
     with Archive(path) as archive:

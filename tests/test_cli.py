@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +35,20 @@ def test_ingest_list_show_stats(runner: CliRunner, archive_dir: Path) -> None:
     assert "[17 dropped: related-links] Các bài mới đăng" in out
     code, out, _ = run(runner, archive_dir, "stats")
     assert code == 0 and "articles: 2" in out
+
+
+def test_an_archive_migrated_on_opening_says_so_on_stderr(runner: CliRunner, archive_dir: Path) -> None:
+    from .legacy import to_version_12
+
+    assert run(runner, archive_dir, "ingest", str(DATA))[0] == 0
+    code, _, err = run(runner, archive_dir, "list")
+    assert code == 0 and "Migrat" not in err
+    to_version_12(archive_dir / "newsdedup.db")
+    code, out, err = run(runner, archive_dir, "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 2  # stdout is the command's own
+    assert f"Migrating the archive {archive_dir} from schema version 12 to 13" in err
+    assert re.search(r"Migrated in \d+\.\d s\.", err)
+    assert "Migrat" not in run(runner, archive_dir, "list")[2]
 
 
 def test_ingest_json_one_object_per_input(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:

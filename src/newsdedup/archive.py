@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -155,13 +155,25 @@ class Archive:
         config: options; only ``busy_timeout`` matters here.
         create: make the archive if it does not exist (``False`` for commands
             that only read: a mistyped path is then an error, not a new archive).
+        on_migrate: called with the archive's schema version and this newsdedup's
+            before an existing archive is migrated (under the write lock, so only by
+            the process that does it; not for a new archive), so that a caller can say
+            why opening it waits: at 80k articles, version 12 to 13 took 2.5 s.
 
     ``conn`` is its SQLite connection (autocommit: transactions are begun explicitly),
     and ``db`` the same connection as a :class:`sqlite_utils.Database`.
     """
 
-    def __init__(self, path: str | os.PathLike[str], config: Config | None = None, *, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        config: Config | None = None,
+        *,
+        create: bool = True,
+        on_migrate: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.config = config or Config()
+        self._on_migrate = on_migrate
         self.path = resolve_db_path(path)
         if not create and self.path != MEMORY and not os.path.isfile(self.path):
             raise ArchiveError(
@@ -262,6 +274,8 @@ class Archive:
                     f"the archive {self.path} has schema version {version}, newer than this "
                     f"newsdedup understands ({SCHEMA_VERSION}); upgrade newsdedup"
                 )
+            if 0 < version < SCHEMA_VERSION and self._on_migrate is not None:
+                self._on_migrate(version, SCHEMA_VERSION)
             for number in range(version, SCHEMA_VERSION):
                 if number + 1 == _ORIGINAL_IDS_VERSION:
                     self._refuse_dangling(version, self._without_originals(), "an original")

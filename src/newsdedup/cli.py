@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -73,10 +74,24 @@ def main_options(
 
 
 def _open(ctx: typer.Context, config: Config | None = None, *, create: bool = False) -> Archive:
-    """The archive named by --archive; only ``ingest`` creates one."""
+    """The archive named by --archive; only ``ingest`` creates one. An archive of an older
+    schema is migrated on opening, which is said on stderr: it may take a while."""
     from .archive import Archive
 
-    return Archive(ctx.obj["archive"], config, create=create)
+    started: list[float] = []
+
+    def migrating(old: int, new: int) -> None:
+        started.append(time.monotonic())
+        typer.echo(
+            f"Migrating the archive {ctx.obj['archive']} from schema version {old} to {new} "
+            "(once; other newsdedup commands on it wait meanwhile)...",
+            err=True,
+        )
+
+    archive = Archive(ctx.obj["archive"], config, create=create, on_migrate=migrating)
+    if started:
+        typer.echo(f"Migrated in {time.monotonic() - started[0]:.1f} s.", err=True)
+    return archive
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
