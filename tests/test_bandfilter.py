@@ -241,11 +241,31 @@ def test_a_rebuild_holds_every_key_of_the_large_tier_and_no_other(memory_archive
     assert stored == set(keys.tolist())
 
 
-def test_a_damaged_signature_is_an_archive_error_at_rebuild(memory_archive: Archive) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE fingerprints SET signature = x'0102' WHERE article_id = 3",
+        # Lengths that add up to two signatures': each is checked, not the total.
+        "UPDATE fingerprints SET signature = CASE article_id WHEN 3 THEN zeroblob(255) ELSE zeroblob(257) END "
+        "WHERE article_id IN (3, 4)",
+        "UPDATE fingerprints SET signature = printf('%256s', 'x') WHERE article_id = 3",  # text, not a blob
+    ],
+)
+def test_a_damaged_signature_is_an_archive_error_at_rebuild(memory_archive: Archive, damage: str) -> None:
     conn = memory_archive.db.conn
     index_articles(conn, range(1, 5))
-    conn.execute("UPDATE fingerprints SET signature = x'0102' WHERE article_id = 3")
+    conn.execute(damage)
     with pytest.raises(ArchiveError, match="the fingerprint of article 3 is damaged: its signature is not 256 bytes"):
+        bandfilter.rebuild(conn)
+
+
+def test_a_large_tier_with_rows_of_missing_fingerprints_is_an_archive_error_at_rebuild(
+    memory_archive: Archive,
+) -> None:
+    conn = memory_archive.db.conn
+    index_articles(conn, range(1, 5))
+    conn.execute("DELETE FROM fingerprints WHERE article_id > 1")
+    with pytest.raises(ArchiveError, match=r"lsh_bands holds 256 rows, more than the 64 band keys of each of its 1 f"):
         bandfilter.rebuild(conn)
 
 

@@ -335,6 +335,13 @@ def rebuild(conn: sqlite3.Connection) -> BandFilter | None:
         conn.execute("DELETE FROM lsh_band_filter")
         return None
     count = int(conn.execute("SELECT count(*) FROM fingerprints").fetchone()[0])
+    rows_there = int(conn.execute("SELECT count(*) FROM lsh_bands").fetchone()[0])  # (20 ms at 5.1 million)
+    if rows_there > count * BANDS:
+        # Not every row can be a key of a stored fingerprint: such a filter would hide candidates.
+        raise ArchiveError(
+            f"the archive's LSH index is damaged: lsh_bands holds {rows_there} rows, more than the "
+            f"{BANDS} band keys of each of its {count} fingerprints"
+        )
     built = BandFilter(np.zeros(size_for(count * BANDS) // 8, dtype=np.uint8))
     rows = conn.execute("SELECT article_id, signature FROM fingerprints")
     # A chunk at a time: the keys of all signatures at once would take 40 MB at 80k articles.

@@ -265,15 +265,22 @@ def joined_signatures(rows: Iterable[tuple[int, bytes]]) -> bytes:
     Traceback (most recent call last):
     ...
     newsdedup.errors.ArchiveError: the fingerprint of article 9 is damaged: its signature is not 256 bytes
+    >>> joined_signatures([(4, bytes(255)), (5, bytes(257))])
+    Traceback (most recent call last):
+    ...
+    newsdedup.errors.ArchiveError: the fingerprint of article 4 is damaged: its signature is not 256 bytes
     """
     rows = list(rows)
-    joined = b"".join(signature for _, signature in rows)
-    if len(joined) != len(rows) * SIGNATURE_BYTES:
-        damaged = next(article for article, signature in rows if len(signature) != SIGNATURE_BYTES)
-        raise ArchiveError(
-            f"the fingerprint of article {damaged} is damaged: its signature is not {SIGNATURE_BYTES} bytes"
-        )
-    return joined
+    try:
+        # Each length, not the total: two damaged signatures may add up to the right total.
+        if set(map(len, (signature for _, signature in rows))) <= {SIGNATURE_BYTES}:
+            return b"".join(signature for _, signature in rows)
+    except TypeError:  # a value that is not bytes (a damaged row): named below
+        pass
+    damaged = next(
+        article for article, signature in rows if not isinstance(signature, bytes) or len(signature) != SIGNATURE_BYTES
+    )
+    raise ArchiveError(f"the fingerprint of article {damaged} is damaged: its signature is not {SIGNATURE_BYTES} bytes")
 
 
 def signature_band_keys(signatures: bytes) -> npt.NDArray[np.int32]:
