@@ -11,7 +11,9 @@ Samples N articles (fixed seed) from ``vntc.jsonl.gz``, writes them as UTF-8 tex
 * end to end: ``newsdedup ingest`` (read, extract, clean, fingerprint, look up, verify,
   link, store) as a separate process per outlet, with ``--workers`` as given (default:
   the cores), in articles per second; the peak resident memory of the process tree
-  (writer + workers), sampled every 0.1 s; and the same folders again in one call, each
+  (writer + workers), sampled every 0.1 s; the CPU (user and system) of writer and
+  workers, in ms an article and as the cores kept busy on average (a rate far below the
+  target with the cores busy is CPU an article, not waiting); and the same folders again in one call, each
   outlet named by its folder (``--source-from-folder``), into an archive of its own: a
   call's start (imports, workers) and its cold caches are then paid once, not per outlet;
   for that call, the peak resident memory of the writer and of the tree while the
@@ -58,6 +60,7 @@ import contextlib
 import os
 import platform
 import re
+import resource
 import shutil
 import sqlite3
 import struct
@@ -149,31 +152,35 @@ def in_memory_lsh(texts: list[str]) -> dict[str, float]:
     }
 
 
-def tree_rss(pid: int, children: bool = True) -> int:
-    """Resident bytes of a process and (unless told not to) all its descendants (Linux /proc)."""
-    total, todo = 0, [pid]
+def tree_rss(pid: int) -> tuple[int, int]:
+    """Resident bytes of a process with all its descendants, and of the process alone, from
+    one reading of each (Linux /proc): read twice, the process could hold more than the tree."""
+    total, own, todo = 0, 0, [pid]
     while todo:
         current = todo.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024  # type: ignore[union-attr]
-            for task in Path(f"/proc/{current}/task").iterdir() if children else ():
+            resident = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024  # type: ignore[union-attr]
+            total += resident
+            own = resident if current == pid else own
+            for task in Path(f"/proc/{current}/task").iterdir():
                 todo.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, AttributeError):
             continue
-    return total
+    return total, own
 
 
-def ingest(archive: Path, outlets: dict[str, Path], workers: int | None) -> tuple[float, int, int]:
+def ingest(archive: Path, outlets: dict[str, Path], workers: int | None) -> tuple[float, int, int, float]:
     """``newsdedup ingest`` of each outlet's folder in turn, ``--source`` its name: seconds in
-    all, and the peak resident bytes of any call's process tree and of a call's writer."""
+    all, the peak resident bytes of any call's process tree and of a call's writer, and the
+    CPU seconds (user and system) of the calls' processes, writers and workers."""
     calls = [["--source", outlet, str(folder)] for outlet, folder in sorted(outlets.items())]
     return _ingest_calls(archive, calls, workers)
 
 
 def ingest_one_call(
     archive: Path, corpus: Path, workers: int | None, growth: list[tuple[int, int, int]] | None = None
-) -> tuple[float, int, int]:
+) -> tuple[float, int, int, float]:
     """:func:`ingest` of the same folders in one call, each outlet named by its folder
     (``--source-from-folder``): what a call's start and its cold caches cost the four calls.
     ``growth``, if given, gets ``(articles archived, tree bytes, writer bytes)`` samples."""
@@ -211,8 +218,10 @@ def memory_growth(samples: list[tuple[int, int, int]], total: int, parts: int = 
 
 def _ingest_calls(
     archive: Path, calls: list[list[str]], workers: int | None, growth: list[tuple[int, int, int]] | None = None
-) -> tuple[float, int, int]:
+) -> tuple[float, int, int, float]:
     peak = writer_peak = 0
+    # The calls' CPU: what this process's waited-for children used (a call waits for its workers).
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for arguments in calls:
         command = [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest"]
@@ -225,7 +234,7 @@ def _ingest_calls(
             nonlocal peak, writer_peak
             articles, counted = 0, 0.0
             while not done.is_set():
-                tree, writer = tree_rss(p.pid), tree_rss(p.pid, children=False)
+                tree, writer = tree_rss(p.pid)
                 peak, writer_peak = max(peak, tree), max(writer_peak, writer)
                 if growth is not None:
                     if time.monotonic() - counted >= 1.0:
@@ -240,7 +249,10 @@ def _ingest_calls(
         sampler.join()
         if code not in (0, 1):
             sys.exit(f"error: ingest exited with {code}")
-    return time.perf_counter() - start, peak, writer_peak
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, peak, writer_peak, cpu
 
 
 def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = ROUNDS) -> list[dict[str, list[float]]]:
@@ -448,13 +460,15 @@ def main() -> None:
         outlets = write_by_outlet(rows, work / "corpus")
         raw_bytes = sum(p.stat().st_size for folder in outlets.values() for p in folder.iterdir())
         ingest(work / "small-archive", {o: work / "small" / o for o in outlets if (work / "small" / o).exists()}, 1)
-        seconds, peak, writer_peak = ingest(work / "archive", outlets, args.workers)
+        seconds, peak, writer_peak, cpu = ingest(work / "archive", outlets, args.workers)
         # Measured again right after: on a shared machine the second core comes and goes, and
         # one check a moment before an ingest of a minute or more says little about it.
         after = parallel_capacity(texts[:2_000])
         figures["two_process_speedup_bare_minhash_after_ingest"] = after["two_process_speedup_bare_minhash"]
         growth: list[tuple[int, int, int]] = []
-        one_call, one_call_peak, _ = ingest_one_call(work / "archive-one-call", work / "corpus", args.workers, growth)
+        one_call, one_call_peak, _, one_call_cpu = ingest_one_call(
+            work / "archive-one-call", work / "corpus", args.workers, growth
+        )
         # The machine's speed once more, after the second ingest (one process: its rate alone).
         sample = texts[:2_000]
         last = round(len(sample) / _bulk_seconds(sample))
@@ -479,10 +493,14 @@ def main() -> None:
                 "ingest_workers": args.workers or os.cpu_count(),
                 "ingest_peak_rss_mb": round(peak / 1e6),
                 "ingest_peak_writer_rss_mb": round(writer_peak / 1e6),
+                "ingest_cpu_ms_per_article": round(cpu / len(rows) * 1e3, 2),
+                "ingest_cores_busy": round(cpu / seconds, 2),
                 "links": links,
                 "ingest_one_call_seconds": round(one_call, 1),
                 "ingest_one_call_articles_per_s": round(len(rows) / one_call),
                 "ingest_one_call_peak_rss_mb": round(one_call_peak / 1e6),
+                "ingest_one_call_cpu_ms_per_article": round(one_call_cpu / len(rows) * 1e3, 2),
+                "ingest_one_call_cores_busy": round(one_call_cpu / one_call, 2),
                 **{
                     f"ingest_one_call_peak_{who}_mb_by_articles": peaks
                     for who, peaks in memory_growth(growth, len(rows)).items()

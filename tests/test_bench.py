@@ -38,3 +38,12 @@ def test_ingest_rates_are_scaled_by_the_machine_speed_of_the_same_run() -> None:
 def test_the_bench_docstring_examples_hold() -> None:
     result = doctest.testmod(_bench("bench_links"))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_an_ingest_call_reports_its_time_memory_and_cpu(tmp_path: Path) -> None:
+    bench = _bench("bench_links")
+    data = Path(__file__).parent.parent / "data"
+    seconds, peak, writer_peak, cpu = bench.ingest(tmp_path / "archive", {"seeds": data}, 1)
+    # The CPU is the call's own (a child process's): starting Python and newsdedup alone takes some.
+    assert seconds > 0 and 0 < writer_peak <= peak and 0 < cpu < 60
+    assert (tmp_path / "archive" / "newsdedup.db").exists()
