@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -212,3 +213,40 @@ def test_two_processes_ingesting_revisions_store_each_text_once(tmp_path: Path) 
     assert query(archive, "SELECT count(*), max(number) FROM revisions") == [(80, 2)]
     assert query(archive, "SELECT count(*) FROM articles WHERE changes LIKE '%\"title\": true%'") == [(40,)]
     assert_consistent(archive)
+
+
+OPEN_AND_TELL = """
+import sys
+from newsdedup import Archive
+with Archive(sys.argv[1], create=False, on_migrate=lambda old, new: print("told", old, new)) as archive:
+    print("version", archive.schema_version)
+"""
+
+
+def test_of_two_processes_opening_an_old_archive_at_once_one_migrates_and_says_so(tmp_path: Path) -> None:
+    from newsdedup import Archive, ingest_paths
+    from newsdedup.schema import SCHEMA_VERSION
+
+    from .conftest import DATA
+    from .legacy import to_version_12
+
+    path = tmp_path / "archive" / "newsdedup.db"
+    with Archive(path.parent) as archive:
+        assert [r.status for r in ingest_paths(archive, [str(DATA)])] == ["new", "new"]
+    to_version_12(path)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")  # as an archive is (readers do not wait for the writer)
+    # The write lock held while both start: both wait for it to migrate; the one that gets it
+    # first migrates, the other then finds the archive migrated (and is not told of it).
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    opening = [
+        subprocess.Popen([sys.executable, "-c", OPEN_AND_TELL, str(path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    time.sleep(1.5)
+    holder.execute("ROLLBACK")
+    holder.close()
+    outputs = sorted(process.communicate(timeout=120)[0] for process in opening)
+    assert [process.returncode for process in opening] == [0, 0]
+    assert outputs == [f"told 12 {SCHEMA_VERSION}\nversion {SCHEMA_VERSION}\n", f"version {SCHEMA_VERSION}\n"]
