@@ -6,6 +6,7 @@ import dataclasses
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,8 @@ from newsdedup.fingerprint import (
     NUM_PERM,
     estimate_jaccard,
     fingerprint,
+    fingerprint_many,
+    fingerprint_shingles,
     fingerprint_with_key,
     shingle_hashes,
 )
@@ -160,3 +163,30 @@ def test_a_fingerprint_carries_its_bands_probes() -> None:
     fp = fingerprint("Hôm nay trời đẹp quá. Chúng tôi đi chơi công viên.")
     assert fp is not None and fp.band_probes == bandfilter.probes(fp.bands)
     assert dataclasses.replace(fp, band_probes=b"") == fp  # derived: not part of equality
+
+
+ARRAYS = st.lists(
+    st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=40).map(lambda v: np.array(v, dtype=np.uint32)),
+    max_size=12,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ARRAYS, st.sampled_from([(1024, 4096), (8, 16), (4, 4), (16, 8)]))
+def test_fingerprints_made_together_are_those_made_one_by_one(arrays: list[np.ndarray], sizes: tuple[int, int]) -> None:
+    # Small blocks and groups, so that long articles, groups of several and groups of one all occur.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fingerprint_module, "_BLOCK_COLUMNS", sizes[0])
+        patch.setattr(fingerprint_module, "_GROUP_COLUMNS", sizes[1])
+        words = [len(a) + 2 for a in arrays]
+        together = fingerprint_many(arrays, words)
+        alone = [fingerprint_shingles(a, word_count=w) for a, w in zip(arrays, words, strict=True)]
+    assert together == alone
+    assert [fp.band_probes for fp in together] == [fp.band_probes for fp in alone]  # (not compared by ==)
+
+
+def test_fingerprints_made_together_refuse_what_they_cannot_make() -> None:
+    with pytest.raises(ValueError, match="one word count an array: got 1 arrays and 2 counts"):
+        fingerprint_many([np.array([1], dtype=np.uint32)], [3, 4])
+    with pytest.raises(ValueError, match="every array must hold at least one shingle"):
+        fingerprint_many([np.zeros(0, dtype=np.uint32)], [0])

@@ -247,3 +247,34 @@ def test_sources_from_folders_reach_the_articles(tmp_path: Path, memory_archive:
     refs = find_inputs([str(corpus)], source_from_folder=True)
     stored = [other.get(r.id) for r in ingest_paths(other, refs, Config(workers=1)) if r.id is not None]
     assert sorted(a.source or "" for a in stored) == ["NLD", "TN", "corpus"]
+
+
+def test_fingerprints_made_for_a_chunk_at_once_are_those_made_one_by_one(
+    memory_archive: Archive, tmp_path: Path
+) -> None:
+    from newsdedup.ingest import finish_fingerprints, prepare
+    from newsdedup.sources import InputRef
+
+    (tmp_path / "title-only.txt").write_text("Tiêu đề bài\n\nChia sẻ\n", encoding="utf-8")  # no body: no fingerprint
+    paths = [*sorted(DATA.glob("*.txt")), tmp_path / "title-only.txt"]
+    items = [InputRef(str(path)) for path in paths]
+    config = memory_archive.config
+    alone = [prepare(memory_archive, item, config) for item in items]
+    later = [prepare(memory_archive, item, config, fingerprint_later=True) for item in items]
+    assert [p.ahead.fingerprint for p in later] == [None, None, None]  # type: ignore[union-attr]
+    assert [p.shingles is not None for p in later] == [True, True, False]  # type: ignore[union-attr]
+    together = finish_fingerprints(later)
+    assert together == alone and alone[2].ahead.fingerprint is None  # type: ignore[union-attr]
+    probes = [[p.ahead.fingerprint.band_probes for p in done[:2]] for done in (together, alone)]  # type: ignore[union-attr]
+    assert probes[0] == probes[1] and all(probes[0])
+
+
+def test_an_article_whose_fingerprint_was_left_to_make_is_never_stored(memory_archive: Archive) -> None:
+    from newsdedup.errors import NewsdedupError
+    from newsdedup.ingest import _Writer, prepare
+    from newsdedup.sources import InputRef
+
+    later = prepare(memory_archive, InputRef(str(SEED_A)), memory_archive.config, fingerprint_later=True)
+    with pytest.raises(NewsdedupError, match="fingerprint not made"):
+        list(_Writer(memory_archive, set(), None, None).flush([later]))
+    assert memory_archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0

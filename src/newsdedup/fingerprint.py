@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -84,6 +84,8 @@ _MIX2 = 0xC2B2AE3D27D4EB4F
 # 53 µs an article against 68 µs with blocks of 240 shingles x permutations (the minimum then ran
 # across rows, and a mean article took three blocks).
 _BLOCK_COLUMNS = 1024
+# Shingles of the articles made together in one block by fingerprint_many (2 MB a block).
+_GROUP_COLUMNS = 4096
 
 
 @dataclass(frozen=True)
@@ -168,10 +170,23 @@ def fingerprint_with_key(body_text: str) -> tuple[str, Fingerprint | None]:
     >>> key, fp == fingerprint("một hai ba bốn")
     ('một hai ba bốn', True)
     """
+    key, shingles, word_count = shingles_with_key(body_text)
+    return key, None if shingles is None else fingerprint_shingles(shingles, word_count=word_count)
+
+
+def shingles_with_key(body_text: str) -> tuple[str, npt.NDArray[np.uint32] | None, int]:
+    """What :func:`fingerprint_with_key` makes its fingerprint of: the comparison key, the
+    shingle hashes (None if the text holds no word) and the number of words. For
+    :func:`fingerprint_many`, which makes many articles' fingerprints at once.
+
+    >>> key, shingles, words = shingles_with_key("Một  HAI ba bốn")
+    >>> key, len(shingles), words, shingles_with_key("  ")
+    ('một hai ba bốn', 2, 4, ('', None, 0))
+    """
     tokens, hashes = _tokens_and_word_hashes(body_text)
     if len(hashes) == 0:
-        return " ".join(tokens), None
-    return " ".join(tokens), fingerprint_shingles(_shingles_of_hashes(hashes), word_count=len(hashes))
+        return " ".join(tokens), None, 0
+    return " ".join(tokens), _shingles_of_hashes(hashes), len(hashes)
 
 
 def _tokens_and_word_hashes(text: str) -> tuple[list[str], npt.NDArray[np.uint64]]:
@@ -218,25 +233,7 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
 
     from .bandfilter import probes
 
-    arithmetic = _arithmetic()
-    a, b = arithmetic.a, arithmetic.b
-    mixed = _fmix(shingles.astype(np.uint32), arithmetic.fmix32)
-    # Unsigned arithmetic wraps around: the modulo 2**32 of datasketch's affine32 scheme.
-    if len(mixed) <= _BLOCK_COLUMNS:
-        hashed = np.multiply(a, mixed)
-        hashed += b
-        hashvalues = hashed.min(axis=1)
-    else:
-        # Permutations x shingles, a block of shingles at a time in one buffer: a whole long
-        # article's matrix (megabytes) would be a fresh mapping of the allocator each call.
-        block = np.empty((NUM_PERM, _BLOCK_COLUMNS), dtype=np.uint32)
-        hashvalues = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
-        for start in range(0, len(mixed), _BLOCK_COLUMNS):
-            part = mixed[start : start + _BLOCK_COLUMNS]
-            hashed = block[:, : len(part)]
-            np.multiply(a, part, out=hashed)
-            hashed += b
-            np.minimum(hashvalues, hashed.min(axis=1), out=hashvalues)
+    hashvalues = _hashvalues(shingles)
     values = hashvalues.astype("<u2")  # the low 16 bits (a cast to a narrower integer wraps)
     ordered = np.sort(shingles)
     keys = _band_key_array(values)
@@ -248,6 +245,101 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
         words=word_count,
         band_probes=probes(keys),
     )
+
+
+def fingerprint_many(arrays: Sequence[npt.NDArray[np.uint32]], word_counts: Sequence[int]) -> list[Fingerprint]:
+    """:func:`fingerprint_shingles` of each non-empty array of shingle hashes (with its word
+    count), the same fingerprints, made together: NumPy's few microseconds a call,
+    paid some forty times an article, are paid once for all. The MinHash of articles of
+    up to :data:`_BLOCK_COLUMNS` shingles runs on blocks of whole articles (up to
+    :data:`_GROUP_COLUMNS` shingles), each one's
+    minimum taken by ``np.minimum.reduceat``; the band keys and their filter probes are
+    made for all at once. On 3,200 VNTC articles, in chunks of 32 (as a worker prepares
+    them): 107-111 µs an article against 196-203 µs one by one.
+
+    >>> texts = ["một hai ba bốn năm", "sáu bảy tám chín mười một"]
+    >>> arrays = [shingle_hashes(t) for t in texts]
+    >>> fingerprint_many(arrays, [5, 6]) == [fingerprint(t) for t in texts]
+    True
+    """
+    import numpy as np
+
+    from .bandfilter import probes
+
+    if len(arrays) != len(word_counts):
+        raise ValueError(f"one word count an array: got {len(arrays)} arrays and {len(word_counts)} counts")
+    if any(len(shingles) == 0 for shingles in arrays):
+        raise ValueError("every array must hold at least one shingle")
+    if not arrays:
+        return []
+    arithmetic = _arithmetic()
+    a, b = arithmetic.a, arithmetic.b
+    hashvalues = np.empty((len(arrays), NUM_PERM), dtype=np.uint32)
+    short: list[int] = []
+    for at, shingles in enumerate(arrays):
+        if len(shingles) > _BLOCK_COLUMNS:  # (a long article alone, a block at a time)
+            hashvalues[at] = _hashvalues(shingles)
+        else:
+            short.append(at)
+    start = 0
+    while start < len(short):
+        # Whole articles, as many as fit in a block (one at least).
+        end, columns = start, 0
+        while end < len(short) and (end == start or columns + len(arrays[short[end]]) <= _GROUP_COLUMNS):
+            columns += len(arrays[short[end]])
+            end += 1
+        group = [arrays[at] for at in short[start:end]]
+        mixed = _fmix(np.concatenate(group).astype(np.uint32), arithmetic.fmix32)
+        hashed = np.multiply(a, mixed)
+        hashed += b
+        offsets = np.cumsum([0, *(len(shingles) for shingles in group[:-1])])
+        hashvalues[short[start:end]] = np.minimum.reduceat(hashed, offsets, axis=1).T
+        start = end
+    values = hashvalues.astype("<u2")  # the low 16 bits (a cast to a narrower integer wraps)
+    keys = _band_key_array(values)
+    # Per article its 64 word numbers, then its 64 masks (the layout of probes()).
+    made = np.frombuffer(probes(keys.ravel()), dtype="<u8").reshape(2, len(arrays), BANDS)
+    made = np.ascontiguousarray(made.transpose(1, 0, 2))
+    fingerprints = []
+    for at, (shingles, words) in enumerate(zip(arrays, word_counts, strict=True)):
+        ordered = np.sort(shingles)
+        fingerprints.append(
+            Fingerprint(
+                shingles=shingles.astype("<u4").tobytes(),
+                signature=values[at].tobytes(),
+                bands=tuple(keys[at].tolist()),
+                distinct=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1,
+                words=words,
+                band_probes=made[at].tobytes(),
+            )
+        )
+    return fingerprints
+
+
+def _hashvalues(shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """The :data:`NUM_PERM` MinHash values of an array of shingle hashes (see :func:`fingerprint_shingles`)."""
+    import numpy as np
+
+    arithmetic = _arithmetic()
+    a, b = arithmetic.a, arithmetic.b
+    mixed = _fmix(shingles.astype(np.uint32), arithmetic.fmix32)
+    # Unsigned arithmetic wraps around: the modulo 2**32 of datasketch's affine32 scheme.
+    if len(mixed) <= _BLOCK_COLUMNS:
+        hashed = np.multiply(a, mixed)
+        hashed += b
+        hashvalues: npt.NDArray[np.uint32] = hashed.min(axis=1)
+        return hashvalues
+    # Permutations x shingles, a block of shingles at a time in one buffer: a whole long
+    # article's matrix (megabytes) would be a fresh mapping of the allocator each call.
+    block = np.empty((NUM_PERM, _BLOCK_COLUMNS), dtype=np.uint32)
+    hashvalues = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    for start in range(0, len(mixed), _BLOCK_COLUMNS):
+        part = mixed[start : start + _BLOCK_COLUMNS]
+        hashed = block[:, : len(part)]
+        np.multiply(a, part, out=hashed)
+        hashed += b
+        np.minimum(hashvalues, hashed.min(axis=1), out=hashvalues)
+    return hashvalues
 
 
 def band_keys(values: npt.NDArray[np.uint16]) -> tuple[int, ...]:
