@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from .archive import Archive
@@ -88,8 +88,9 @@ class _Prepared:
     #: The fetch-log row of a fetched page (its article id is filled in once stored).
     fetch: FetchRecord | None = None
     #: The body's shingle hashes and word count while its fingerprint is still to be made
-    #: (``ahead.fingerprint`` is None until then): see :func:`finish_fingerprints`.
-    shingles: tuple[npt.NDArray[np.uint32], int] | None = None
+    #: (``ahead.fingerprint`` is None until then): see :func:`finish_fingerprints`. (Not
+    #: compared: ``==`` of two arrays is an array.)
+    shingles: tuple[npt.NDArray[np.uint32], int] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
