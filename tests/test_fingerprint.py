@@ -190,3 +190,14 @@ def test_fingerprints_made_together_refuse_what_they_cannot_make() -> None:
         fingerprint_many([np.array([1], dtype=np.uint32)], [3, 4])
     with pytest.raises(ValueError, match="every array must hold at least one shingle"):
         fingerprint_many([np.zeros(0, dtype=np.uint32)], [0])
+
+
+def test_fingerprints_made_together_at_the_real_block_sizes() -> None:
+    # Articles at and over the block's 1,024 shingles, and groups that fill 4,096 exactly.
+    rng = np.random.default_rng(7)
+    lengths = [1, 1024, 1025, 2048, 2048, 4095, 1, 1023, 1024, 1024, 1024, 5000, 3]
+    arrays = [rng.integers(0, 2**32, n, dtype=np.uint32) for n in lengths]
+    together = fingerprint_many(arrays, lengths)
+    alone = [fingerprint_shingles(a, word_count=n) for a, n in zip(arrays, lengths, strict=True)]
+    assert together == alone
+    assert [fp.band_probes for fp in together] == [fp.band_probes for fp in alone]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from newsdedup import Archive, Config, ingest_paths
-from newsdedup.records import ExtractedArticle, RawInput
+from newsdedup.records import ExtractedArticle, IngestResult, RawInput
 from newsdedup.sources import find_inputs
 
 from .conftest import DATA, SEED_A, article_text
@@ -278,3 +278,32 @@ def test_an_article_whose_fingerprint_was_left_to_make_is_never_stored(memory_ar
     with pytest.raises(NewsdedupError, match="fingerprint not made"):
         list(_Writer(memory_archive, set(), None, None).flush([later]))
     assert memory_archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+
+def test_an_article_whose_fingerprint_fails_in_a_chunk_fails_alone(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The chunk's fingerprints made together fail: they are made one by one, and only the
+    # article whose own fingerprint fails becomes an error, as a failure in prepare() does.
+    from newsdedup import ingest
+    from newsdedup.sources import InputRef
+
+    items = [InputRef(str(path)) for path in sorted(DATA.glob("*.txt"))]
+    alone = [ingest.prepare(memory_archive, item, memory_archive.config) for item in items]
+    later = [ingest.prepare(memory_archive, item, memory_archive.config, fingerprint_later=True) for item in items]
+    one_by_one = ingest.fingerprint_shingles
+
+    def fails_together(*args: object) -> None:
+        raise MemoryError("simulated")
+
+    def fails_for_the_second(shingles: Any, *, word_count: int) -> object:
+        if word_count == later[1].shingles[1]:  # type: ignore[union-attr]
+            raise ValueError("simulated")
+        return one_by_one(shingles, word_count=word_count)
+
+    monkeypatch.setattr(ingest, "fingerprint_many", fails_together)
+    monkeypatch.setattr(ingest, "fingerprint_shingles", fails_for_the_second)
+    first, second = ingest.finish_fingerprints(later)
+    assert first == alone[0]
+    assert isinstance(second, IngestResult) and second.status == "error" and second.path == str(items[1].origin)
+    assert second.error is not None and second.error.startswith("unexpected ValueError reading it: simulated")

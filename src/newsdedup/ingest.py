@@ -39,7 +39,7 @@ from .errors import FetchError, InputError, InputTooLarge, NewsdedupError
 from .extract import extract
 from .feeds import looks_like_feed
 from .fetchlog import FetchRecord, lookup
-from .fingerprint import fingerprint_many, fingerprint_with_key, shingles_with_key
+from .fingerprint import Fingerprint, fingerprint_many, fingerprint_shingles, fingerprint_with_key, shingles_with_key
 from .inputs import DoneItem, Expander, Expansion, FeedFetched, InputEnd, Item, SameAs, UrlItem
 from .normalize import key_hash
 from .parallel import prepare_all
@@ -193,8 +193,12 @@ def prepare(archive: Archive, item: Item, config: Config, *, fingerprint_later: 
     except InputError as err:
         return IngestResult(path=origin, status="error", error=str(err))
     except Exception as err:  # a library's surprise on one page must not end a run of thousands
-        message = f"unexpected {type(err).__name__} reading it: {err} (a bug in newsdedup or a library: please report)"
-        return IngestResult(path=origin, status="error", error=message)
+        return _unexpected(origin, err)
+
+
+def _unexpected(origin: str, err: Exception) -> IngestResult:
+    message = f"unexpected {type(err).__name__} reading it: {err} (a bug in newsdedup or a library: please report)"
+    return IngestResult(path=origin, status="error", error=message)
 
 
 def prepare_raw(
@@ -236,9 +240,19 @@ def finish_fingerprints(results: list[Prepared]) -> list[Prepared]:
     ]
     if not waiting:
         return results
-    made = fingerprint_many([shingles for *_, (shingles, _) in waiting], [words for *_, (_, words) in waiting])
+    try:
+        made: list[Fingerprint] | None = fingerprint_many(
+            [shingles for *_, (shingles, _) in waiting], [words for *_, (_, words) in waiting]
+        )
+    except Exception:  # then one by one: an article's failure is its own, as in prepare()
+        made = None
     done = list(results)
-    for (at, prepared, _), fp in zip(waiting, made, strict=True):
+    for n, (at, prepared, (shingles, words)) in enumerate(waiting):
+        try:
+            fp = made[n] if made is not None else fingerprint_shingles(shingles, word_count=words)
+        except Exception as err:
+            done[at] = _unexpected(prepared.raw.origin, err)
+            continue
         done[at] = replace(prepared, ahead=replace(prepared.ahead, fingerprint=fp), shingles=None)
     return done
 
