@@ -229,21 +229,32 @@ def fingerprint_shingles(shingles: npt.NDArray[np.uint32], *, word_count: int) -
     value through a Python call and a list, which cost twice the arithmetic itself.
     ``tests/test_fingerprint.py`` checks the values against ``update_batch``.
     """
-    import numpy as np
 
     from .bandfilter import probes
 
-    hashvalues = _hashvalues(shingles)
-    values = hashvalues.astype("<u2")  # the low 16 bits (a cast to a narrower integer wraps)
-    ordered = np.sort(shingles)
+    values = _hashvalues(shingles).astype("<u2")  # the low 16 bits (a cast to a narrower integer wraps)
     keys = _band_key_array(values)
+    return _fingerprint_of(shingles, word_count, values, keys, probes(keys))
+
+
+def _fingerprint_of(
+    shingles: npt.NDArray[np.uint32],
+    word_count: int,
+    values: npt.NDArray[np.uint16],
+    keys: npt.NDArray[np.int32],
+    band_probes: bytes,
+) -> Fingerprint:
+    """The :class:`Fingerprint` of shingles whose signature values, band keys and probes are made."""
+    import numpy as np
+
+    ordered = np.sort(shingles)
     return Fingerprint(
         shingles=shingles.astype("<u4").tobytes(),
         signature=values.tobytes(),
         bands=tuple(keys.tolist()),
         distinct=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1,
         words=word_count,
-        band_probes=probes(keys),
+        band_probes=band_probes,
     )
 
 
@@ -252,8 +263,8 @@ def fingerprint_many(arrays: Sequence[npt.NDArray[np.uint32]], word_counts: Sequ
     count), the same fingerprints, made together: NumPy's few microseconds a call,
     paid some forty times an article, are paid once for all. The MinHash of articles of
     up to :data:`_BLOCK_COLUMNS` shingles runs on blocks of whole articles (up to
-    :data:`_GROUP_COLUMNS` shingles), each one's
-    minimum taken by ``np.minimum.reduceat``; the band keys and their filter probes are
+    :data:`_GROUP_COLUMNS` shingles), each one's minimum taken by ``np.minimum.reduceat``;
+    the band keys and their filter probes are
     made for all at once. On 3,200 VNTC articles, in chunks of 32 (as a worker prepares
     them): 107-111 µs an article against 196-203 µs one by one.
 
@@ -300,20 +311,10 @@ def fingerprint_many(arrays: Sequence[npt.NDArray[np.uint32]], word_counts: Sequ
     # Per article its 64 word numbers, then its 64 masks (the layout of probes()).
     made = np.frombuffer(probes(keys.ravel()), dtype="<u8").reshape(2, len(arrays), BANDS)
     made = np.ascontiguousarray(made.transpose(1, 0, 2))
-    fingerprints = []
-    for at, (shingles, words) in enumerate(zip(arrays, word_counts, strict=True)):
-        ordered = np.sort(shingles)
-        fingerprints.append(
-            Fingerprint(
-                shingles=shingles.astype("<u4").tobytes(),
-                signature=values[at].tobytes(),
-                bands=tuple(keys[at].tolist()),
-                distinct=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1,
-                words=words,
-                band_probes=made[at].tobytes(),
-            )
-        )
-    return fingerprints
+    return [
+        _fingerprint_of(shingles, words, values[at], keys[at], made[at].tobytes())
+        for at, (shingles, words) in enumerate(zip(arrays, word_counts, strict=True))
+    ]
 
 
 def _hashvalues(shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
