@@ -454,9 +454,12 @@ class LinkIndex:
         signatures = {other: signature for other, _, signature in rows}
         joined = joined_signatures((other, signature) for other, _, signature in rows)
         # All candidates' values compared in one operation, not one each (about 1.5 µs a
-        # candidate less; a lookup at 84k articles has 6.5).
+        # candidate less; a lookup at 84k articles has 6.5), and counted by a sum
+        # (count_nonzero along an axis took 13 µs for 9 candidates, a sum 8). The estimates
+        # stay a Python call each: for 7 candidates, the same screen in array operations
+        # took 51 µs against 25.
         values = np.frombuffer(joined, dtype="<u2").reshape(len(rows), NUM_PERM)
-        equal = np.count_nonzero(values == signature_values(fp.signature), axis=1).tolist()
+        equal = (values == signature_values(fp.signature)).sum(axis=1).tolist()
         screened: list[tuple[float, int]] = []
         config = self.config
         # What a link needs, with a margin of half for the estimates' error: a near-duplicate
