@@ -281,7 +281,7 @@ def test_similar_says_why_an_article_without_body_has_no_links(
 
 
 def test_new_commands_have_examples(runner: CliRunner) -> None:
-    for command in ("clusters", "similar"):
+    for command in ("clusters", "similar", "reindex"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Example:" in result.stdout
     assert "--workers" in runner.invoke(app, ["ingest", "--help"]).stdout
@@ -349,3 +349,31 @@ def test_ingest_refuses_a_source_and_sources_from_folders(runner: CliRunner, arc
     code, _, err = run(runner, archive_dir, "ingest", "--source", "VNE", "--source-from-folder", str(SEED_A))
     assert code == 2
     assert err == "Error: --source 'VNE' and --source-from-folder exclude each other: give one outlet name or none\n"
+
+
+def test_reindex_repairs_an_archive_whose_index_is_damaged(
+    runner: CliRunner, archive_dir: Path, tmp_path: Path
+) -> None:
+    run(runner, archive_dir, "ingest", str(DATA))
+    with sqlite3.connect(archive_dir / "newsdedup.db") as conn:
+        conn.execute("UPDATE fingerprints SET signature = x'00' WHERE article_id = 2")
+    conn.close()
+    copy = tmp_path / "copy.txt"
+    # One word edited: a near-copy of the first seed, whose lookup meets the second (same story).
+    copy.write_text(SEED_A.read_text(encoding="utf-8").replace("Chiều 13/8", "Sáng 13/8"), encoding="utf-8")
+    code, _, err = run(runner, archive_dir, "ingest", str(copy))
+    assert code == 1 and "Error: " in err and "the fingerprint of article 2 is damaged" in err
+    assert "`newsdedup reindex`" in err
+    code, out, _ = run(runner, archive_dir, "reindex", "--json")
+    assert code == 0
+    done = json.loads(out)
+    assert {k: done[k] for k in ("articles", "fingerprinted", "without_body", "links_added")} == {
+        "articles": 2,
+        "fingerprinted": 2,
+        "without_body": 0,
+        "links_added": 0,
+    }
+    code, out, _ = run(runner, archive_dir, "reindex")
+    assert code == 0 and re.match(r"Re-indexed 2 articles \(2 fingerprinted, 0 without body text\) in \d", out)
+    code, out, _ = run(runner, archive_dir, "ingest", "--json", str(copy))
+    assert code == 0 and json.loads(out)["link"]["level"] == "near-duplicate"

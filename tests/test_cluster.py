@@ -564,3 +564,86 @@ def test_lookups_screen_candidates_with_the_corrected_estimates(
     result = add(memory_archive, "b.txt", f"Tin hai\n\n{body}\n\nMột đoạn thêm vào cuối bài.")
     assert seen and seen[0][0] > 100  # the near-copy was a candidate, screened by the estimates
     assert result.link is None  # type: ignore[attr-defined]
+
+
+def _index_state(archive: Archive) -> dict[str, object]:
+    """What reindexing must give back: fingerprints, band rows of both tiers, links, clusters."""
+    conn = archive.db.conn
+    return {
+        "fingerprints": conn.execute("SELECT * FROM fingerprints ORDER BY article_id").fetchall(),
+        "rows": index_rows(conn),
+        "links": conn.execute("SELECT * FROM links ORDER BY a, b").fetchall(),
+        "clusters": conn.execute("SELECT * FROM clusters ORDER BY article_id").fetchall(),
+    }
+
+
+def _varied_archive(archive: Archive) -> None:
+    """Copies, near-copies, shared passages, an unrelated story and one without body text,
+    in both tiers of the index (the large one with its filter)."""
+    a, b = story(81), story(82)
+    add(archive, "a", article_text("A", *a))
+    add(archive, "copy", article_text("A", *a))  # an exact copy
+    add(archive, "near", article_text("A2", *a, "Một câu thêm vào cuối bài."))
+    add(archive, "b", article_text("B", *b))
+    add(archive, "mixed", article_text("AB", *a[:4], *b[:4]))  # same story as both
+    assert archive.add_many([without_body("empty", "Chỉ có tiêu đề")])[0].note == NO_BODY_NOTE
+    with archive._write():
+        archive.links.merge_recent(force=True)
+    add(archive, "c", article_text("C", *story(83)))
+    add(archive, "near-b", article_text("B2", *b, "Thêm một câu nữa."))
+
+
+def test_reindex_gives_back_the_index_ingestion_built(memory_archive: Archive) -> None:
+    _varied_archive(memory_archive)
+    before = _index_state(memory_archive)
+    assert memory_archive.db.execute("SELECT count(*) FROM lsh_band_filter").fetchone()[0] == 1
+    calls: list[tuple[int, int]] = []
+    done = memory_archive.reindex(progress=lambda n, total: calls.append((n, total)))
+    assert (done.articles, done.fingerprinted, done.without_body, done.links_added) == (7, 6, 1, 0)
+    assert calls == [(0, 7), (7, 7)]
+    assert _index_state(memory_archive) == before
+    # And the rebuilt index is used as the old one was: a new near-copy finds its original.
+    result = add(memory_archive, "near-c", article_text("C2", *story(83), "Và một câu cuối."))
+    assert result.link.other == 7 and result.link.level == "near-duplicate"  # type: ignore[attr-defined]
+
+
+def test_reindex_repairs_a_damaged_index(memory_archive: Archive) -> None:
+    _varied_archive(memory_archive)
+    before = _index_state(memory_archive)
+    conn = memory_archive.db.conn
+    conn.execute("UPDATE fingerprints SET signature = x'0102' WHERE article_id = 1")
+    conn.execute("UPDATE lsh_band_filter SET bits = 'text' WHERE id = 1")
+    conn.execute("UPDATE lsh_recent SET keys = x'010203' WHERE article_id = 8")
+    memory_archive.links.rolled_back()  # (what this connection holds in memory is read again)
+    with pytest.raises(ArchiveError, match=r"is damaged: .*`newsdedup reindex` \(Archive.reindex\) builds the index"):
+        add(memory_archive, "near-a", article_text("A3", *story(81), "Câu khác."))
+    assert memory_archive.reindex().fingerprinted == 6
+    assert _index_state(memory_archive) == before
+    result = add(memory_archive, "near-a", article_text("A3", *story(81), "Câu khác."))
+    assert result.link.other == 1 and result.link.level == "near-duplicate"  # type: ignore[attr-defined]
+
+
+def test_an_interrupted_reindex_changes_nothing(disk_archive: Archive) -> None:
+    _varied_archive(disk_archive)
+    before = _index_state(disk_archive)
+
+    def stop(done: int, total: int) -> None:
+        if done:  # after the articles were indexed again, before the commit
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        disk_archive.reindex(progress=stop)
+    assert _index_state(disk_archive) == before
+    result = add(disk_archive, "near-c", article_text("C2", *story(83), "Và một câu cuối."))
+    assert result.link.other == 7  # type: ignore[attr-defined]
+
+
+def test_reindex_finds_a_missing_link_again(memory_archive: Archive) -> None:
+    _varied_archive(memory_archive)
+    before = _index_state(memory_archive)
+    memory_archive.db.conn.execute("DELETE FROM links WHERE a = 1 AND b = 3")  # the near-copy's
+    done = memory_archive.reindex()
+    assert done.links_added == 1
+    after = _index_state(memory_archive)
+    assert [row[:3] for row in after["links"]] == [row[:3] for row in before["links"]]  # type: ignore[index]
+    assert after["clusters"] == before["clusters"]

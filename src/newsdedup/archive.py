@@ -36,7 +36,7 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from .blockstore import BlockStore, encode_blocks
-from .cluster import ClusterSummary, Indexed, LinkIndex, SimilarArticle
+from .cluster import ClusterSummary, Indexed, IndexRebuild, LinkIndex, SimilarArticle
 from .config import Config
 from .errors import ArchiveError, ArticleNotFound
 from .fingerprint import Fingerprint, fingerprint
@@ -865,6 +865,19 @@ class Archive:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._write():
             return self.links.add_link(a, b, level, score, evidence, now)
+
+    def reindex(self, *, progress: Callable[[int, int], None] | None = None) -> IndexRebuild:
+        """Fingerprint every article again from its archived text and rebuild the LSH index,
+        in one write transaction; links and clusters are kept (see
+        :meth:`newsdedup.cluster.LinkIndex.rebuild_index`). The repair for a damaged
+        fingerprint or band filter. ``progress``: called with the articles done and their total.
+
+        >>> Archive(":memory:").reindex().fingerprinted
+        0
+        """
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._write():
+            return self.links.rebuild_index(now, progress)
 
     def stats(self) -> ArchiveStats:
         """Counts and sizes."""

@@ -87,7 +87,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .errors import ArchiveError
+from .errors import REPAIR_INDEX, ArchiveError
 from .fingerprint import BANDS, joined_signatures, signature_band_keys
 
 #: Bits set per key, all in one 64-bit word: 5, not 3, sets a false positive rate of 0.9%
@@ -269,9 +269,9 @@ def load(conn: sqlite3.Connection) -> BandFilter | None:
             return None
         token, hashes, keys, length, kind = row
         if kind != "blob":
-            raise ArchiveError(f"{_DAMAGED}: its bits are a {kind}")
+            raise ArchiveError(f"{_DAMAGED}: its bits are a {kind}; {REPAIR_INDEX}")
         if (problem := _size_problem(8 * length)) is not None:
-            raise ArchiveError(f"{_DAMAGED}: {problem}")  # (before memory is taken for it)
+            raise ArchiveError(f"{_DAMAGED}: {problem}; {REPAIR_INDEX}")  # (before memory is taken for it)
         # Read a chunk at a time into the array it ends in: the whole blob as one bytes object
         # beside it would double the writer's memory for the filter (16 MiB more at its largest).
         bits = np.empty(length, dtype=np.uint8)
@@ -281,7 +281,7 @@ def load(conn: sqlite3.Connection) -> BandFilter | None:
     try:
         return BandFilter(bits, keys=keys, hashes=hashes, token=token)
     except (ValueError, TypeError) as err:
-        raise ArchiveError(f"{_DAMAGED}: {err}") from None
+        raise ArchiveError(f"{_DAMAGED}: {err}; {REPAIR_INDEX}") from None
 
 
 @contextlib.contextmanager
@@ -342,7 +342,7 @@ def rebuild(conn: sqlite3.Connection) -> BandFilter | None:
         # Not every row can be a key of a stored fingerprint: such a filter would hide candidates.
         raise ArchiveError(
             f"the archive's LSH index is damaged: lsh_bands holds {rows_there} rows, more than the "
-            f"{BANDS} band keys of each of its {count} fingerprints"
+            f"{BANDS} band keys of each of its {count} fingerprints; {REPAIR_INDEX}"
         )
     built = BandFilter(np.zeros(size_for(count * BANDS) // 8, dtype=np.uint8))
     rows = conn.execute("SELECT article_id, signature FROM fingerprints")
@@ -363,7 +363,7 @@ def add_merged(conn: sqlite3.Connection, keys: npt.NDArray[np.int32]) -> BandFil
     """
     row = conn.execute("SELECT keys, length(bits) FROM lsh_band_filter WHERE id = 1").fetchone()
     if row is not None and not all(isinstance(value, int) for value in row):
-        raise ArchiveError(f"{_DAMAGED}: its header {row!r}")
+        raise ArchiveError(f"{_DAMAGED}: its header {row!r}; {REPAIR_INDEX}")
     if row is None or _too_full(row[0] + len(keys), 8 * row[1]):
         return rebuild(conn)
     current = load(conn)

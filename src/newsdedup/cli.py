@@ -325,7 +325,7 @@ class _NoProgress:
         return None
 
 
-def _progress(console: Console, enabled: bool) -> Any:
+def _progress(console: Console, enabled: bool, unit: str = "inputs") -> Any:
     if not enabled:
         return _NoProgress()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -336,7 +336,7 @@ def _progress(console: Console, enabled: bool) -> Any:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("inputs"),
+        TextColumn(unit),
         TimeElapsedColumn(),
         console=console,
         transient=False,
@@ -453,6 +453,48 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     for key, value in result.to_dict().items():
         typer.echo(f"{key.replace('_', ' ')}: {value:,}" if isinstance(value, int) else f"{key}: {value}")
+
+
+@app.command()
+def reindex(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    progress: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
+    ] = None,
+) -> None:
+    """Fingerprint every article again from its archived text and rebuild the duplicate index.
+
+    The repair for an index damaged on disk (an error that names a damaged
+    fingerprint or band filter). Links and clusters are kept; links found anew
+    are added. One write transaction, about a millisecond an article (90 s for
+    80k): an interrupted run changes nothing, other commands read the old index
+    meanwhile, and an ingest waits for it (up to a minute, then fails).
+
+    Example:  newsdedup --archive /data/news reindex
+    """
+    show_progress = (not as_json and sys.stderr.isatty()) if progress is None else progress
+    try:
+        with _open(ctx) as archive, _progress(_stderr_console(), show_progress, "articles") as bar:
+            task = bar.add_task("Re-indexing", total=None) if bar else None
+
+            def advance(done: int, total: int) -> None:
+                if bar is not None and task is not None:
+                    bar.update(task, completed=done, total=total)
+
+            done = archive.reindex(progress=advance)
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        _print_json(done.to_dict())
+        return
+    articles, links = (
+        f"{n:,} {word}{'s' if n != 1 else ''}" for n, word in ((done.articles, "article"), (done.links_added, "link"))
+    )
+    typer.echo(
+        f"Re-indexed {articles} ({done.fingerprinted:,} fingerprinted, {done.without_body:,} without body text) "
+        f"in {done.seconds:.1f} s; {links} added (archive: {archive.path})"
+    )
 
 
 @app.command()

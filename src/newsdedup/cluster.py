@@ -146,6 +146,31 @@ class ClusterSummary:
 
 
 @dataclass(frozen=True)
+class IndexRebuild:
+    """What rebuilding the index from the archived texts did (:meth:`LinkIndex.rebuild_index`)."""
+
+    articles: int  # articles read (all but exact copies, which are linked, not fingerprinted)
+    fingerprinted: int
+    without_body: int  # no body text after cleaning: not fingerprinted, as on ingest
+    links_added: int  # links the lookups found that were not stored before
+    seconds: float
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict.
+
+        >>> IndexRebuild(3, 2, 1, 0, 0.01234).to_dict()["seconds"]
+        0.012
+        """
+        return {
+            "articles": self.articles,
+            "fingerprinted": self.fingerprinted,
+            "without_body": self.without_body,
+            "links_added": self.links_added,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
 class SimilarArticle:
     """An article linked to another one, with the link."""
 
@@ -236,6 +261,62 @@ class LinkIndex:
             self.add(article_id, fingerprint(text), duplicate_of, created)
             self.merge_recent()  # all in one transaction: the small tier (in memory) stays small
         return len(rows)
+
+    def rebuild_index(self, now: str, progress: Callable[[int, int], None] | None = None) -> IndexRebuild:
+        """Fingerprint every article again from its archived text and build the index anew
+        (in the caller's write transaction: other writers wait, and an interrupted rebuild
+        leaves the index as it was).
+
+        What it is for: a fingerprint or band filter damaged on disk stops lookups with
+        an :class:`ArchiveError` naming it, and nothing else rewrites it. Every fingerprint,
+        band row and the filter are dropped; each article with body text is then looked
+        up, verified and indexed in id order, as ingestion did. Links and clusters are
+        kept: a link found again is not stored twice (a stronger one replaces a weaker),
+        and a new link merges clusters as on ingest. ``progress`` is called with the
+        articles done so far and their total, once before the first and after each batch.
+
+        >>> from newsdedup import Archive
+        >>> Archive(":memory:").reindex().articles
+        0
+        """
+        import time
+
+        started = time.perf_counter()
+        links_before = self._link_rows()
+        for table in ("fingerprints", "lsh_bands", "lsh_recent", "lsh_band_filter"):
+            self.conn.execute(f"DELETE FROM {table}")
+        # What is held in memory of the old index is gone with its rows.
+        self.rolled_back()
+        self.clear_cache()
+        ids = [row[0] for row in self.conn.execute("SELECT id FROM articles WHERE duplicate_of IS NULL ORDER BY id")]
+        fingerprinted = done = 0
+        if progress is not None:
+            progress(done, len(ids))
+        for chunk in _chunks(ids, 256):
+            texts = self._body_texts(chunk)
+            for article_id in chunk:
+                fp = fingerprint(texts.get(article_id, ""))
+                if fp is None:
+                    continue
+                candidates, full = self._lookup(fp)
+                links = self._verified_links(article_id, fp, candidates)
+                self._store_fingerprint(article_id, fp, full)
+                self._store_links(article_id, links, now, clustered=True)
+                self.merge_recent()
+                fingerprinted += 1
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(ids))
+        return IndexRebuild(
+            articles=len(ids),
+            fingerprinted=fingerprinted,
+            without_body=len(ids) - fingerprinted,
+            links_added=self._link_rows() - links_before,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _link_rows(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM links").fetchone()[0])
 
     # -- writing -------------------------------------------------------------
 

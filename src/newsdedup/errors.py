@@ -32,6 +32,9 @@ Example:
 
 from __future__ import annotations
 
+#: Ends the message of an :class:`ArchiveError` about a damaged LSH index: the repair.
+REPAIR_INDEX = "`newsdedup reindex` (Archive.reindex) builds the index again from the archived texts"
+
 
 class NewsdedupError(Exception):
     """Base class of every error newsdedup reports to users."""

@@ -52,7 +52,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from .errors import ArchiveError
+from .errors import REPAIR_INDEX, ArchiveError
 from .normalize import cached_map, compare_token, comparison_key, split_tokens, without_empty
 
 if TYPE_CHECKING:
@@ -354,14 +354,14 @@ def joined_signatures(rows: Iterable[tuple[int, bytes]]) -> bytes:
     Raises:
         ArchiveError: a signature is not :data:`SIGNATURE_BYTES` long (the first such article is named).
 
-    >>> joined_signatures([(4, bytes(256)), (9, b"x")])
+    >>> joined_signatures([(4, bytes(256)), (9, b"x")])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    newsdedup.errors.ArchiveError: the fingerprint of article 9 is damaged: its signature is not 256 bytes
-    >>> joined_signatures([(4, bytes(255)), (5, bytes(257))])
+    newsdedup.errors.ArchiveError: the fingerprint of article 9 is damaged: its signature is not 256 bytes; ...
+    >>> joined_signatures([(4, bytes(255)), (5, bytes(257))])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    newsdedup.errors.ArchiveError: the fingerprint of article 4 is damaged: its signature is not 256 bytes
+    newsdedup.errors.ArchiveError: the fingerprint of article 4 is damaged: its signature is not 256 bytes; ...
     """
     rows = list(rows)
     try:
@@ -373,7 +373,9 @@ def joined_signatures(rows: Iterable[tuple[int, bytes]]) -> bytes:
     damaged = next(
         article for article, signature in rows if not isinstance(signature, bytes) or len(signature) != SIGNATURE_BYTES
     )
-    raise ArchiveError(f"the fingerprint of article {damaged} is damaged: its signature is not {SIGNATURE_BYTES} bytes")
+    raise ArchiveError(
+        f"the fingerprint of article {damaged} is damaged: its signature is not {SIGNATURE_BYTES} bytes; {REPAIR_INDEX}"
+    )
 
 
 def signature_band_keys(signatures: bytes) -> npt.NDArray[np.int32]:

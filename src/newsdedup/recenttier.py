@@ -46,7 +46,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .errors import ArchiveError
+from .errors import REPAIR_INDEX, ArchiveError
 
 #: Rows added are kept in a dict until there are this many, then folded into the sorted
 #: arrays (a fold copies the arrays once: about a millisecond when the tier is full).
@@ -163,7 +163,9 @@ def _read(conn: sqlite3.Connection) -> tuple[npt.NDArray[np.int32], npt.NDArray[
 def _decode(rows: list[tuple[int, bytes]]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
     """The rows of ``(article_id, keys)`` table rows, as a keys array and an article-ids array."""
     if any(len(blob) % 4 for _, blob in rows):
-        raise ArchiveError("the archive's LSH index is damaged: a row of lsh_recent is not a list of 32-bit keys")
+        raise ArchiveError(
+            f"the archive's LSH index is damaged: a row of lsh_recent is not a list of 32-bit keys; {REPAIR_INDEX}"
+        )
     keys = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<i4").astype(np.int32)
     ids = np.repeat(np.array([article for article, _ in rows], dtype=np.int64), [len(blob) // 4 for _, blob in rows])
     return keys, ids
