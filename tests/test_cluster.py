@@ -593,6 +593,12 @@ def _varied_archive(archive: Archive) -> None:
     add(archive, "near-b", article_text("B2", *b, "Thêm một câu nữa."))
 
 
+def _a_near_copy_finds(archive: Archive, seed: int, original: int) -> None:
+    """A new near-copy of ``story(seed)`` is linked to its ``original``: the index works."""
+    result = add(archive, f"near-{seed}", article_text("Again", *story(seed), "Và một câu cuối."))
+    assert (result.link.other, result.link.level) == (original, "near-duplicate")  # type: ignore[attr-defined]
+
+
 def test_reindex_gives_back_the_index_ingestion_built(memory_archive: Archive) -> None:
     _varied_archive(memory_archive)
     before = _index_state(memory_archive)
@@ -602,9 +608,7 @@ def test_reindex_gives_back_the_index_ingestion_built(memory_archive: Archive) -
     assert (done.articles, done.fingerprinted, done.without_body, done.links_added) == (7, 6, 1, 0)
     assert calls == [(0, 7), (7, 7)]
     assert _index_state(memory_archive) == before
-    # And the rebuilt index is used as the old one was: a new near-copy finds its original.
-    result = add(memory_archive, "near-c", article_text("C2", *story(83), "Và một câu cuối."))
-    assert result.link.other == 7 and result.link.level == "near-duplicate"  # type: ignore[attr-defined]
+    _a_near_copy_finds(memory_archive, 83, 7)  # the rebuilt index is used as the old one was
 
 
 def test_reindex_repairs_a_damaged_index(memory_archive: Archive) -> None:
@@ -616,11 +620,10 @@ def test_reindex_repairs_a_damaged_index(memory_archive: Archive) -> None:
     conn.execute("UPDATE lsh_recent SET keys = x'010203' WHERE article_id = 8")
     memory_archive.links.rolled_back()  # (what this connection holds in memory is read again)
     with pytest.raises(ArchiveError, match=r"is damaged: .*`newsdedup reindex` \(Archive.reindex\) builds the index"):
-        add(memory_archive, "near-a", article_text("A3", *story(81), "Câu khác."))
+        _a_near_copy_finds(memory_archive, 81, 1)
     assert memory_archive.reindex().fingerprinted == 6
     assert _index_state(memory_archive) == before
-    result = add(memory_archive, "near-a", article_text("A3", *story(81), "Câu khác."))
-    assert result.link.other == 1 and result.link.level == "near-duplicate"  # type: ignore[attr-defined]
+    _a_near_copy_finds(memory_archive, 81, 1)
 
 
 def test_an_interrupted_reindex_changes_nothing(disk_archive: Archive) -> None:
@@ -634,8 +637,7 @@ def test_an_interrupted_reindex_changes_nothing(disk_archive: Archive) -> None:
     with pytest.raises(KeyboardInterrupt):
         disk_archive.reindex(progress=stop)
     assert _index_state(disk_archive) == before
-    result = add(disk_archive, "near-c", article_text("C2", *story(83), "Và một câu cuối."))
-    assert result.link.other == 7  # type: ignore[attr-defined]
+    _a_near_copy_finds(disk_archive, 83, 7)
 
 
 def test_reindex_finds_a_missing_link_again(memory_archive: Archive) -> None:
