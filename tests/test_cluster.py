@@ -13,7 +13,7 @@ import pytest
 from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, bandfilter, ingest_paths
 from newsdedup.cluster import MAX_BUCKET, NO_BODY_NOTE
 from newsdedup.extract import extract
-from newsdedup.fingerprint import BANDS, Fingerprint, fingerprint
+from newsdedup.fingerprint import BANDS, SCHEME, Fingerprint, fingerprint
 from newsdedup.recenttier import stored_rows
 from newsdedup.records import Block, ExtractedArticle, RawInput
 
@@ -155,14 +155,39 @@ def test_an_archive_from_before_fingerprints_is_indexed_on_open(archive_dir: Pat
         assert archive.similar(2)[0].link.level == "near-duplicate"
 
 
-def test_an_archive_indexed_with_another_scheme_is_refused(archive_dir: Path) -> None:
-    Archive(archive_dir).close()
+def test_an_archive_indexed_with_another_scheme_is_read_but_not_compared_until_reindexed(
+    archive_dir: Path,
+) -> None:
+    with Archive(archive_dir) as archive:
+        _varied_archive(archive)
+        before = _index_state(archive)
     conn = sqlite3.connect(archive_dir / "newsdedup.db")
     with conn:
         conn.execute("UPDATE index_settings SET value = 'words5-other' WHERE name = 'scheme'")
     conn.close()
-    with pytest.raises(ArchiveError, match="fingerprinted with scheme words5-other"):
-        Archive(archive_dir)
+    with Archive(archive_dir) as archive:
+        assert archive.get(3).cluster == 1 and archive.similar(3)[0].link.level == "near-duplicate"
+        refused = r"fingerprinted with scheme words5-other, this newsdedup uses words3-.*`newsdedup reindex`"
+        with pytest.raises(ArchiveError, match=refused):
+            _a_near_copy_finds(archive, 81, 1)
+        fp = fingerprint(article_text("X", *story(81)))
+        assert fp is not None
+        with pytest.raises(ArchiveError, match=refused):
+            archive.links.lookup(fp)
+        # An interrupted rebuild leaves it as it was: still refused.
+        with pytest.raises(KeyboardInterrupt):
+            archive.reindex(progress=lambda done, total: _interrupt() if done else None)
+        with pytest.raises(ArchiveError, match=refused):
+            archive.links.lookup(fp)
+        archive.reindex()
+        assert _index_state(archive) == before
+        _a_near_copy_finds(archive, 81, 1)
+    with Archive(archive_dir) as archive:
+        assert archive.db.execute("SELECT value FROM index_settings WHERE name = 'scheme'").fetchone()[0] == SCHEME
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
 
 
 def test_similar_and_cluster_of_missing_ids(memory_archive: Archive) -> None:

@@ -870,7 +870,8 @@ class Archive:
         """Fingerprint every article again from its archived text and rebuild the LSH index,
         in one write transaction; links and clusters are kept (see
         :meth:`newsdedup.cluster.LinkIndex.rebuild_index`). The repair for a damaged
-        fingerprint or band filter. ``progress``: called with the articles done and their total.
+        fingerprint or band filter, or for an index made with another fingerprint scheme.
+        ``progress``: called with the articles done and their total.
 
         >>> Archive(":memory:").reindex().fingerprinted
         0

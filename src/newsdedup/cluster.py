@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING
 
 from . import bandfilter
 from .config import LINK_LEVELS, Config
-from .errors import ArchiveError, ArticleNotFound
+from .errors import REPAIR_INDEX, ArchiveError, ArticleNotFound
 from .fingerprint import (
     BAND_ROWS,
     NUM_PERM,
@@ -208,6 +208,9 @@ class LinkIndex:
         # In a write transaction no other connection commits: once read in it, the tiers
         # are current until it ends (see began).
         self._current_until_ended = self._writing = False
+        # The scheme the archive was fingerprinted with, when it is not this code's: its
+        # articles, links and clusters are read as usual, its index is not (see apply_settings).
+        self._foreign_scheme: str | None = None
 
     def began(self) -> None:
         """A write transaction began: the tiers are read again (if another connection
@@ -229,16 +232,15 @@ class LinkIndex:
     def apply_settings(self) -> None:
         """Record the settings; re-cluster or index old articles as needed (in a write transaction).
 
-        Raises:
-            ArchiveError: the archive was fingerprinted with another scheme.
+        An archive fingerprinted with another scheme (another newsdedup's shingles or
+        MinHash) stays readable, but any use of its index raises an :class:`ArchiveError`
+        that says so, until :meth:`rebuild_index` makes it again with this code's scheme.
         """
         stored = dict(self.conn.execute("SELECT name, value FROM index_settings").fetchall())
         scheme = stored.get("scheme")
         if scheme is not None and scheme != SCHEME:
-            raise ArchiveError(
-                f"the archive was fingerprinted with scheme {scheme}, this newsdedup uses {SCHEME}; "
-                "its fingerprints cannot be compared"
-            )
+            self._foreign_scheme = scheme
+            return
         levels = ",".join(self.config.cluster_levels)
         self.conn.executemany(
             "INSERT OR REPLACE INTO index_settings (name, value) VALUES (?, ?)",
@@ -268,7 +270,8 @@ class LinkIndex:
         leaves the index as it was).
 
         What it is for: a fingerprint or band filter damaged on disk stops lookups with
-        an :class:`ArchiveError` naming it, and nothing else rewrites it. Every fingerprint,
+        an :class:`ArchiveError` naming it, and nothing else rewrites it; so does an index
+        made with another fingerprint scheme (:meth:`apply_settings`). Every fingerprint,
         band row and the filter are dropped; each article with body text is then looked
         up, verified and indexed in id order, as ingestion did. Links and clusters are
         kept: a link found again is not stored twice (a stronger one replaces a weaker),
@@ -279,12 +282,21 @@ class LinkIndex:
         >>> Archive(":memory:").reindex().articles
         0
         """
+        foreign, self._foreign_scheme = self._foreign_scheme, None
+        try:
+            return self._rebuild_index(now, progress)
+        except BaseException:
+            self._foreign_scheme = foreign  # (the transaction is rolled back: the old index stays)
+            raise
+
+    def _rebuild_index(self, now: str, progress: Callable[[int, int], None] | None) -> IndexRebuild:
         import time
 
         started = time.perf_counter()
         links_before = self._link_rows()
         for table in ("fingerprints", "lsh_bands", "lsh_recent", "lsh_band_filter"):
             self.conn.execute(f"DELETE FROM {table}")
+        self.conn.execute("INSERT OR REPLACE INTO index_settings (name, value) VALUES ('scheme', ?)", (SCHEME,))
         # What is held in memory of the old index is gone with its rows.
         self.rolled_back()
         self.clear_cache()
@@ -307,6 +319,7 @@ class LinkIndex:
             done += len(chunk)
             if progress is not None:
                 progress(done, len(ids))
+        self.apply_settings()  # (cluster levels changed too: the clusters follow them)
         return IndexRebuild(
             articles=len(ids),
             fingerprinted=fingerprinted,
@@ -500,7 +513,16 @@ class LinkIndex:
 
     def _current(self) -> RecentTier:
         """The small tier, and the large tier's filter, as stored now: read again if another
-        connection committed since they were read (or a rolled-back write left them wrong)."""
+        connection committed since they were read (or a rolled-back write left them wrong).
+
+        Raises:
+            ArchiveError: the archive was fingerprinted with another scheme.
+        """
+        if self._foreign_scheme is not None:
+            raise ArchiveError(
+                f"the archive was fingerprinted with scheme {self._foreign_scheme}, this newsdedup uses "
+                f"{SCHEME}: its fingerprints cannot be compared; {REPAIR_INDEX}"
+            )
         if self._current_until_ended and self._recent is not None:
             return self._recent
         self._current_until_ended = self._writing
