@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -674,3 +675,53 @@ def test_reindex_finds_a_missing_link_again(memory_archive: Archive) -> None:
     after = _index_state(memory_archive)
     assert [row[:3] for row in after["links"]] == [row[:3] for row in before["links"]]  # type: ignore[index]
     assert after["clusters"] == before["clusters"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "named"),
+    [
+        ("UPDATE fingerprints SET shingles = 'many' WHERE article_id = 1", "its count of shingles is 'many'"),
+        ("UPDATE fingerprints SET shingles = 0 WHERE article_id = 1", "its count of shingles is 0"),
+        ("UPDATE lsh_recent SET keys = 'text' WHERE article_id = 8", "a row of lsh_recent is not a list of 32-bit"),
+    ],
+)
+def test_other_damage_is_an_archive_error_that_names_the_repair(
+    memory_archive: Archive, damage: str, named: str
+) -> None:
+    _varied_archive(memory_archive)
+    before = _index_state(memory_archive)
+    memory_archive.db.conn.execute(damage)
+    memory_archive.links.rolled_back()  # (what this connection holds in memory is read again)
+    with pytest.raises(ArchiveError, match=f"{re.escape(named)}.*`newsdedup reindex`"):
+        _a_near_copy_finds(memory_archive, 81, 1)
+    memory_archive.reindex()
+    assert _index_state(memory_archive) == before
+
+
+def test_a_new_revision_of_an_article_with_a_damaged_signature_is_an_archive_error(memory_archive: Archive) -> None:
+    _varied_archive(memory_archive)
+    memory_archive.db.conn.execute("UPDATE fingerprints SET signature = x'010203' WHERE article_id = 4")
+    fp = fingerprint(article_text("B3", *story(84)))
+    with (
+        pytest.raises(ArchiveError, match=r"the fingerprint of article 4 is damaged: .*`newsdedup reindex`"),
+        memory_archive._write(),
+    ):
+        memory_archive.links.reindex(4, fp, None, "2026-11-25T00:00:00+00:00", revision=2)
+
+
+def test_an_old_archive_with_a_damaged_fingerprint_opens_to_be_repaired(tmp_path: Path) -> None:
+    # Migrating to version 12 builds the band filter; from damaged fingerprints it is built from
+    # the rows, so the archive opens (and `newsdedup reindex` can run), and lookups name the damage.
+    path = tmp_path / "v11.db"
+    fp = fingerprint(WEATHER)
+    assert fp is not None
+    conn = archive_at_version(path, 11, fp, articles=2)
+    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
+    conn.execute("UPDATE fingerprints SET signature = x'00' WHERE article_id = 2")
+    conn.close()
+    with Archive(path) as archive:
+        stored = bandfilter.load(archive.db.conn)
+        assert stored is not None and stored.may_contain(fp.bands).all()
+        assert archive.links.candidates(fp) == [1, 2]
+        with pytest.raises(ArchiveError, match=r"the fingerprint of article 2 is damaged: .*`newsdedup reindex`"):
+            archive.links.lookup(fp)

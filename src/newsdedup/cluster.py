@@ -401,7 +401,8 @@ class LinkIndex:
             return
         # The band keys are recomputed from the stored signature: the large tier has no
         # index by article. The rows are in one tier or the other.
-        keys = [(key, article_id) for key in band_keys(signature_values(row[0]))]
+        signature = joined_signatures([(article_id, row[0])])  # (a damaged one is an ArchiveError)
+        keys = [(key, article_id) for key in band_keys(signature_values(signature))]
         self._current().remove(article_id)
         self.conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND article_id = ?", keys)
         self.conn.execute("DELETE FROM fingerprints WHERE article_id = ?", (article_id,))
@@ -571,6 +572,10 @@ class LinkIndex:
         min_jaccard = 0.5 * config.near_duplicate_jaccard
         min_shared = 0.4 * config.same_story_min_words
         for (other, size, _), matches in zip(rows, equal, strict=True):
+            if not isinstance(size, int) or size < 1:
+                raise ArchiveError(
+                    f"the fingerprint of article {other} is damaged: its count of shingles is {size!r}; {REPAIR_INDEX}"
+                )
             jaccard, shared, containment = signature_estimates(matches, fp.distinct, size)
             if containment >= config.verify_min_estimate and (jaccard >= min_jaccard or shared >= min_shared):
                 screened.append((containment, other))

@@ -162,7 +162,7 @@ def _read(conn: sqlite3.Connection) -> tuple[npt.NDArray[np.int32], npt.NDArray[
 
 def _decode(rows: list[tuple[int, bytes]]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
     """The rows of ``(article_id, keys)`` table rows, as a keys array and an article-ids array."""
-    if any(len(blob) % 4 for _, blob in rows):
+    if any(not isinstance(blob, bytes) or len(blob) % 4 for _, blob in rows):
         raise ArchiveError(
             f"the archive's LSH index is damaged: a row of lsh_recent is not a list of 32-bit keys; {REPAIR_INDEX}"
         )
