@@ -248,6 +248,8 @@ def test_a_rebuild_holds_exactly_the_band_keys_of_the_fingerprints(memory_archiv
         "WHERE article_id IN (3, 4)",
         "UPDATE fingerprints SET signature = printf('%256s', 'x') WHERE article_id = 3",  # text, not a blob
         "DELETE FROM fingerprints WHERE article_id > 1",  # rows no fingerprint accounts for
+        # Rows whose key could never be sought (no 32-bit integer): more than the fingerprints account for.
+        "INSERT INTO lsh_bands (key, article_id) VALUES ('x', 3), (1099511627776, 3), (2.5, 3)",
     ],
 )
 def test_with_a_damaged_fingerprint_the_filter_is_built_from_the_rows(memory_archive: Archive, damage: str) -> None:

@@ -156,35 +156,76 @@ def test_an_archive_from_before_fingerprints_is_indexed_on_open(archive_dir: Pat
         assert archive.similar(2)[0].link.level == "near-duplicate"
 
 
-def test_an_archive_indexed_with_another_scheme_is_read_but_not_compared_until_reindexed(
-    archive_dir: Path,
-) -> None:
+REFUSED = r"fingerprinted with scheme words5-other, this newsdedup uses words3-.*`newsdedup reindex`"
+
+
+def _foreign_archive(archive_dir: Path) -> dict[str, object]:
+    """A varied archive on disk whose index is relabelled as another scheme's; its state before."""
     with Archive(archive_dir) as archive:
         _varied_archive(archive)
         before = _index_state(archive)
-    conn = sqlite3.connect(archive_dir / "newsdedup.db")
-    with conn:
+    with sqlite3.connect(archive_dir / "newsdedup.db") as conn:
         conn.execute("UPDATE index_settings SET value = 'words5-other' WHERE name = 'scheme'")
     conn.close()
+    return before
+
+
+def test_an_archive_indexed_with_another_scheme_is_read_but_not_compared_until_reindexed(
+    archive_dir: Path,
+) -> None:
+    before = _foreign_archive(archive_dir)
+    fp = fingerprint(article_text("X", *story(81)))
+    assert fp is not None
     with Archive(archive_dir) as archive:
         assert archive.get(3).cluster == 1 and archive.similar(3)[0].link.level == "near-duplicate"
-        refused = r"fingerprinted with scheme words5-other, this newsdedup uses words3-.*`newsdedup reindex`"
-        with pytest.raises(ArchiveError, match=refused):
+        with pytest.raises(ArchiveError, match=REFUSED):
             _a_near_copy_finds(archive, 81, 1)
-        fp = fingerprint(article_text("X", *story(81)))
-        assert fp is not None
-        with pytest.raises(ArchiveError, match=refused):
+        with pytest.raises(ArchiveError, match=REFUSED):
             archive.links.lookup(fp)
-        # An interrupted rebuild leaves it as it was: still refused.
+        with pytest.raises(ArchiveError, match=REFUSED), archive._write():  # a revision: the scheme, not the signature
+            archive.links.reindex(4, fp, None, "2026-11-25T00:00:00+00:00", revision=2)
+        # An interrupted rebuild, or one rolled back after it was made, leaves it as it was.
         with pytest.raises(KeyboardInterrupt):
             archive.reindex(progress=lambda done, total: _interrupt() if done else None)
-        with pytest.raises(ArchiveError, match=refused):
+        with pytest.raises(KeyboardInterrupt), archive._write():
+            archive.links.rebuild_index("2026-11-25T00:00:00+00:00")
+            raise KeyboardInterrupt  # (as a COMMIT that fails)
+        with pytest.raises(ArchiveError, match=REFUSED):
             archive.links.lookup(fp)
         archive.reindex()
         assert _index_state(archive) == before
         _a_near_copy_finds(archive, 81, 1)
     with Archive(archive_dir) as archive:
         assert archive.db.execute("SELECT value FROM index_settings WHERE name = 'scheme'").fetchone()[0] == SCHEME
+
+
+def test_opening_an_archive_of_another_scheme_takes_no_write_lock(archive_dir: Path) -> None:
+    # Other commands read it while it is being rebuilt (a write transaction of minutes).
+    _foreign_archive(archive_dir)
+    with Archive(archive_dir) as rebuilding:
+        rebuilding.db.conn.execute("BEGIN IMMEDIATE")
+        with Archive(archive_dir, Config(busy_timeout=0)) as reader:
+            assert reader.get(3).cluster == 1
+        rebuilding.db.conn.execute("ROLLBACK")
+
+
+def test_an_archive_of_another_scheme_is_clustered_by_the_configured_levels(archive_dir: Path) -> None:
+    _foreign_archive(archive_dir)
+    with Archive(archive_dir, Config(cluster_levels=("exact",))) as archive:
+        assert [c.members for c in archive.clusters()] == [(1, 2)]
+        with pytest.raises(ArchiveError, match=REFUSED):
+            _a_near_copy_finds(archive, 81, 1)
+
+
+def test_a_rebuild_by_another_connection_is_seen(archive_dir: Path) -> None:
+    _foreign_archive(archive_dir)
+    fp = fingerprint(article_text("X", *story(81)))
+    assert fp is not None
+    with Archive(archive_dir) as waiting, Archive(archive_dir) as rebuilding:
+        with pytest.raises(ArchiveError, match=REFUSED):
+            waiting.links.lookup(fp)
+        rebuilding.reindex()
+        assert [link.other for link in waiting.links.lookup(fp)][:2] == [1, 3]
 
 
 def _interrupt() -> None:

@@ -351,10 +351,13 @@ def rebuild(conn: sqlite3.Connection) -> BandFilter | None:
     except ArchiveError:
         # A damaged fingerprint: the filter is made from the rows themselves (4 s at 80k
         # articles), so that the archive stays usable (and, when an older version's is
-        # migrated, can be opened to be repaired). A lookup that meets the damaged article
-        # names it and the repair.
+        # migrated, can be opened to be repaired). A lookup that meets an article with a
+        # damaged fingerprint names it and the repair (one with none is passed over). A
+        # row whose key is no 32-bit integer cannot be sought, so it needs no bit.
         built = BandFilter(np.zeros(size_for(rows_there) // 8, dtype=np.uint8))
-        rows = conn.execute("SELECT key FROM lsh_bands")
+        rows = conn.execute(
+            "SELECT key FROM lsh_bands WHERE typeof(key) = 'integer' AND key BETWEEN -2147483648 AND 2147483647"
+        )
         while chunk := rows.fetchmany(_CHUNK_ROWS):
             built.add(np.array(chunk, dtype=np.int32).ravel())
     save(conn, built)

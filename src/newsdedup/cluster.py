@@ -208,9 +208,6 @@ class LinkIndex:
         # In a write transaction no other connection commits: once read in it, the tiers
         # are current until it ends (see began).
         self._current_until_ended = self._writing = False
-        # The scheme the archive was fingerprinted with, when it is not this code's: its
-        # articles, links and clusters are read as usual, its index is not (see apply_settings).
-        self._foreign_scheme: str | None = None
 
     def began(self) -> None:
         """A write transaction began: the tiers are read again (if another connection
@@ -225,27 +222,31 @@ class LinkIndex:
     # -- settings ------------------------------------------------------------
 
     def settings_current(self) -> bool:
-        """True if the stored scheme and cluster levels are this code's and config's."""
-        stored = dict(self.conn.execute("SELECT name, value FROM index_settings").fetchall())
-        return stored.get("scheme") == SCHEME and stored.get("cluster_levels") == ",".join(self.config.cluster_levels)
+        """True if the stored settings need no writing: a fingerprint scheme is recorded
+        and the cluster levels are the config's.
 
-    def apply_settings(self) -> None:
-        """Record the settings; re-cluster or index old articles as needed (in a write transaction).
-
-        An archive fingerprinted with another scheme (another newsdedup's shingles or
-        MinHash) stays readable, but any use of its index raises an :class:`ArchiveError`
-        that says so, until :meth:`rebuild_index` makes it again with this code's scheme.
+        A scheme other than this code's needs none either: such an archive (another
+        newsdedup's shingles or MinHash) is read as usual, and any use of its index raises
+        an :class:`ArchiveError` that says so (see :meth:`_current`), until
+        :meth:`rebuild_index` makes it again with this code's scheme. So opening it
+        takes no write lock, and other commands read it while it is rebuilt.
         """
         stored = dict(self.conn.execute("SELECT name, value FROM index_settings").fetchall())
+        return stored.get("scheme") is not None and stored.get("cluster_levels") == ",".join(self.config.cluster_levels)
+
+    def apply_settings(self) -> None:
+        """Record the settings; re-cluster or index old articles as needed (in a write
+        transaction). The scheme of an archive fingerprinted with another one stays as it
+        is (see :meth:`settings_current`); its clusters follow the configured levels."""
+        stored = dict(self.conn.execute("SELECT name, value FROM index_settings").fetchall())
         scheme = stored.get("scheme")
-        if scheme is not None and scheme != SCHEME:
-            self._foreign_scheme = scheme
-            return
         levels = ",".join(self.config.cluster_levels)
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO index_settings (name, value) VALUES (?, ?)",
-            [("scheme", SCHEME), ("cluster_levels", levels)],
+        settings = (
+            [("cluster_levels", levels)]
+            if scheme not in (None, SCHEME)
+            else [("scheme", SCHEME), ("cluster_levels", levels)]
         )
+        self.conn.executemany("INSERT OR REPLACE INTO index_settings (name, value) VALUES (?, ?)", settings)
         if scheme is None:
             self.index_unindexed()
         elif stored.get("cluster_levels") != levels:
@@ -282,14 +283,6 @@ class LinkIndex:
         >>> Archive(":memory:").reindex().articles
         0
         """
-        foreign, self._foreign_scheme = self._foreign_scheme, None
-        try:
-            return self._rebuild_index(now, progress)
-        except BaseException:
-            self._foreign_scheme = foreign  # (the transaction is rolled back: the old index stays)
-            raise
-
-    def _rebuild_index(self, now: str, progress: Callable[[int, int], None] | None) -> IndexRebuild:
         import time
 
         started = time.perf_counter()
@@ -297,7 +290,7 @@ class LinkIndex:
         for table in ("fingerprints", "lsh_bands", "lsh_recent", "lsh_band_filter"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("INSERT OR REPLACE INTO index_settings (name, value) VALUES ('scheme', ?)", (SCHEME,))
-        # What is held in memory of the old index is gone with its rows.
+        # What is held in memory of the old index is gone with its rows (and the scheme is read again).
         self.rolled_back()
         self.clear_cache()
         ids = [row[0] for row in self.conn.execute("SELECT id FROM articles WHERE duplicate_of IS NULL ORDER BY id")]
@@ -399,11 +392,12 @@ class LinkIndex:
         row = self.conn.execute("SELECT signature FROM fingerprints WHERE article_id = ?", (article_id,)).fetchone()
         if row is None:
             return
+        recent = self._current()  # (first: the index of another scheme is refused as such)
         # The band keys are recomputed from the stored signature: the large tier has no
         # index by article. The rows are in one tier or the other.
         signature = joined_signatures([(article_id, row[0])])  # (a damaged one is an ArchiveError)
         keys = [(key, article_id) for key in band_keys(signature_values(signature))]
-        self._current().remove(article_id)
+        recent.remove(article_id)
         self.conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND article_id = ?", keys)
         self.conn.execute("DELETE FROM fingerprints WHERE article_id = ?", (article_id,))
 
@@ -517,18 +511,21 @@ class LinkIndex:
         connection committed since they were read (or a rolled-back write left them wrong).
 
         Raises:
-            ArchiveError: the archive was fingerprinted with another scheme.
+            ArchiveError: the archive was fingerprinted with another scheme (read with the
+                tiers: a rebuild committed by another connection, or one rolled back, is seen).
         """
-        if self._foreign_scheme is not None:
-            raise ArchiveError(
-                f"the archive was fingerprinted with scheme {self._foreign_scheme}, this newsdedup uses "
-                f"{SCHEME}: its fingerprints cannot be compared; {REPAIR_INDEX}"
-            )
         if self._current_until_ended and self._recent is not None:
             return self._recent
         self._current_until_ended = self._writing
         version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         if self._recent is None or version != self._data_version:
+            self._recent = None  # (not the index to use, if the scheme is another)
+            row = self.conn.execute("SELECT value FROM index_settings WHERE name = 'scheme'").fetchone()
+            if row is not None and row[0] != SCHEME:
+                raise ArchiveError(
+                    f"the archive was fingerprinted with scheme {row[0]}, this newsdedup uses {SCHEME}: "
+                    f"its fingerprints cannot be compared; {REPAIR_INDEX}"
+                )
             # Outside a write transaction each read sees the latest commit. The small tier
             # first: rows another connection merges meanwhile are then in it, or already in
             # the filter read after it; never in neither.

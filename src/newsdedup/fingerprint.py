@@ -71,8 +71,9 @@ BAND_ROWS = 2
 BANDS = NUM_PERM // BAND_ROWS
 #: Seed of the MinHash permutations: fixed, so fingerprints agree across processes and runs.
 SEED = 1
-#: Names everything above; stored in the archive so that an archive indexed with other
-#: parameters is refused instead of silently compared with incompatible fingerprints.
+#: Names everything above; stored in the archive so that the index of an archive made with
+#: other parameters is refused (until ``newsdedup reindex``) instead of silently compared with
+#: incompatible fingerprints.
 SCHEME = f"words{SHINGLE_SIZE}-minhash{NUM_PERM}-affine32-seed{SEED}-u16-bands{BANDS}x{BAND_ROWS}-v1"
 
 _WORD = re.compile(r"\w+")
