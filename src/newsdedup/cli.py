@@ -467,10 +467,10 @@ def reindex(
 
     The repair for an index damaged on disk (an error that names a damaged
     fingerprint or band filter), or made by a newsdedup with another fingerprint
-    scheme. Links and clusters are kept; links found anew
-    are added. One write transaction, about a millisecond an article (90 s for
-    80k): an interrupted run changes nothing, other commands read the old index
-    meanwhile, and an ingest waits for it (up to a minute, then fails).
+    scheme. Links and clusters are kept; links found anew are added. One write
+    transaction, about a millisecond an article (90 s for 80k): an interrupted
+    run changes nothing, other commands read the old index meanwhile, and an
+    ingest waits for it (up to a minute, then fails).
 
     Example:  newsdedup --archive /data/news reindex
     """

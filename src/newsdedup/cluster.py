@@ -272,7 +272,7 @@ class LinkIndex:
 
         What it is for: a fingerprint or band filter damaged on disk stops lookups with
         an :class:`ArchiveError` naming it, and nothing else rewrites it; so does an index
-        made with another fingerprint scheme (:meth:`apply_settings`). Every fingerprint,
+        made with another fingerprint scheme (:meth:`settings_current`). Every fingerprint,
         band row and the filter are dropped; each article with body text is then looked
         up, verified and indexed in id order, as ingestion did. Links and clusters are
         kept: a link found again is not stored twice (a stronger one replaces a weaker),
