@@ -458,9 +458,11 @@ def test_a_rolled_back_merge_leaves_filter_and_tier_in_step(
     assert near_b is not None and index.candidates(near_b) == [again.id]  # type: ignore[attr-defined]
 
 
-def archive_at_version(path: Path, version: int, fp: Fingerprint, articles: int = 1) -> sqlite3.Connection:
+def archive_at_version(
+    path: Path, version: int, fp: Fingerprint, articles: int = 1, *, indexed: int = 1
+) -> sqlite3.Connection:
     """A new archive file with the schema of ``version``, ``fp`` stored as the fingerprint of
-    articles 1 to ``articles``, and its band keys in the large tier as article 1's."""
+    articles 1 to ``articles``, and its band keys in the large tier as those of articles 1 to ``indexed``."""
     from newsdedup.archive import _statements
     from newsdedup.schema import MIGRATIONS
 
@@ -473,7 +475,10 @@ def archive_at_version(path: Path, version: int, fp: Fingerprint, articles: int 
         "INSERT INTO fingerprints (article_id, words, shingles, signature) VALUES (?, ?, ?, ?)",
         [(n, fp.words, fp.distinct, fp.signature) for n in range(1, articles + 1)],
     )
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 1)", [(k,) for k in fp.bands])
+    conn.executemany(
+        "INSERT INTO lsh_bands (key, article_id) VALUES (?, ?)",
+        [(k, n) for n in range(1, indexed + 1) for k in fp.bands],
+    )
     return conn
 
 
@@ -756,8 +761,7 @@ def test_an_old_archive_with_a_damaged_fingerprint_opens_to_be_repaired(tmp_path
     path = tmp_path / "v11.db"
     fp = fingerprint(WEATHER)
     assert fp is not None
-    conn = archive_at_version(path, 11, fp, articles=2)
-    conn.executemany("INSERT INTO lsh_bands (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
+    conn = archive_at_version(path, 11, fp, articles=2, indexed=2)
     conn.execute("UPDATE fingerprints SET signature = x'00' WHERE article_id = 2")
     conn.close()
     with Archive(path) as archive:
