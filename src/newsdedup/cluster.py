@@ -303,10 +303,7 @@ class LinkIndex:
                 fp = fingerprint(texts.get(article_id, ""))
                 if fp is None:
                     continue
-                candidates, full = self._lookup(fp)
-                links = self._verified_links(article_id, fp, candidates)
-                self._store_fingerprint(article_id, fp, full)
-                self._store_links(article_id, links, now, clustered=True)
+                self._store_links(article_id, self._link_and_store(article_id, fp), now, clustered=True)
                 self.merge_recent()
                 fingerprinted += 1
             done += len(chunk)
@@ -348,11 +345,16 @@ class LinkIndex:
             return Indexed(cluster, link)
         if fp is None:
             return Indexed(self._store_links(article_id, [], now), None, NO_BODY_NOTE)
+        links = self._link_and_store(article_id, fp)
+        cluster = self._store_links(article_id, links, now)
+        return Indexed(cluster, _strongest(links))
+
+    def _link_and_store(self, article_id: int, fp: Fingerprint) -> list[Link]:
+        """Look ``fp`` up, verify its candidates, store it as ``article_id``'s; its verified links."""
         candidates, full = self._lookup(fp)
         links = self._verified_links(article_id, fp, candidates)
         self._store_fingerprint(article_id, fp, full)
-        cluster = self._store_links(article_id, links, now)
-        return Indexed(cluster, _strongest(links))
+        return links
 
     def _store_fingerprint(self, article_id: int, fp: Fingerprint, full: set[int]) -> None:
         """Store a fingerprint, and its band rows except in the buckets that are ``full``."""
@@ -382,9 +384,7 @@ class LinkIndex:
         elif fp is None:
             return Indexed(self.cluster_of(article_id), None, NO_BODY_NOTE)
         else:
-            candidates, full = self._lookup(fp)
-            links = self._verified_links(article_id, fp, candidates)
-            self._store_fingerprint(article_id, fp, full)
+            links = self._link_and_store(article_id, fp)
         links = [replace(link, evidence={**(link.evidence or {}), "revision": revision}) for link in links]
         return Indexed(self._store_links(article_id, links, now, clustered=True), _strongest(links))
 
