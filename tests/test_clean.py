@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,15 @@ def test_seed_golden(case: str, seed: Path) -> None:
         {"index": b.index, "role": b.role, "kept": b.kept, "reason": b.reason, "text": b.text} for b in article.blocks
     ]
     assert got == expected["blocks"]
+
+
+@pytest.mark.parametrize("seed", [SEED_A, SEED_B])
+def test_decomposed_unicode_is_cleaned_as_composed(seed: Path) -> None:
+    # Tone marks as characters of their own (NFD): the same comment form, lists and captions found.
+    text = seed.read_text(encoding="utf-8")
+    decomposed = unicodedata.normalize("NFD", text).encode("utf-8")
+    assert decomposed != text.encode("utf-8")
+    assert clean_article(extract_text(decomposed)) == clean_article(extract_text(seed.read_bytes()))
 
 
 def test_seed_000_as_the_issue_describes() -> None:

@@ -122,3 +122,11 @@ def test_html_false_charset_falls_back_to_evidence() -> None:
 def test_bom_over_garbage_is_refused() -> None:
     with pytest.raises(EncodingError, match="unassigned or private"):
         decode_text(b"\xff\xfe\xfa garbage \x81\x82")
+
+
+def test_decomposed_text_is_composed() -> None:
+    decomposed = unicodedata.normalize("NFD", VIETNAMESE)
+    for data in (decomposed.encode("utf-8"), decomposed.encode("utf-16"), decomposed.encode("utf-16-le")):
+        assert decode_text(data)[0] == VIETNAMESE
+    assert decode_html(f"<p>{decomposed}</p>".encode())[0] == f"<p>{VIETNAMESE}</p>"
+    assert decode_html(f'<meta charset="utf-8"><p>{decomposed}</p>'.encode())[0].endswith(VIETNAMESE + "</p>")

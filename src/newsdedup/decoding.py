@@ -48,7 +48,14 @@ _MAX_CONTROL_SHARE = 0.01
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` and return ``(text, encoding)``.
+    """Decode ``data`` and return ``(text, encoding)``, the text in Unicode's NFC.
+
+    NFC, because text typed or converted on some systems comes decomposed (a tone mark
+    as a character of its own): it displays the same, but cleaning's patterns ("Ý kiến
+    của bạn") and the comparison of lines would not match it.
+
+    >>> decode_text("Ho\u0300a".encode()) == ("Hòa", "utf-8")
+    True
 
     Raises:
         EmptyInput: no bytes.
@@ -60,10 +67,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise EmptyInput("empty input (0 bytes)")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _assigned(_strict(data, encoding, "its byte-order mark says"), encoding), encoding
+            return _nfc(_assigned(_strict(data, encoding, "its byte-order mark says"), encoding)), encoding
     utf16 = _utf16_without_bom(data)
     if utf16 is not None:
-        return _assigned(_strict(data, utf16, "its NUL-byte pattern says"), utf16), utf16
+        return _nfc(_assigned(_strict(data, utf16, "its NUL-byte pattern says"), utf16)), utf16
     if b"\x00" in data:
         raise BinaryInput("binary data (NUL bytes), not text")
     try:
@@ -81,7 +88,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
     # against 14 for the regex over the text (a 3 kB VNE article).
     if len(data.translate(None, _CONTROL_BYTES)) != len(data):
         _reject_binary(text)
-    return text, encoding
+    return _nfc(text), encoding
+
+
+def _nfc(text: str) -> str:
+    # A text in NFC already (nearly all) is only checked: 19 µs for 7,500 characters.
+    return unicodedata.normalize("NFC", text)
 
 
 def decode_html(data: bytes, charset: str | None = None) -> tuple[str, str]:
@@ -110,7 +122,7 @@ def decode_html(data: bytes, charset: str | None = None) -> tuple[str, str]:
                 except UnicodeDecodeError:
                     pass  # pages often lie about their charset: fall back to the evidence
                 else:
-                    return unicodedata.normalize("NFC", text), encoding
+                    return _nfc(text), encoding
     return decode_text(data)
 
 
@@ -164,8 +176,8 @@ def _decode_legacy(data: bytes) -> tuple[str, str]:
     """Vietnamese Windows (cp1258) or Western Windows (cp1252), when the text says so."""
     vietnamese = _try_decode(data, "cp1258")
     if vietnamese is not None and _vietnamese_evidence(vietnamese) >= _MIN_VIETNAMESE_EVIDENCE:
-        # cp1258 writes most tone marks as combining characters: compose them.
-        return unicodedata.normalize("NFC", vietnamese), "cp1258"
+        # cp1258 writes most tone marks as combining characters (decode_text composes them).
+        return vietnamese, "cp1258"
     western = _try_decode(data, "cp1252")
     if western is not None and _plausible_latin(western):
         return western, "cp1252"
