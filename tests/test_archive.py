@@ -170,6 +170,17 @@ def test_get_missing_article(memory_archive: Archive) -> None:
         memory_archive.get(42)
 
 
+@pytest.mark.parametrize("number", [1 << 63, -(1 << 64), 10**20])
+def test_ids_sqlite_cannot_hold_are_not_found(memory_archive: Archive, number: int) -> None:
+    # SQLite refuses to be asked for them (OverflowError): no article can have such an id.
+    add(memory_archive, SEED_A.read_bytes())
+    for read in (memory_archive.get, memory_archive.history, memory_archive.similar, memory_archive.cluster):
+        with pytest.raises(ArticleNotFound, match=f"no (article|cluster) with id {number}"):
+            read(number)
+    with pytest.raises(ArticleNotFound):
+        memory_archive.link(1, number, "same-story")
+
+
 def test_articles_listing_filters(memory_archive: Archive) -> None:
     add(memory_archive, SEED_A.read_bytes())
     add(memory_archive, SEED_B.read_bytes())

@@ -106,6 +106,28 @@ def test_show_missing_article(runner: CliRunner, archive_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["show", "99999999999999999999"], 2),
+        (["similar", "99999999999999999999", "--json"], 2),
+        (["list", "--limit", "99999999999999999999"], 2),
+        (["clusters", "--offset", "99999999999999999999"], 2),
+        (["diff", "1", "99999999999999999999"], 2),
+        (["diff", "1@99999999999999999999"], 2),
+        (["diff", "--cluster", "99999999999999999999"], 2),
+        (["history", "99999999999999999999"], 1),
+    ],
+)
+def test_ids_too_large_for_sqlite_are_errors_not_tracebacks(
+    runner: CliRunner, archive_dir: Path, args: list[str], code: int
+) -> None:
+    run(runner, archive_dir, "ingest", str(SEED_A))
+    got, out, err = run(runner, archive_dir, *args)
+    assert (got, out) == (code, "") and "Error:" in err and "99999999999999999999" in err
+    assert "Traceback" not in err and "OverflowError" not in err
+
+
+@pytest.mark.parametrize(
     "command", [["list"], ["show", "1"], ["stats"], ["clusters"], ["similar", "1"], ["diff", "1", "2"]]
 )
 def test_reading_commands_never_create_an_archive(runner: CliRunner, tmp_path: Path, command: list[str]) -> None:

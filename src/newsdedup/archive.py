@@ -44,6 +44,7 @@ from .normalize import body_hash, comparison_key
 from .originals import KEY_DIGITS, OriginalStore
 from .records import (
     BODY_ROLES,
+    MAX_ID,
     Article,
     Block,
     ExtractedArticle,
@@ -721,7 +722,9 @@ class Archive:
         Raises:
             ArticleNotFound: no such article.
         """
-        rows = list(self.db.query(f"{_ARTICLES_SELECT} WHERE a.id = ?", [article_id]))
+        rows = (
+            list(self.db.query(f"{_ARTICLES_SELECT} WHERE a.id = ?", [article_id])) if abs(article_id) <= MAX_ID else []
+        )
         if not rows:
             raise ArticleNotFound(f"no article with id {article_id} in {self.path}")
         return replace(_article(rows[0], self.blocks.get(article_id)), cluster=self.links.cluster_of(article_id))
@@ -783,7 +786,7 @@ class Archive:
         newsdedup.errors.ArticleNotFound: no article with id 3 in :memory:
         """
         article_id = article if isinstance(article, int) else self.find_url(article)
-        revisions = self._revisions_of(article_id)
+        revisions = self._revisions_of(article_id) if abs(article_id) <= MAX_ID else []
         if not revisions:
             raise ArticleNotFound(f"no article with id {article_id} in {self.path}")
         return revisions

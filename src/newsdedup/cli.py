@@ -22,6 +22,7 @@ import typer
 
 from .config import Config
 from .errors import NewsdedupError
+from .records import MAX_ID
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -129,7 +130,8 @@ def ingest(
         ),
     ] = None,
     max_bytes: Annotated[
-        int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this (after decompression).")
+        int,
+        typer.Option("--max-bytes", min=1, max=MAX_ID, help="Refuse inputs larger than this (after decompression)."),
     ] = Config().max_input_bytes,
     input_format: Annotated[str, typer.Option("--format", help="Input format: auto, text or html.")] = "auto",
     source: Annotated[str | None, typer.Option("--source", help="Outlet name for every article of this run.")] = None,
@@ -143,7 +145,10 @@ def ingest(
     batch_size: Annotated[
         int,
         typer.Option(
-            "--batch-size", min=1, help="Articles per transaction (the last ones of a run with workers: 128)."
+            "--batch-size",
+            min=1,
+            max=MAX_ID,
+            help="Articles per transaction (the last ones of a run with workers: 128).",
         ),
     ] = Config().batch_size,
     include_hidden: Annotated[bool, typer.Option("--include-hidden", help="Also read dot-files in folders.")] = False,
@@ -347,8 +352,10 @@ def _progress(console: Console, enabled: bool, unit: str = "inputs") -> Any:
 def list_articles(
     ctx: typer.Context,
     as_json: JsonOption = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most this many (0: all).")] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, max=MAX_ID, help="Show at most this many (0: all).")
+    ] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=MAX_ID, help="Skip this many first.")] = 0,
     source: Annotated[str | None, typer.Option("--source", help="Only articles from this outlet.")] = None,
     no_duplicates: Annotated[bool, typer.Option("--no-duplicates", help="Hide exact duplicates.")] = False,
 ) -> None:
@@ -388,7 +395,7 @@ def list_articles(
 @app.command()
 def show(
     ctx: typer.Context,
-    article_id: Annotated[int, typer.Argument(metavar="ID", help="Article id (see `newsdedup list`).")],
+    article_id: Annotated[int, typer.Argument(metavar="ID", max=MAX_ID, help="Article id (see `newsdedup list`).")],
     as_json: JsonOption = False,
 ) -> None:
     """Show one article with its metadata and its blocks in reading order.
@@ -502,9 +509,13 @@ def reindex(
 def clusters(
     ctx: typer.Context,
     as_json: JsonOption = False,
-    min_size: Annotated[int, typer.Option("--min-size", min=1, help="Only clusters of at least this many.")] = 2,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most this many (0: all).")] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=1, max=MAX_ID, help="Only clusters of at least this many.")
+    ] = 2,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, max=MAX_ID, help="Show at most this many (0: all).")
+    ] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=MAX_ID, help="Skip this many first.")] = 0,
 ) -> None:
     """List clusters of articles that copy or share passages, largest first.
 
@@ -529,7 +540,7 @@ def clusters(
 @app.command()
 def similar(
     ctx: typer.Context,
-    article_id: Annotated[int, typer.Argument(metavar="ID", help="Article id (see `newsdedup list`).")],
+    article_id: Annotated[int, typer.Argument(metavar="ID", max=MAX_ID, help="Article id (see `newsdedup list`).")],
     as_json: JsonOption = False,
 ) -> None:
     """Articles linked to one article: level (exact, near-duplicate, same-story), score, evidence.
@@ -633,7 +644,11 @@ def diff_command(
     cluster: Annotated[
         int | None,
         typer.Option(
-            "--cluster", "-c", metavar="ID", help="Compare the articles of this cluster (`newsdedup clusters`)."
+            "--cluster",
+            "-c",
+            metavar="ID",
+            max=MAX_ID,
+            help="Compare the articles of this cluster (`newsdedup clusters`).",
         ),
     ] = None,
     output_format: Annotated[

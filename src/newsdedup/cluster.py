@@ -71,7 +71,7 @@ from .fingerprint import (
     signature_values,
 )
 from .recenttier import RecentTier
-from .records import Article, ExtractedArticle, IngestResult, Link, Precomputed
+from .records import MAX_ID, Article, ExtractedArticle, IngestResult, Link, Precomputed
 from .similarity import Evidence, compare, link_level
 
 if TYPE_CHECKING:
@@ -439,7 +439,10 @@ class LinkIndex:
         if a == b:
             raise ArchiveError(f"cannot link article {a} to itself")
         for article_id in (a, b):
-            if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
+            if (
+                abs(article_id) > MAX_ID
+                or self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None
+            ):
                 raise ArticleNotFound(f"no article with id {article_id}")
         self._insert_link(min(a, b), max(a, b), Link(a, level, score, evidence), now)
         self._ensure_cluster(a)
@@ -663,6 +666,8 @@ class LinkIndex:
         Raises:
             ArticleNotFound: the article has no cluster (it does not exist).
         """
+        if abs(article_id) > MAX_ID:
+            raise ArticleNotFound(f"no article with id {article_id}")
         row = self.conn.execute("SELECT cluster_id FROM clusters WHERE article_id = ?", (article_id,)).fetchone()
         if row is None:
             raise ArticleNotFound(f"no article with id {article_id}")
@@ -713,11 +718,15 @@ class LinkIndex:
         Raises:
             ArticleNotFound: no such cluster.
         """
-        members = self.conn.execute(
-            """SELECT a.id, a.title, a.source, a.published, a.duplicate_of FROM clusters AS c
-               JOIN articles AS a ON a.id = c.article_id WHERE c.cluster_id = ? ORDER BY a.id""",
-            (cluster_id,),
-        ).fetchall()
+        members = (
+            self.conn.execute(
+                """SELECT a.id, a.title, a.source, a.published, a.duplicate_of FROM clusters AS c
+                   JOIN articles AS a ON a.id = c.article_id WHERE c.cluster_id = ? ORDER BY a.id""",
+                (cluster_id,),
+            ).fetchall()
+            if abs(cluster_id) <= MAX_ID
+            else []
+        )
         if not members:
             raise ArticleNotFound(f"no cluster with id {cluster_id}")
         canonical = next((m for m in members if m[4] is None), members[0])

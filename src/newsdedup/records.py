@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from .fingerprint import Fingerprint
     from .originals import Packed
 
+#: The largest id an article, cluster or revision can have: SQLite's largest integer. A larger
+#: number names nothing (SQLite could not even be asked for it).
+MAX_ID = (1 << 63) - 1
+
 Role = Literal["title", "dateline", "body", "subheading", "caption", "byline", "boilerplate"]
 #: Roles of kept blocks, and ``boilerplate`` for dropped ones.
 ROLES: tuple[str, ...] = ("title", "dateline", "body", "subheading", "caption", "byline", "boilerplate")

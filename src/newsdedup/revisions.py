@@ -51,7 +51,7 @@ from urllib.parse import urlsplit
 from .config import Config
 from .errors import ConfigError, InputError
 from .normalize import comparison_key
-from .records import BODY_ROLES, Block, RevisionChanges
+from .records import BODY_ROLES, MAX_ID, Block, RevisionChanges
 
 _REF = re.compile(r"(\d+)(?:@(-?\d+))?")
 
@@ -87,6 +87,8 @@ def parse_ref(text: str) -> RevisionRef:
     if match is None:
         raise ConfigError(f"an article reference is ID or ID@REVISION (12, 12@1, 12@-2), got {text!r}")
     revision = int(match.group(2)) if match.group(2) is not None else None
+    if int(match.group(1)) > MAX_ID or (revision is not None and abs(revision) > MAX_ID):
+        raise ConfigError(f"ids and revision numbers are at most {MAX_ID:,}, got {text!r}")
     if revision == 0:
         raise ConfigError(f"revisions are numbered from 1 (or -1 for the latest, -2 before it), got {text!r}")
     return RevisionRef(int(match.group(1)), revision)
