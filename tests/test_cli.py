@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from newsdedup.cli import app
 
-from .conftest import DATA, FIXTURES, SEED_A, article_text
+from .conftest import DATA, FIXTURES, SEED_A, SEED_B, article_text
 
 
 def run(runner: CliRunner, archive: Path, *args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
@@ -103,6 +103,29 @@ def test_show_missing_article(runner: CliRunner, archive_dir: Path) -> None:
     code, _, err = run(runner, archive_dir, "show", "99")
     assert code == 1
     assert err.startswith("Error: no article with id 99")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "--format", "pdf", str(SEED_A)], "Error: --format must be one of auto, text, html, got 'pdf'"),
+        (["ingest", "--source", " ", str(SEED_A)], "Error: --source must be a non-empty string"),
+        (["ingest", "--user-agent", "a\nb", str(SEED_A)], "Error: --user-agent must be a non-empty one-line string"),
+        (["ingest", "-", "-"], "Error: standard input (-) can be read once; it is named 2 times"),
+        (["diff", "1", "2", "--pivot", "latest"], "Error: --pivot must be one of complete, earliest or an article id"),
+    ],
+)
+def test_bad_option_values_are_usage_errors_naming_the_option(
+    runner: CliRunner, archive_dir: Path, args: list[str], message: str
+) -> None:
+    code, out, err = run(runner, archive_dir, *args, input="Tin\nMột đoạn văn.\n")
+    assert (code, out) == (2, "") and err.startswith(message)
+
+
+def test_format_names_in_any_case(runner: CliRunner, archive_dir: Path) -> None:
+    assert run(runner, archive_dir, "ingest", "--format", "TEXT", str(SEED_A), str(SEED_B))[0] == 0
+    code, out, _ = run(runner, archive_dir, "diff", "1", "2", "--format", "JSON", "--pivot", "Complete")
+    assert code == 0 and json.loads(out)
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,29 @@ def test_same_file_twice_in_one_batch(memory_archive: Archive) -> None:
     assert [(r.status, r.id) for r in results] == [("new", 1), ("duplicate", 1)]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_known_bytes_report_the_article_they_copy_and_its_cluster(
+    tmp_path: Path, archive_dir: Path, workers: int
+) -> None:
+    # The same text with other white space: an exact copy (2) of the seed (1), its bytes archived as 2.
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(SEED_A.read_bytes().replace(b"\n", b"\n\n"))
+    config = Config(workers=workers)
+    with Archive(archive_dir, config) as archive:
+        first = list(ingest_paths(archive, [str(SEED_A), str(copy)], config))
+        got = [(r.status, r.id, r.duplicate_of, r.cluster) for r in first]
+        assert got == [("new", 1, None, 1), ("duplicate", 2, 1, 1)]
+        # Later runs, the copy's bytes first found by a worker (or the reader) and named twice in one run.
+        for _ in range(2):
+            again = list(ingest_paths(archive, [str(copy), str(SEED_A), str(copy)], config))
+            assert [(r.status, r.id, r.duplicate_of, r.cluster, r.match) for r in again] == [
+                ("duplicate", 2, 1, 1, "same-bytes"),
+                ("duplicate", 1, 1, 1, "same-bytes"),
+                ("duplicate", 2, 1, 1, "same-bytes"),
+            ]
+            assert again[0].title == first[0].title == again[2].title
+
+
 @pytest.mark.slow
 def test_ten_thousand_files_with_one_binary(tmp_path: Path, archive_dir: Path) -> None:
     folder = tmp_path / "many"

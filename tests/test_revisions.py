@@ -310,7 +310,7 @@ def test_revert_needs_a_later_fetch_time(memory_archive: Archive) -> None:
     back = add(memory_archive, again, fetched_at="2024-05-01T13:00:00+00:00")
     assert (back.status, back.revision) == ("revision", 4)
     assert memory_archive.history(1)[3].changes.reverted_to == 2  # type: ignore[union-attr]
-    assert memory_archive.find_original(sha) == (1, "Hà Nội duyệt quy hoạch")
+    assert memory_archive.find_original(sha) == (1, "Hà Nội duyệt quy hoạch", 1)
     assert add(memory_archive, again, fetched_at="2024-05-01T14:00:00+00:00").match == "same-bytes"
     # Revision 4 has revision 2's bytes: one original for both.
     (two,) = memory_archive.db.execute(

@@ -75,9 +75,9 @@ _ARTICLE_BLOCKS_VERSION = 7
 # superseded one (part 1, with the date of the article's latest revision); at most a row each.
 # The original is found by its key (see newsdedup.originals), then the articles by its id.
 _FIND_ORIGINAL_SQL = (
-    "SELECT a.id, a.title, NULL, 0 FROM originals AS o JOIN articles AS a ON a.original_id = o.id "
+    "SELECT a.id, a.title, NULL, 0, a.duplicate_of FROM originals AS o JOIN articles AS a ON a.original_id = o.id "
     f"WHERE substr(o.sha256, 1, {KEY_DIGITS}) = ? AND +o.sha256 = ? AND a.raw_item = ? UNION ALL "
-    "SELECT * FROM (SELECT a.id, a.title, coalesce(a.fetched_at, a.revised_at, a.ingested_at), 1 "
+    "SELECT * FROM (SELECT a.id, a.title, coalesce(a.fetched_at, a.revised_at, a.ingested_at), 1, a.duplicate_of "
     "FROM originals AS o JOIN revisions AS r ON r.original_id = o.id JOIN articles AS a ON a.id = r.article_id "
     f"WHERE substr(o.sha256, 1, {KEY_DIGITS}) = ? AND +o.sha256 = ? AND r.raw_item = ? LIMIT 1)"
 )
@@ -387,8 +387,9 @@ class Archive:
 
     def find_original(
         self, sha256: str, item: int = 0, *, fetched_at: str | None = None
-    ) -> tuple[int, str | None] | None:
-        """The id and title of the article already made from these bytes (any revision of it), if any.
+    ) -> tuple[int, str | None, int] | None:
+        """The id and title of the article already made from these bytes (any revision of it),
+        and the id of the article it is a copy of (its own if none), if any.
 
         A cheap check before extraction; :meth:`add_many` checks again
         under the write lock. Bytes of a superseded revision fetched
@@ -402,10 +403,10 @@ class Archive:
         rows = self.conn.execute(_FIND_ORIGINAL_SQL, [key, sha256, item, key, sha256, item]).fetchall()
         if not rows:
             return None
-        article_id, title, latest_at, _ = min(rows, key=itemgetter(3))
+        article_id, title, latest_at, _, copy_of = min(rows, key=itemgetter(3))
         if latest_at is not None and fetched_after(fetched_at, latest_at):
             return None
-        return int(article_id), title
+        return int(article_id), title, int(article_id if copy_of is None else copy_of)
 
     def precompute(
         self, raw: RawInput, article: ExtractedArticle, fp: Fingerprint | EllipsisType | None = ...

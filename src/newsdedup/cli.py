@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from .config import Config
-from .errors import NewsdedupError
+from .errors import ConfigError, NewsdedupError
 from .records import MAX_ID
 
 if TYPE_CHECKING:
@@ -98,6 +98,26 @@ def _open(ctx: typer.Context, config: Config | None = None, *, create: bool = Fa
 def _fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
+
+
+#: The command-line options of ``ingest`` that set a :class:`Config` field.
+_INGEST_OPTIONS = {
+    "max_input_bytes": "--max-bytes",
+    "input_format": "--format",
+    "source": "--source",
+    "batch_size": "--batch-size",
+    "workers": "--workers",
+    "fetch_timeout": "--timeout",
+    "user_agent": "--user-agent",
+}
+
+
+def _fail_option(err: ConfigError, options: dict[str, str]) -> NoReturn:
+    """A usage error for an option's value: the library names the field (``input_format must
+    be one of ...``), the user typed the option (``--format must be one of ...``)."""
+    message = str(err)
+    name, space, rest = message.partition(" ")
+    _fail(f"{options[name]}{space}{rest}" if name in options else message, code=2)
 
 
 def _print_json(value: Any) -> None:
@@ -208,9 +228,11 @@ def ingest(
             if from_file == STDIN and STDIN in listed:
                 _fail("the list read from standard input (--from-file -) names - (standard input) again", code=2)
             names += listed
+        if names.count(STDIN) > 1:
+            _fail(f"standard input (-) can be read once; it is named {names.count(STDIN)} times", code=2)
         config = Config(
             max_input_bytes=max_bytes,
-            input_format=input_format,  # type: ignore[arg-type]
+            input_format=input_format.lower(),  # type: ignore[arg-type]
             source=source,
             source_from_folder=source_from_folder,
             batch_size=batch_size,
@@ -220,6 +242,8 @@ def ingest(
         )
         if workers is not None:
             config = config.with_options(workers=workers)
+    except ConfigError as err:
+        _fail_option(err, _INGEST_OPTIONS)
     except NewsdedupError as err:
         _fail(str(err))
     with _worker_pool(names, config) as pool:
@@ -683,20 +707,24 @@ def diff_command(
 
     Example:  newsdedup diff 12@1 12@3
     """
+    from .compare import PIVOT_RULES
     from .diff import diff
     from .report import FORMATS
     from .revisions import parse_ref
 
-    fmt = "json" if as_json else output_format
+    fmt = "json" if as_json else output_format.lower()
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}", code=2)
+    rule = pivot.strip().lower()
+    if not rule.isdigit() and rule not in PIVOT_RULES:
+        _fail(f"--pivot must be one of {', '.join(PIVOT_RULES)} or an article id, got {pivot!r}", code=2)
     try:
         refs = [parse_ref(i) for i in ids or []]
     except NewsdedupError as err:
         _fail(str(err), code=2)
     try:
         with _open(ctx) as archive:
-            result = diff(archive, refs, cluster=cluster, pivot=int(pivot) if pivot.isdigit() else pivot)
+            result = diff(archive, refs, cluster=cluster, pivot=int(rule) if rule.isdigit() else rule)
     except NewsdedupError as err:
         _fail(str(err))
     _emit_report(result, fmt, output)

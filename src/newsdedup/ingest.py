@@ -373,7 +373,7 @@ class _Writer:
         self.referable = referable
         self.on_result = on_result
         self.on_input = on_input
-        self.ids: dict[str, tuple[str, int | None]] = {}  # path -> (status, article id), for the referable paths
+        self.ids: dict[str, IngestResult] = {}  # path -> its result, for the referable paths
         self.errors = 0  # in the current named input
         self.feed: FetchRecord | None = None  # the current input's feed row, stored if it had no error
 
@@ -413,10 +413,13 @@ class _Writer:
                 continue
             else:
                 result = item
+            if result.cluster is None and result.id is not None and result.status != "error":
+                # Found archived before the writer (the same bytes, a known URL): its cluster now.
+                result = replace(result, cluster=self.archive.links.cluster_of(result.id))
             if result.status == "error":
                 self.errors += 1
             if result.path in self.referable:
-                self.ids[result.path] = (result.status, result.id)
+                self.ids[result.path] = result
             out.append(result)
         # Written after the articles: a kill in between only makes the next run fetch again.
         self.archive.record_fetches(rows)
@@ -430,20 +433,22 @@ class _Writer:
             yield entry
 
     def _same_as(self, item: SameAs) -> IngestResult:
-        status, article_id = self.ids.get(item.first, (None, None))
-        if status == "error":
+        first = self.ids.get(item.first)
+        if first is not None and first.status == "error":
             return IngestResult(path=item.path, status="error", error=f"{item.what} ({item.first}) failed")
-        if article_id is None:
+        if first is None or first.id is None:
             # The first gave no article: a feed or a crawl (its entries and records have results
             # of their own), or a feed not modified since the last run. Read once is enough.
-            why = "a feed or crawl, read once" if status is None else f"{status} there"
+            why = "a feed or crawl, read once" if first is None else f"{first.status} there"
             return IngestResult(path=item.path, status="skipped", note=f"{item.what}: {item.first} ({why})")
         return IngestResult(
             path=item.path,
             status="duplicate",
-            id=article_id,
-            duplicate_of=article_id,
+            id=first.id,
+            duplicate_of=first.duplicate_of or first.id,
             match=item.match,
+            title=first.title,
+            cluster=first.cluster,
             note=f"{item.what}: {item.first}",
         )
 

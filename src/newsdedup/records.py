@@ -207,7 +207,8 @@ class IngestResult:
     ``status`` is ``new`` (a new article), ``revision`` (a new text of the
     article archived under the same URL: ``id`` is that article, ``revision``
     the new revision's number), ``duplicate`` (the same bytes were archived
-    before, so ``id`` is that article; or the same normalised body, so ``id``
+    before, so ``id`` is that article and ``duplicate_of`` the one it is an exact copy
+    of, or itself; or the same normalised body, so ``id``
     is the new record and ``duplicate_of`` the first one; or, ``match``
     ``same-url``, the same title and body as revision ``revision`` of article
     ``id``, archived under the same URL: nothing is stored; ``known-url``,
@@ -216,7 +217,7 @@ class IngestResult:
     ``same-entry``, a feed listing one entry twice), ``skipped`` (not meant to
     be archived: a WARC request record, an image; ``note`` says what it was) or
     ``error`` (``error`` says why; nothing was written for this input).
-    ``cluster`` is the stored article's cluster and ``link`` its strongest link;
+    ``cluster`` is the cluster of article ``id`` (stored or found) and ``link`` its strongest link;
     ``note`` says why an article was archived but not linked (no body text).
     """
 
@@ -233,13 +234,15 @@ class IngestResult:
     revision: int | None = None
 
     @classmethod
-    def same_bytes(cls, path: str, existing: int, title: str | None) -> IngestResult:
-        """The result for an input whose bytes are archived already as article ``existing``.
+    def same_bytes(cls, path: str, existing: int, title: str | None, copy_of: int | None = None) -> IngestResult:
+        """The result for an input whose bytes are archived already as article ``existing``,
+        itself an exact copy of article ``copy_of`` if that is given (and not ``existing``).
 
-        >>> IngestResult.same_bytes("a.txt", 3, "T").to_dict()["match"]
-        'same-bytes'
+        >>> IngestResult.same_bytes("a.txt", 3, "T", 1).to_dict()
+        {'path': 'a.txt', 'id': 3, 'status': 'duplicate', 'duplicate_of': 1, 'match': 'same-bytes', 'title': 'T'}
         """
-        return cls(path=path, status="duplicate", id=existing, duplicate_of=existing, match="same-bytes", title=title)
+        canonical = existing if copy_of is None else copy_of
+        return cls(path=path, status="duplicate", id=existing, duplicate_of=canonical, match="same-bytes", title=title)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; keys that do not apply are left out."""
