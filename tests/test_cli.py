@@ -173,7 +173,7 @@ def test_usage_errors_exit_2(runner: CliRunner, archive_dir: Path) -> None:
     assert run(runner, archive_dir, "show", "abc")[0] == 2
     assert run(runner, archive_dir, "ingest")[0] == 2
     code, _, err = run(runner, archive_dir, "ingest", "--format", "pdf", str(SEED_A))
-    assert code == 1 and "input_format must be one of auto, text, html, got 'pdf'" in err
+    assert code == 2 and "--format must be one of auto, text, html, got 'pdf'" in err
 
 
 def test_archive_from_environment(runner: CliRunner, tmp_path: Path) -> None:
@@ -226,10 +226,18 @@ def test_the_quick_exit_reports_a_failed_flush(tmp_path: Path) -> None:
     full = Path("/dev/full")
     if not full.exists():
         pytest.skip("no /dev/full here")
-    # A command that succeeds and prints nothing (`ingest --json` of an empty folder), after
-    # a write still in the buffer (a file is block-buffered): it is lost at the exit's flush.
-    (tmp_path / "empty").mkdir()
-    args = ["newsdedup", "--archive", str(tmp_path / "a"), "ingest", "--json", str(tmp_path / "empty")]
+    # A command that succeeds and prints nothing (`ingest --json` of a list of inputs that names
+    # none), after a write still in the buffer (a file is block-buffered): it is lost at the exit's flush.
+    (tmp_path / "none.txt").write_text("# no inputs yet\n")
+    args = [
+        "newsdedup",
+        "--archive",
+        str(tmp_path / "a"),
+        "ingest",
+        "--json",
+        "--from-file",
+        str(tmp_path / "none.txt"),
+    ]
     code = f"import sys\nsys.stdout.write('pending')\nsys.argv = {args!r}\nfrom newsdedup.cli import main\nmain()"
     buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     with full.open("w") as sink:

@@ -67,6 +67,21 @@ def test_usage_errors(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> N
     assert code == 1 and "nope.txt: no such file (the list of inputs given to --from-file)" in err
 
 
+def test_a_folder_with_no_files_is_an_error_of_its_own(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, out, err = run(runner, archive_dir, "ingest", "--json", str(tmp_path / "empty"), str(SEED_A))
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and [r["status"] for r in results] == ["error", "new"]
+    assert results[0] == {
+        "path": str(tmp_path / "empty"),
+        "id": None,
+        "status": "error",
+        "error": "a folder with no files to ingest",
+    }
+    code, _, err = run(runner, archive_dir, "ingest", str(tmp_path / "empty"))
+    assert code == 1 and f"Error: {tmp_path / 'empty'}: a folder with no files to ingest" in err
+
+
 def test_timeout_option_and_errors_exit_1(runner: CliRunner, archive_dir: Path, site: Site) -> None:
     site.routes["/slow"] = Page.html(page(1), **{"Content-Length": "99999"})
     site.routes["/slow"].delay = 2.0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdedup.errors import CompressedInputError, InputError, InputNotFound, InputTooLarge
+from newsdedup.errors import CompressedInputError, EmptyInput, InputError, InputNotFound, InputTooLarge
 from newsdedup.sources import InputRef, find_inputs, read_input
 
 
@@ -24,6 +24,22 @@ def test_folders_are_walked_recursively_in_order_skipping_hidden(tmp_path: Path)
     assert found == ["a.txt", "b/1.txt", "b/2.txt"]
     with_hidden = find_inputs([str(tmp_path)], include_hidden=True)
     assert len(with_hidden) == 5
+
+
+def test_a_folder_with_nothing_to_read_is_yielded_and_fails_on_read(tmp_path: Path) -> None:
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "hidden" / ".git").mkdir(parents=True)
+    (tmp_path / "hidden" / ".git" / "config").write_text("x")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "a.txt").write_text("x")
+    names = [str(tmp_path / name) for name in ("empty", "hidden", "full")]
+    refs = find_inputs(names)
+    assert [ref.origin for ref in refs] == [names[0], names[1], str(tmp_path / "full" / "a.txt")]
+    with pytest.raises(EmptyInput, match=r"^a folder with no files to ingest$"):
+        read_input(refs[0])
+    with pytest.raises(EmptyInput, match=r"no files to ingest but hidden ones .* --include-hidden"):
+        read_input(refs[1])
+    assert [ref.origin for ref in find_inputs(names[1:2], include_hidden=True)] == [f"{names[1]}/.git/config"]
 
 
 def test_missing_path_is_yielded_and_fails_on_read(tmp_path: Path) -> None:

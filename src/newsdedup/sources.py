@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from .config import DEFAULT_MAX_INPUT_BYTES
-from .errors import CompressedInputError, InputError, InputNotFound, InputTooLarge
+from .errors import CompressedInputError, EmptyInput, InputError, InputNotFound, InputTooLarge
 from .records import RawInput
 from .urls import is_url
 
@@ -61,7 +61,8 @@ def iter_inputs(
     """Yield every input named by ``paths``, walking folders recursively in name order.
 
     A path that does not exist is yielded as it is: reading it raises
-    :class:`InputNotFound`, so it is reported with the other inputs' results.
+    :class:`InputNotFound`, so it is reported with the other inputs' results. So is a
+    folder that holds no file to read (reading it raises :class:`EmptyInput`).
     Links to folders are not followed, so a link loop cannot trap the walk.
 
     ``source_from_folder``: each file gets the outlet name of the folder that holds one
@@ -96,6 +97,7 @@ def find_inputs(
 
 def _walk(folder: str, include_hidden: bool, source_from_folder: bool) -> Iterator[InputRef]:
     own_name = _folder_name(os.path.abspath(folder)) if source_from_folder else None
+    found = False
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if include_hidden or not d.startswith("."))
         source = own_name
@@ -103,7 +105,10 @@ def _walk(folder: str, include_hidden: bool, source_from_folder: bool) -> Iterat
             source = os.path.relpath(root, folder).split(os.sep, 1)[0]
         for name in sorted(files):
             if include_hidden or not name.startswith("."):
+                found = True
                 yield InputRef(os.path.join(root, name), source)
+    if not found:  # named, yet nothing to read: an error of its own, not a silent success
+        yield InputRef(folder)
 
 
 def _folder_name(path: str) -> str | None:
@@ -139,11 +144,18 @@ def _read_file(path: str, max_bytes: int) -> bytes:
     except FileNotFoundError:
         raise InputNotFound("no such file or folder") from None
     except IsADirectoryError:
-        raise InputError("is a folder, not a file") from None
+        raise EmptyInput(_no_files(path)) from None
     except PermissionError:
         raise InputError("permission denied") from None
     except OSError as err:
         raise InputError(f"cannot read it: {err.strerror or err}") from None
+
+
+def _no_files(folder: str) -> str:
+    # Any file in it was passed over as hidden (its name, or a folder's on its path, starts with ".").
+    hidden = any(files for _, _, files in os.walk(folder))
+    why = " but hidden ones (names starting with '.'), read with --include-hidden" if hidden else ""
+    return f"a folder with no files to ingest{why}"
 
 
 def _read_stream(stream: _Readable, max_bytes: int, origin: str, *, size: int | None = None) -> bytes:
