@@ -333,6 +333,18 @@ def test_similar_says_why_an_article_without_body_has_no_links(
     assert json.loads(out)["similar"] == [] and "no body text" in json.loads(out)["note"]
 
 
+def test_similar_of_an_exact_copy_points_to_its_original(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "copy.txt").write_bytes(SEED_A.read_bytes().replace(b"\n", b"\n\n"))
+    run(runner, archive_dir, "ingest", str(SEED_A), str(SEED_B), str(tmp_path / "copy.txt"))
+    code, out, _ = run(runner, archive_dir, "similar", "3", "--json")
+    found = json.loads(out)
+    assert code == 0 and [(s["id"], s["level"]) for s in found["similar"]] == [(1, "exact")]
+    assert found["note"].startswith("an exact copy of article 1") and "newsdedup similar 1" in found["note"]
+    code, out, _ = run(runner, archive_dir, "similar", "3")
+    assert code == 0 and "An exact copy of article 1" in out
+    assert "note" not in json.loads(run(runner, archive_dir, "similar", "1", "--json")[1])
+
+
 def test_new_commands_have_examples(runner: CliRunner) -> None:
     for command in ("clusters", "similar", "reindex"):
         result = runner.invoke(app, [command, "--help"])
@@ -420,13 +432,18 @@ def test_reindex_repairs_an_archive_whose_index_is_damaged(
     code, out, _ = run(runner, archive_dir, "reindex", "--json")
     assert code == 0
     done = json.loads(out)
-    assert {k: done[k] for k in ("articles", "fingerprinted", "without_body", "links_added")} == {
+    assert {k: done[k] for k in ("articles", "fingerprinted", "without_body", "copies", "links_added")} == {
         "articles": 2,
         "fingerprinted": 2,
         "without_body": 0,
+        "copies": 0,
         "links_added": 0,
     }
     code, out, _ = run(runner, archive_dir, "reindex")
-    assert code == 0 and re.match(r"Re-indexed 2 articles \(2 fingerprinted, 0 without body text\) in \d", out)
+    assert code == 0 and re.match(
+        r"Re-indexed 2 articles \(2 fingerprinted, 0 without body text; 0 exact copies kept as linked to their "
+        r"originals\) in \d",
+        out,
+    )
     code, out, _ = run(runner, archive_dir, "ingest", "--json", str(copy))
     assert code == 0 and json.loads(out)["link"]["level"] == "near-duplicate"

@@ -677,7 +677,7 @@ def test_reindex_gives_back_the_index_ingestion_built(memory_archive: Archive) -
     assert memory_archive.db.execute("SELECT count(*) FROM lsh_band_filter").fetchone()[0] == 1
     calls: list[tuple[int, int]] = []
     done = memory_archive.reindex(progress=lambda n, total: calls.append((n, total)))
-    assert (done.articles, done.fingerprinted, done.without_body, done.links_added) == (7, 6, 1, 0)
+    assert (done.articles, done.fingerprinted, done.without_body, done.copies, done.links_added) == (7, 6, 1, 1, 0)
     assert calls == [(0, 7), (7, 7)]
     assert _index_state(memory_archive) == before
     _a_near_copy_finds(memory_archive, 83, 7)  # the rebuilt index is used as the old one was

@@ -520,12 +520,17 @@ def reindex(
     if as_json:
         _print_json(done.to_dict())
         return
-    articles, links = (
-        f"{n:,} {word}{'s' if n != 1 else ''}" for n, word in ((done.articles, "article"), (done.links_added, "link"))
+    articles, copies, links = (
+        f"{n:,} {one if n == 1 else many}"
+        for n, one, many in (
+            (done.articles, "article", "articles"),
+            (done.copies, "exact copy", "exact copies"),
+            (done.links_added, "link", "links"),
+        )
     )
     typer.echo(
-        f"Re-indexed {articles} ({done.fingerprinted:,} fingerprinted, {done.without_body:,} without body text) "
-        f"in {done.seconds:.1f} s; {links} added (archive: {archive.path})"
+        f"Re-indexed {articles} ({done.fingerprinted:,} fingerprinted, {done.without_body:,} without body text; "
+        f"{copies} kept as linked to their originals) in {done.seconds:.1f} s; {links} added (archive: {archive.path})"
     )
 
 
@@ -578,9 +583,9 @@ def similar(
     except NewsdedupError as err:
         _fail(str(err))
     if as_json:
-        from .cluster import not_linked_note
+        from .cluster import copy_note, not_linked_note
 
-        note = not_linked_note(article)
+        note = not_linked_note(article) or copy_note(article)
         _print_json(
             {"id": article.id, "cluster": article.cluster, "similar": [s.to_dict() for s in found]}
             | ({"note": note} if note else {})

@@ -152,19 +152,21 @@ class IndexRebuild:
     articles: int  # articles read (all but exact copies, which are linked, not fingerprinted)
     fingerprinted: int
     without_body: int  # no body text after cleaning: not fingerprinted, as on ingest
+    copies: int  # exact copies: not read, as on ingest (each keeps its exact link to its original)
     links_added: int  # links the lookups found that were not stored before
     seconds: float
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict.
 
-        >>> IndexRebuild(3, 2, 1, 0, 0.01234).to_dict()["seconds"]
+        >>> IndexRebuild(3, 2, 1, 4, 0, 0.01234).to_dict()["seconds"]
         0.012
         """
         return {
             "articles": self.articles,
             "fingerprinted": self.fingerprinted,
             "without_body": self.without_body,
+            "copies": self.copies,
             "links_added": self.links_added,
             "seconds": round(self.seconds, 3),
         }
@@ -314,6 +316,7 @@ class LinkIndex:
             articles=len(ids),
             fingerprinted=fingerprinted,
             without_body=len(ids) - fingerprinted,
+            copies=int(self.conn.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0]),
             links_added=self._link_rows() - links_before,
             seconds=time.perf_counter() - started,
         )
@@ -793,6 +796,23 @@ def not_linked_note(article: Article) -> str | None:
     'no body text after cleaning: archived but not fingerprinted or linked'
     """
     return NO_BODY_NOTE if article.body_hash is None and article.duplicate_of is None else None
+
+
+def copy_note(article: Article) -> str | None:
+    """For an exact copy, where the rest of its story's links are (a copy is linked to its
+    original only, as ingestion finds it), or None.
+
+    >>> from newsdedup.records import Article
+    >>> copy_note(Article(3, None, None, "T", None, None, None, "x", "text", None, "ab", 1, None, "t"))
+    'an exact copy of article 1, linked to it alone: the links of its text are those of 1 (newsdedup similar 1)'
+    """
+    if article.duplicate_of is None:
+        return None
+    original = article.duplicate_of
+    return (
+        f"an exact copy of article {original}, linked to it alone: "
+        f"the links of its text are those of {original} (newsdedup similar {original})"
+    )
 
 
 @lru_cache(maxsize=64)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .cluster import ClusterSummary, SimilarArticle, not_linked_note
+from .cluster import ClusterSummary, SimilarArticle, copy_note, not_linked_note
 from .records import Article, Revision
 
 
@@ -70,6 +70,9 @@ def similar_table(article: Article, found: Sequence[SimilarArticle]) -> None:
             s.title or "",
         )
     console.print(table)
+    copied = copy_note(article)
+    if copied:
+        console.print(Text(copied[:1].upper() + copied[1:] + ".", style="dim"))
 
 
 def history_table(article: Article, revisions: Sequence[Revision]) -> None:
