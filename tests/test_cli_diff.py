@@ -96,7 +96,7 @@ def test_diff_three_articles_and_a_cluster(runner: CliRunner, seeded: Path, tmp_
         (["1", "2", "--cluster", "1"], 1, "Error: give article ids or a cluster id, not both"),
         (["--cluster", "77"], 1, "Error: no cluster with id 77"),
         (["1", "2", "--format", "pdf"], 2, "Error: --format must be one of text, markdown, json, html, got 'pdf'"),
-        (["1", "2", "1", "--pivot", "newest"], 1, "Error: pivot must be one of complete, earliest or an article id"),
+        (["1", "2", "1", "--pivot", "newest"], 2, "Error: --pivot must be one of complete, earliest or an article id"),
     ],
 )
 def test_diff_errors(runner: CliRunner, seeded: Path, args: list[str], code: int, message: str) -> None:

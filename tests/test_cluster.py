@@ -117,6 +117,52 @@ def test_links_added_later_merge_clusters(memory_archive: Archive) -> None:
         memory_archive.link(1, 2, "related")
 
 
+def test_links_before_version_14_are_told_given_or_verified_by_their_evidence(archive_dir: Path) -> None:
+    a = story(1)
+    with Archive(archive_dir) as archive:
+        add(archive, "a", article_text("A", *a))
+        add(archive, "b", article_text("B", *(p.upper() for p in a)))  # an exact copy of 1
+        add(archive, "c", article_text("C", *a[:7]))  # a near-duplicate of 1
+        add(archive, "d", article_text("D", *story(2)))
+        add(archive, "e", article_text("E", *story(3)))
+        archive.link(3, 4, "same-story")
+        archive.link(1, 5, "same-story", 0.4, {"by": "hand"})
+    conn = sqlite3.connect(archive_dir / "newsdedup.db")
+    with conn:
+        conn.execute("ALTER TABLE links DROP COLUMN given")
+        conn.execute("PRAGMA user_version = 13")
+    conn.close()
+    with Archive(archive_dir) as archive:
+        given = archive.db.execute("SELECT a, b, level, given FROM links ORDER BY a, b").fetchall()
+    assert given == [(1, 2, "exact", 0), (1, 3, "near-duplicate", 0), (1, 5, "same-story", 1), (3, 4, "same-story", 1)]
+
+
+def test_clusters_follow_the_links_as_stored_when_a_level_is_left_out() -> None:
+    # Exact links join no cluster here: a stronger link given by hand over a near-duplicate one
+    # (the stronger level wins) leaves the two articles in clusters of their own.
+    archive = Archive(":memory:", Config(cluster_levels=("near-duplicate", "same-story")))
+    a = story(1)
+    add(archive, "a", article_text("A", *a))
+    add(archive, "c", article_text("C", *a[:7]))
+    assert archive.get(2).cluster == 1
+    assert archive.link(1, 2, "exact") == 2
+    assert [s.link.level for s in archive.similar(1)] == ["exact"]
+    assert (archive.get(1).cluster, archive.get(2).cluster) == (1, 2)
+
+
+def test_another_connections_commit_makes_remembered_shingles_read_again(archive_dir: Path) -> None:
+    a = story(1)
+    with Archive(archive_dir) as first, Archive(archive_dir) as second:
+        add(first, "a", article_text("A", *a))
+        near = fingerprint("\n".join(a[:7]))
+        assert near is not None and [link.other for link in second.links.lookup(near)] == [1]
+        assert list(second.links._shingles) == [1]
+        add(first, "b", article_text("B", *story(2)))  # (another article, or a revision of 1)
+        other = fingerprint("\n".join(story(3)))
+        assert other is not None and second.links.lookup(other) == []
+        assert list(second.links._shingles) == []
+
+
 def test_cluster_levels_are_a_choice_and_clusters_follow_it(archive_dir: Path) -> None:
     a = story(1)
     with Archive(archive_dir) as archive:
@@ -493,7 +539,7 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
     conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 13
+        assert archive.schema_version == SCHEMA_VERSION == 14
         assert archive.links.candidates(fp) == [1, 2]
         stored = bandfilter.load(archive.db.conn)
         assert stored is not None and stored.keys == 2 * len(fp.bands)

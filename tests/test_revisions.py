@@ -92,6 +92,20 @@ def assert_index_consistent(archive: Archive) -> None:
                "EXCEPT SELECT original_id FROM revisions").fetchall() == []  # fmt: skip
     assert one("SELECT sha256 FROM originals GROUP BY sha256 HAVING count(*) > 1").fetchall() == []
     assert one("PRAGMA foreign_key_check").fetchall() == []
+    assert_clusters_are_components(archive)
+
+
+def assert_clusters_are_components(archive: Archive) -> None:
+    """Clusters are the connected components of the links of the configured levels, each named by its smallest id."""
+    stored = dict(archive.db.execute("SELECT article_id, cluster_id FROM clusters").fetchall())
+    with archive._write():
+        archive.links.rebuild_clusters()
+        rebuilt = dict(archive.db.execute("SELECT article_id, cluster_id FROM clusters").fetchall())
+    assert stored == rebuilt
+
+
+def links_of(archive: Archive) -> list[tuple[int, int, str, int]]:
+    return archive.db.execute("SELECT a, b, level, given FROM links ORDER BY a, b").fetchall()
 
 
 # -- what is a revision --------------------------------------------------------
@@ -335,15 +349,17 @@ OTHER = [
 ]
 
 
-def test_revision_keeps_its_cluster_and_links_and_is_found_by_its_new_text(memory_archive: Archive) -> None:
+def test_a_revision_with_another_story_leaves_the_old_cluster_and_is_found_by_its_new_text(
+    memory_archive: Archive,
+) -> None:
     add(memory_archive, text("Ngân sách", LONG), url=URL)
     near = add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=None)
     assert near.link is not None and near.link.other == 1 and near.cluster == 1
     revised = add(memory_archive, text("Bóng đá", OTHER), url=URL)
-    assert (revised.status, revised.cluster) == ("revision", 1)
-    # The old link stays (made on revision 1); the article's cluster is kept.
-    assert [s.link.other for s in memory_archive.similar(1)] == [2]
-    assert memory_archive.cluster(1).members == (1, 2)
+    assert (revised.status, revised.cluster, revised.link) == ("revision", 1, None)
+    # The link made on revision 1 no longer holds: it goes, and the cluster splits.
+    assert memory_archive.similar(1) == [] and memory_archive.similar(2) == []
+    assert memory_archive.cluster(1).members == (1,) and memory_archive.get(2).cluster == 2
     new_links = memory_archive.links.lookup(fingerprint("\n".join(OTHER)))  # type: ignore[arg-type]
     assert [(link.other, link.level) for link in new_links] == [(1, "near-duplicate")]
     old_links = memory_archive.links.lookup(fingerprint("\n".join(LONG)))  # type: ignore[arg-type]
@@ -357,6 +373,66 @@ def test_revision_keeps_its_cluster_and_links_and_is_found_by_its_new_text(memor
         )
         is None  # the link was made by article 3's lookup, not by a revision
     )
+    assert_index_consistent(memory_archive)
+
+
+def test_a_revision_that_moves_to_another_story_takes_its_links_along(memory_archive: Archive) -> None:
+    # 2 copies most of 1; revised, it copies most of 3 instead: 1 and 3 must not end up in one cluster.
+    add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
+    add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)
+    add(memory_archive, text("Bóng đá", OTHER), url=None, origin="c")
+    assert [(a, b, level) for a, b, level, _ in links_of(memory_archive)] == [(1, 2, "near-duplicate")]
+    revised = add(memory_archive, text("Bóng đá (bản khác)", [*OTHER[:11], "Câu kết khác."]))
+    assert (revised.status, revised.cluster) == ("revision", 2)
+    assert revised.link is not None and (revised.link.other, revised.link.level) == (3, "near-duplicate")
+    assert links_of(memory_archive) == [(2, 3, "near-duplicate", 0)]
+    assert [memory_archive.get(n).cluster for n in (1, 2, 3)] == [1, 2, 2]
+    assert_index_consistent(memory_archive)
+
+
+def test_a_small_revision_keeps_its_links_verified_again(memory_archive: Archive) -> None:
+    add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
+    first = add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)
+    revised = add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:10], "Một câu kết khác hẳn."]), url=URL)
+    assert revised.link is not None and first.link is not None
+    assert (revised.link.other, revised.link.level, revised.link.evidence["revision"]) == (1, "near-duplicate", 2)
+    assert revised.link.score != first.link.score  # the score the new text has
+    (stored,) = memory_archive.similar(2)
+    assert stored.link == revised.link and memory_archive.get(2).cluster == 1
+    assert_index_consistent(memory_archive)
+
+
+def test_links_given_by_hand_stay_through_revisions(memory_archive: Archive) -> None:
+    add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
+    add(memory_archive, text("Bóng đá", OTHER), url=URL)
+    assert memory_archive.link(1, 2, "same-story", 0.5, {"why": "the same council meeting"}) == 1
+    revised = add(memory_archive, text("Thời tiết", PARAGRAPHS))
+    assert (revised.status, revised.cluster) == ("revision", 1)
+    assert links_of(memory_archive) == [(1, 2, "same-story", 1)]
+    assert memory_archive.similar(2)[0].link.evidence == {"why": "the same council meeting"}
+    assert_index_consistent(memory_archive)
+
+
+def test_a_revision_without_words_drops_its_links(memory_archive: Archive) -> None:
+    add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
+    add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)
+    revised = add(memory_archive, text("Ngân sách (bản khác)", ["...", "— —"]))
+    assert (revised.status, revised.link, revised.cluster) == ("revision", None, 2)
+    assert revised.note is not None and "not fingerprinted or linked" in revised.note
+    assert links_of(memory_archive) == [] and memory_archive.get(1).cluster == 1
+    assert count(memory_archive, "fingerprints") == 1  # (a body of no words has a hash, not a fingerprint)
+    assert_clusters_are_components(memory_archive)
+
+
+def test_a_revised_original_is_no_longer_linked_as_the_same_text_as_its_copy(memory_archive: Archive) -> None:
+    add(memory_archive, text("Ngân sách", LONG), url=URL)
+    copy = add(memory_archive, text("Ngân sách", LONG, head="(09:00 14/08/2020)"), url=None, origin="copy")
+    assert (copy.status, copy.duplicate_of) == ("duplicate", 1)
+    add(memory_archive, text("Ngân sách", [*LONG[:11], "Một câu kết khác hẳn."]))
+    # 2 holds the old text now, canonical: the two texts are near-duplicates, no longer the same text.
+    assert memory_archive.get(2).duplicate_of is None
+    assert [(a, b, level) for a, b, level, _ in links_of(memory_archive)] == [(1, 2, "near-duplicate")]
+    assert memory_archive.similar(2)[0].link.evidence["revision"] == 1  # found by 2's own index (its revision 1)
     assert_index_consistent(memory_archive)
 
 
@@ -586,7 +662,7 @@ def test_an_archive_of_version_12_keeps_every_article_revision_and_original(tmp_
         first = archive.revision(1, 1)
     to_version_12(path)
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 13
+        assert archive.schema_version == SCHEMA_VERSION == 14
         assert [(archive.get(n), archive.history(n)) for n in (1, 2)] == before
         with Archive(tmp_path / "new.db") as new:  # the same tables and indexes as a new archive's
             assert schema_of(archive) == schema_of(new)

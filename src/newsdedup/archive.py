@@ -683,7 +683,7 @@ class Archive:
         latest = self._scalar("SELECT revision FROM articles WHERE id = ?", [article_id])
         self.links.reindex(article_id, fingerprint(body), None, now, revision=latest)
         for (copy,) in self.conn.execute("SELECT id FROM articles WHERE duplicate_of = ?", [article_id]).fetchall():
-            self.links.add_link(article_id, int(copy), "exact", 1.0, {"match": "same-text"}, now)
+            self.links.add_link(article_id, int(copy), "exact", 1.0, {"match": "same-text"}, now, given=False)
 
     def _revisions_of(self, article_id: int) -> list[Revision]:
         """All revisions of an article, oldest first: the superseded ones, then the articles row's."""
@@ -861,10 +861,12 @@ class Archive:
         return self.links.cluster(cluster_id)
 
     def link(self, a: int, b: int, level: str, score: float = 1.0, evidence: dict[str, object] | None = None) -> int:
-        """Link two articles by hand (or from another tool); return their cluster.
+        """Link two articles by hand (or from another tool); return ``b``'s cluster.
 
-        The stronger level wins over a link already there; clusters merge when
-        ``level`` is one of ``config.cluster_levels``.
+        The stronger level wins over a link already there; clusters follow the links
+        as stored (they merge when the stored level is one of ``config.cluster_levels``).
+        A link given here stays when either article is revised: it is not verified
+        again, as the links ingestion made are.
         """
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._write():

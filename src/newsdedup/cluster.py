@@ -352,9 +352,12 @@ class LinkIndex:
         cluster = self._store_links(article_id, links, now)
         return Indexed(cluster, _strongest(links))
 
-    def _link_and_store(self, article_id: int, fp: Fingerprint) -> list[Link]:
-        """Look ``fp`` up, verify its candidates, store it as ``article_id``'s; its verified links."""
+    def _link_and_store(self, article_id: int, fp: Fingerprint, *, also: Sequence[int] = ()) -> list[Link]:
+        """Look ``fp`` up, verify its candidates (and the articles ``also``, found or not), store
+        it as ``article_id``'s; its verified links."""
         candidates, full = self._lookup(fp)
+        if also:
+            candidates = list(dict.fromkeys([*also, *candidates]))
         links = self._verified_links(article_id, fp, candidates)
         self._store_fingerprint(article_id, fp, full)
         return links
@@ -376,20 +379,36 @@ class LinkIndex:
     ) -> Indexed:
         """Index an archived article's new text (a new revision) in place of its old one.
 
-        The old fingerprint and band rows go; the new text is looked up, linked and
-        indexed as :meth:`add` does, and the article's cluster merges with those of its
-        new links. Links made on earlier revisions stay (they were true of the text
-        then); new links record ``revision`` in their evidence.
+        The old fingerprint and band rows go; the new text is looked up, verified and
+        indexed as :meth:`add` does. Links describe the texts as they are: those
+        verification made on the old text are verified again against the new one (kept,
+        with the level and score they have now, or dropped), and links given by hand
+        stay. New and verified-again links record ``revision`` in their evidence. The
+        clusters the article was in and joins are worked out again from their links, so
+        a story the article no longer shares text with leaves its cluster.
         """
+        before = self.cluster_of(article_id)
+        partners = [
+            int(row[0])
+            for row in self.conn.execute(
+                "SELECT CASE WHEN a = ?1 THEN b ELSE a END FROM links WHERE (a = ?1 OR b = ?1) AND given = 0",
+                (article_id,),
+            )
+        ]
         self._unindex(article_id)
+        note = None
         if duplicate_of is not None:
             links = [Link(duplicate_of, "exact", 1.0, {"match": "same-text"})]
         elif fp is None:
-            return Indexed(self.cluster_of(article_id), None, NO_BODY_NOTE)
+            links, note = [], NO_BODY_NOTE
         else:
-            links = self._link_and_store(article_id, fp)
+            links = self._link_and_store(article_id, fp, also=partners)
         links = [replace(link, evidence={**(link.evidence or {}), "revision": revision}) for link in links]
-        return Indexed(self._store_links(article_id, links, now, clustered=True), _strongest(links))
+        self.conn.execute("DELETE FROM links WHERE (a = ?1 OR b = ?1) AND given = 0", (article_id,))
+        for link in links:  # (a link given by hand for the same pair stays as it was given)
+            self._insert_link(min(article_id, link.other), max(article_id, link.other), link, now, replace=False)
+        self._recluster({before, *(self.cluster_of(link.other) for link in links)})
+        return Indexed(self.cluster_of(article_id), _strongest(links), note)
 
     def _unindex(self, article_id: int) -> None:
         row = self.conn.execute("SELECT signature FROM fingerprints WHERE article_id = ?", (article_id,)).fetchone()
@@ -401,6 +420,7 @@ class LinkIndex:
         signature = joined_signatures([(article_id, row[0])])  # (a damaged one is an ArchiveError)
         keys = [(key, article_id) for key in band_keys(signature_values(signature))]
         recent.remove(article_id)
+        self._shingles.pop(article_id, None)  # (a small edit may leave the signature as it was)
         self.conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND article_id = ?", keys)
         self.conn.execute("DELETE FROM fingerprints WHERE article_id = ?", (article_id,))
 
@@ -430,8 +450,21 @@ class LinkIndex:
         recent.clear()
         return rows
 
-    def add_link(self, a: int, b: int, level: str, score: float, evidence: dict[str, object] | None, now: str) -> int:
-        """Store a link made outside ingestion (the stronger level wins); return the cluster.
+    def add_link(
+        self,
+        a: int,
+        b: int,
+        level: str,
+        score: float,
+        evidence: dict[str, object] | None,
+        now: str,
+        *,
+        given: bool = True,
+    ) -> int:
+        """Store a link made outside ingestion (the stronger level wins); return ``b``'s cluster.
+
+        ``given``: by hand, kept whatever the texts become (see :meth:`reindex`); a link
+        derived from the texts (an exact copy's) is not.
 
         Raises:
             ArticleNotFound: either article is missing.
@@ -447,12 +480,55 @@ class LinkIndex:
                 or self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None
             ):
                 raise ArticleNotFound(f"no article with id {article_id}")
-        self._insert_link(min(a, b), max(a, b), Link(a, level, score, evidence), now)
+        self._insert_link(min(a, b), max(a, b), Link(a, level, score, evidence), now, given=given)
         self._ensure_cluster(a)
         self._ensure_cluster(b)
-        if level in self.config.cluster_levels:
-            return self._merge([self.cluster_of(a), self.cluster_of(b)])
+        # From the links as stored: a stronger link kept may be of a level clusters leave out.
+        self._recluster({self.cluster_of(a), self.cluster_of(b)})
         return self.cluster_of(b)
+
+    def _recluster(self, clusters: Iterable[int]) -> None:
+        """Work ``clusters`` out again from their members' links of the configured levels (after
+        links were dropped or changed level): they may split, or join others a link reaches."""
+        levels = self.config.cluster_levels
+        level_marks = ", ".join("?" * len(levels)) or "NULL"
+        members: set[int] = set()
+        edges: set[tuple[int, int]] = set()
+        todo = set(clusters)
+        while todo:  # clusters reached by a link are taken in whole, until none is left out
+            added = [
+                int(row[0])
+                for chunk in _chunks(sorted(todo))
+                for row in self.conn.execute(
+                    f"SELECT article_id FROM clusters WHERE cluster_id IN ({', '.join('?' * len(chunk))})", chunk
+                )
+            ]
+            members.update(added)
+            todo = set()
+            for chunk in _chunks(added):
+                marks = ", ".join("?" * len(chunk))
+                for a, b in self.conn.execute(
+                    f"SELECT a, b FROM links WHERE level IN ({level_marks}) AND (a IN ({marks}) OR b IN ({marks}))",
+                    [*levels, *chunk, *chunk],
+                ):
+                    edges.add((a, b))
+                    todo.update(self.cluster_of(x) for x in (a, b) if x not in members)
+        parent = {m: m for m in members}
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for a, b in edges:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        self.conn.executemany(
+            "UPDATE clusters SET cluster_id = ? WHERE article_id = ? AND cluster_id != ?",
+            [(find(m), m, find(m)) for m in members],
+        )
 
     def rebuild_clusters(self) -> None:
         """Recompute every cluster from the links of the configured levels."""
@@ -526,6 +602,9 @@ class LinkIndex:
         version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         if self._recent is None or version != self._data_version:
             self._recent = None  # (not the index to use, if the scheme is another)
+            # Another connection may have revised an article whose shingles are remembered,
+            # perhaps leaving its signature as it was (a small edit): they are read again.
+            self._shingles.clear()
             row = self.conn.execute("SELECT value FROM index_settings WHERE name = 'scheme'").fetchone()
             if row is not None and row[0] != SCHEME:
                 raise ArchiveError(
@@ -549,6 +628,7 @@ class LinkIndex:
         self._recent = None
         self._band_filter = None
         self._data_version = None
+        self._shingles.clear()
 
     def _verified_links(self, article_id: int, fp: Fingerprint, candidates: list[int]) -> list[Link]:
         if not candidates:
@@ -639,13 +719,18 @@ class LinkIndex:
         self.conn.execute("INSERT INTO clusters (article_id, cluster_id) VALUES (?, ?)", (article_id, cluster))
         return cluster
 
-    def _insert_link(self, a: int, b: int, link: Link, now: str) -> None:
+    def _insert_link(self, a: int, b: int, link: Link, now: str, *, given: bool = False, replace: bool = True) -> None:
+        """Store a link unless as strong a one is there (or any, unless ``replace``); ``given``:
+        by hand, kept whatever the texts become (a stronger link there is kept, given from now on)."""
         row = self.conn.execute("SELECT level FROM links WHERE a = ? AND b = ?", (a, b)).fetchone()
-        if row is not None and LEVEL_RANK[row[0]] <= LEVEL_RANK[link.level]:
+        if row is not None and (not replace or LEVEL_RANK[row[0]] <= LEVEL_RANK[link.level]):
+            if given:
+                self.conn.execute("UPDATE links SET given = 1 WHERE a = ? AND b = ?", (a, b))
             return  # as strong a link is there already
         self.conn.execute(
-            "INSERT OR REPLACE INTO links (a, b, level, score, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (a, b, link.level, link.score, json.dumps(link.evidence) if link.evidence else None, now),
+            "INSERT OR REPLACE INTO links (a, b, level, score, evidence, created_at, given) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (a, b, link.level, link.score, json.dumps(link.evidence) if link.evidence else None, now, int(given)),
         )
 
     def _ensure_cluster(self, article_id: int) -> None:
@@ -803,7 +888,7 @@ def copy_note(article: Article) -> str | None:
     original only, as ingestion finds it), or None.
 
     >>> from newsdedup.records import Article
-    >>> copy_note(Article(3, None, None, "T", None, None, None, "x", "text", None, "ab", 1, None, "t"))
+    >>> copy_note(Article(3, None, None, "T", None, None, None, "x", "text", None, "ab", "cd", 1, "t"))
     'an exact copy of article 1, linked to it alone: the links of its text are those of 1 (newsdedup similar 1)'
     """
     if article.duplicate_of is None:

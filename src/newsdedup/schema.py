@@ -40,6 +40,11 @@ Tables (version 2, see :mod:`newsdedup.fingerprint` and :mod:`newsdedup.cluster`
 ``clusters``
     Every article's cluster: the smallest article id of its connected component
     over the links of the configured levels.
+
+Version 14 adds ``links.given``: 1 for a link given by hand
+(:meth:`newsdedup.archive.Archive.link`), kept whatever the texts become; 0 for one
+verification made, which a revision of either article verifies again (and drops if it no
+longer holds).
 ``index_settings``
     ``scheme`` (the fingerprint parameters) and ``cluster_levels`` the rows above
     were made with.
@@ -443,6 +448,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_url ON articles(url);
     CREATE INDEX articles_source ON articles(source);
     CREATE INDEX revisions_original ON revisions(original_id, raw_item);
+    """,
+    # Version 14: links given by hand (Archive.link) are told from those verification made,
+    # which follow an article's text when it is revised. A link stored before is taken as
+    # verification's when its evidence is verification's (the keys of Evidence.to_dict, in
+    # their order, or an exact copy's), else as given.
+    """
+    ALTER TABLE links ADD COLUMN given INTEGER NOT NULL DEFAULT 0;
+    UPDATE links SET given = 1
+        WHERE evidence IS NULL OR (evidence NOT LIKE '{"jaccard": %' AND evidence NOT LIKE '{"match": "same-text"%');
     """,
 )
 
