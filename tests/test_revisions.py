@@ -413,6 +413,16 @@ def test_links_given_by_hand_stay_through_revisions(memory_archive: Archive) -> 
     assert_index_consistent(memory_archive)
 
 
+def test_a_pair_linked_by_hand_stays_linked_when_a_stronger_verified_link_was_kept(memory_archive: Archive) -> None:
+    add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
+    add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)
+    memory_archive.link(1, 2, "same-story")  # weaker than the near-duplicate link there: that one is kept
+    assert links_of(memory_archive) == [(1, 2, "near-duplicate", 1)]
+    add(memory_archive, text("Bóng đá", OTHER))
+    assert links_of(memory_archive) == [(1, 2, "near-duplicate", 1)] and memory_archive.get(2).cluster == 1
+    assert_clusters_are_components(memory_archive)
+
+
 def test_a_revision_without_words_drops_its_links(memory_archive: Archive) -> None:
     add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
     add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)

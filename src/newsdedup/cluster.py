@@ -720,17 +720,26 @@ class LinkIndex:
         return cluster
 
     def _insert_link(self, a: int, b: int, link: Link, now: str, *, given: bool = False, replace: bool = True) -> None:
-        """Store a link unless as strong a one is there (or any, unless ``replace``); ``given``:
-        by hand, kept whatever the texts become (a stronger link there is kept, given from now on)."""
-        row = self.conn.execute("SELECT level FROM links WHERE a = ? AND b = ?", (a, b)).fetchone()
+        """Store a link unless as strong a one is there (or any, unless ``replace``). ``given``:
+        by hand, kept whatever the texts become; a pair once linked by hand stays so, whichever
+        link is kept (a stronger one verification made or is given later)."""
+        row = self.conn.execute("SELECT level, given FROM links WHERE a = ? AND b = ?", (a, b)).fetchone()
         if row is not None and (not replace or LEVEL_RANK[row[0]] <= LEVEL_RANK[link.level]):
-            if given:
+            if given and not row[1]:
                 self.conn.execute("UPDATE links SET given = 1 WHERE a = ? AND b = ?", (a, b))
             return  # as strong a link is there already
         self.conn.execute(
             "INSERT OR REPLACE INTO links (a, b, level, score, evidence, created_at, given) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (a, b, link.level, link.score, json.dumps(link.evidence) if link.evidence else None, now, int(given)),
+            (
+                a,
+                b,
+                link.level,
+                link.score,
+                json.dumps(link.evidence) if link.evidence else None,
+                now,
+                int(given or (row is not None and bool(row[1]))),
+            ),
         )
 
     def _ensure_cluster(self, article_id: int) -> None:
