@@ -601,6 +601,34 @@ def test_white_space_never_makes_a_revision(memory_archive: Archive, spaces: lis
     assert len(memory_archive.history(1)) == 1
 
 
+# Texts that link to each other at every level: each story whole, cut short, with another end, and
+# half of one with half of the other.
+_STORY_TEXTS = [
+    *(part for story in (LONG, OTHER) for part in (story, story[:10], [*story[:11], "Một câu kết khác hẳn."])),
+    [*LONG[:6], *OTHER[6:]],
+    PARAGRAPHS,
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_STORY_TEXTS) - 1), st.integers(0, 3)), min_size=2, max_size=9))
+def test_after_any_revisions_links_hold_of_the_texts_as_they_are(steps: list[tuple[int, int]]) -> None:
+    archive = Archive(":memory:")
+    for n, (which, page) in enumerate(steps):
+        # Pages 0-2 are URLs (a later text there is a revision), 3 is no URL (always a new article).
+        url = f"https://tin.example/bai-{page}.html" if page < 3 else None
+        add(archive, text(f"Tin {which}", _STORY_TEXTS[which]), url=url, origin=f"input-{n}")
+        assert_clusters_are_components(archive)
+    for a, b, level, by_hand in links_of(archive):
+        if by_hand or level == "exact":
+            continue  # (exact copies are not fingerprinted: their links are checked by assert_index_consistent)
+        current = fingerprint("\n".join(blk.text for blk in archive.get(b).blocks if blk.kept and blk.role == "body"))
+        assert current is not None
+        found = {link.other: link.level for link in archive.links.lookup(current)}
+        assert found.get(a) == level, (a, b, level, found)
+    assert_index_consistent(archive)
+
+
 def test_crawls_in_warc_files_make_revisions_in_fetch_order(tmp_path: Path) -> None:
     """Two days of crawls: tracking links and ads are one text, an edit and a headline are revisions,
     and the page going back to its first bytes on day 2 is a revert; the same crawls again add nothing."""
