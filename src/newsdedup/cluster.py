@@ -406,7 +406,7 @@ class LinkIndex:
         links = [replace(link, evidence={**(link.evidence or {}), "revision": revision}) for link in links]
         self.conn.execute("DELETE FROM links WHERE (a = ?1 OR b = ?1) AND given = 0", (article_id,))
         for link in links:  # (a link given by hand for the same pair stays as it was given)
-            self._insert_link(min(article_id, link.other), max(article_id, link.other), link, now, replace=False)
+            self._insert_link(min(article_id, link.other), max(article_id, link.other), link, now, keep_existing=True)
         self._recluster({before, *(self.cluster_of(link.other) for link in links)})
         return Indexed(self.cluster_of(article_id), _strongest(links), note)
 
@@ -513,44 +513,20 @@ class LinkIndex:
                 ):
                     edges.add((a, b))
                     todo.update(self.cluster_of(x) for x in (a, b) if x not in members)
-        parent = {m: m for m in members}
-
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for a, b in edges:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        roots = _components(edges)
         self.conn.executemany(
             "UPDATE clusters SET cluster_id = ? WHERE article_id = ? AND cluster_id != ?",
-            [(find(m), m, find(m)) for m in members],
+            [(roots.get(m, m), m, roots.get(m, m)) for m in members],
         )
 
     def rebuild_clusters(self) -> None:
         """Recompute every cluster from the links of the configured levels."""
-        parent: dict[int, int] = {}
-
-        def find(x: int) -> int:
-            root = x
-            while parent.get(root, root) != root:
-                root = parent[root]
-            while parent.get(x, x) != root:
-                parent[x], x = root, parent[x]
-            return root
-
         levels = self.config.cluster_levels
         marks = ", ".join("?" * len(levels)) or "NULL"
-        for a, b in self.conn.execute(f"SELECT a, b FROM links WHERE level IN ({marks})", levels):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        roots = _components(self.conn.execute(f"SELECT a, b FROM links WHERE level IN ({marks})", levels))
         self.conn.execute("UPDATE clusters SET cluster_id = article_id")
         self.conn.executemany(
-            "UPDATE clusters SET cluster_id = ? WHERE article_id = ?", [(find(x), x) for x in list(parent)]
+            "UPDATE clusters SET cluster_id = ? WHERE article_id = ?", [(r, x) for x, r in roots.items()]
         )
 
     def lookup(self, fp: Fingerprint) -> list[Link]:
@@ -719,12 +695,14 @@ class LinkIndex:
         self.conn.execute("INSERT INTO clusters (article_id, cluster_id) VALUES (?, ?)", (article_id, cluster))
         return cluster
 
-    def _insert_link(self, a: int, b: int, link: Link, now: str, *, given: bool = False, replace: bool = True) -> None:
-        """Store a link unless as strong a one is there (or any, unless ``replace``). ``given``:
+    def _insert_link(
+        self, a: int, b: int, link: Link, now: str, *, given: bool = False, keep_existing: bool = False
+    ) -> None:
+        """Store a link unless as strong a one is there (or any, with ``keep_existing``). ``given``:
         by hand, kept whatever the texts become; a pair once linked by hand stays so, whichever
         link is kept (a stronger one verification made or is given later)."""
         row = self.conn.execute("SELECT level, given FROM links WHERE a = ? AND b = ?", (a, b)).fetchone()
-        if row is not None and (not replace or LEVEL_RANK[row[0]] <= LEVEL_RANK[link.level]):
+        if row is not None and (keep_existing or LEVEL_RANK[row[0]] <= LEVEL_RANK[link.level]):
             if given and not row[1]:
                 self.conn.execute("UPDATE links SET given = 1 WHERE a = ? AND b = ?", (a, b))
             return  # as strong a link is there already
@@ -953,6 +931,31 @@ def _score(level: str, evidence: Evidence) -> float:
 
 def _strongest(links: Sequence[Link]) -> Link | None:
     return min(links, key=lambda link: (LEVEL_RANK[link.level], -link.score, link.other), default=None)
+
+
+def _components(pairs: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Each article of ``pairs`` (links) mapped to the smallest id of its connected component.
+
+    >>> _components([(3, 4), (1, 3), (7, 8)])
+    {3: 1, 4: 1, 1: 1, 7: 7, 8: 7}
+    """
+    parent: dict[int, int] = {}
+    seen: dict[int, None] = {}  # (in the order met)
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in pairs:
+        seen[a] = seen[b] = None
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: find(x) for x in seen}
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[list[int]]:

@@ -234,15 +234,14 @@ class IngestResult:
     revision: int | None = None
 
     @classmethod
-    def same_bytes(cls, path: str, existing: int, title: str | None, copy_of: int | None = None) -> IngestResult:
-        """The result for an input whose bytes are archived already as article ``existing``,
-        itself an exact copy of article ``copy_of`` if that is given (and not ``existing``).
+    def same_bytes(cls, path: str, existing: int, title: str | None, copy_of: int) -> IngestResult:
+        """The result for an input whose bytes are archived already as article ``existing``, an
+        exact copy of article ``copy_of`` (itself if it is no copy): what ``Archive.find_original`` gives.
 
         >>> IngestResult.same_bytes("a.txt", 3, "T", 1).to_dict()
         {'path': 'a.txt', 'id': 3, 'status': 'duplicate', 'duplicate_of': 1, 'match': 'same-bytes', 'title': 'T'}
         """
-        canonical = existing if copy_of is None else copy_of
-        return cls(path=path, status="duplicate", id=existing, duplicate_of=canonical, match="same-bytes", title=title)
+        return cls(path=path, status="duplicate", id=existing, duplicate_of=copy_of, match="same-bytes", title=title)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; keys that do not apply are left out."""
