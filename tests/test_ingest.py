@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from newsdedup import Archive, Config, ingest_paths
+from newsdedup.cluster import NO_BODY_NOTE
 from newsdedup.records import ExtractedArticle, IngestResult, RawInput
 from newsdedup.sources import find_inputs
 
@@ -270,6 +271,17 @@ def test_sources_from_folders_reach_the_articles(tmp_path: Path, memory_archive:
     refs = find_inputs([str(corpus)], source_from_folder=True)
     stored = [other.get(r.id) for r in ingest_paths(other, refs, Config(workers=1)) if r.id is not None]
     assert sorted(a.source or "" for a in stored) == ["NLD", "TN", "corpus"]
+
+
+def test_a_body_of_punctuation_alone_is_no_body(memory_archive: Archive, tmp_path: Path) -> None:
+    # Two different articles whose only body line is a separator are not exact copies.
+    for name, title in (("a.txt", "Tiêu đề một"), ("b.txt", "Tiêu đề hai")):
+        (tmp_path / name).write_text(f"{title}\n\n* * * — …\n", encoding="utf-8")
+    first, second = ingest_paths(memory_archive, [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
+    for result in (first, second):
+        assert result.status == "new" and result.note == NO_BODY_NOTE and result.link is None
+        assert result.cluster == result.id and memory_archive.similar(result.id) == []
+        assert memory_archive.get(result.id).body_hash is None  # type: ignore[arg-type]
 
 
 def test_fingerprints_made_for_a_chunk_at_once_are_those_made_one_by_one(

@@ -423,14 +423,15 @@ def test_a_pair_linked_by_hand_stays_linked_when_a_stronger_verified_link_was_ke
     assert_clusters_are_components(memory_archive)
 
 
-def test_a_revision_without_words_drops_its_links(memory_archive: Archive) -> None:
+def test_a_text_without_words_is_no_revision(memory_archive: Archive) -> None:
+    # A body of punctuation alone is no body (a failed fetch?): the article keeps its text and links.
     add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
     add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)
-    revised = add(memory_archive, text("Ngân sách (bản khác)", ["...", "— —"]))
-    assert (revised.status, revised.link, revised.cluster) == ("revision", None, 2)
-    assert revised.note is not None and "not fingerprinted or linked" in revised.note
-    assert links_of(memory_archive) == [] and memory_archive.get(1).cluster == 1
-    assert count(memory_archive, "fingerprints") == 1  # (a body of no words has a hash, not a fingerprint)
+    before = links_of(memory_archive)
+    kept = add(memory_archive, text("Ngân sách (bản khác)", ["...", "— —"]))
+    assert (kept.status, kept.match, kept.revision, kept.cluster) == ("duplicate", "same-url", 1, 1)
+    assert kept.note is not None and "no body text" in kept.note
+    assert links_of(memory_archive) == before != [] and memory_archive.get(2).revisions == 1
     assert_clusters_are_components(memory_archive)
 
 

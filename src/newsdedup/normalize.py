@@ -185,25 +185,31 @@ def cached_map(cache: dict[str, _T], limit: int, keys: list[str], compute: Calla
 
 
 def body_hash(paragraphs: Iterable[str]) -> str | None:
-    """SHA-256 of the comparison key of the paragraphs, or None if they hold no text.
+    """SHA-256 of the comparison key of the paragraphs, or None if they hold no word.
 
-    Paragraph breaks count as white space, so re-wrapping a text keeps its hash.
+    Paragraph breaks count as white space, so re-wrapping a text keeps its hash. A body
+    of punctuation alone ("* * *", "…") has no hash: like an empty one, it is no text to
+    compare, and two such bodies are not copies of each other.
 
     >>> body_hash(["a  b", "c"]) == body_hash(["A b c"])
     True
-    >>> body_hash(["", "  "]) is None
-    True
+    >>> body_hash(["", "  "]) is None, body_hash(["* * *", "— …"]) is None
+    (True, True)
     """
     return key_hash(comparison_key(" ".join(paragraphs)))
 
 
 def key_hash(key: str) -> str | None:
-    """SHA-256 of a comparison key already made (see :func:`body_hash`), or None if empty.
+    """SHA-256 of a comparison key already made (see :func:`body_hash`), or None if it
+    holds no word (the words :mod:`newsdedup.fingerprint` shingles: a body with a hash has
+    a fingerprint).
 
     >>> key_hash(comparison_key("A  b")) == body_hash(["a", "B"])
     True
+    >>> key_hash(""), key_hash('"..." -')
+    (None, None)
     """
-    if not key:
+    if _WORD.search(key) is None:
         return None
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
