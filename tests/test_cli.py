@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from newsdedup import Archive
 from newsdedup.cli import app
 
 from .conftest import DATA, FIXTURES, SEED_A, SEED_B, article_text
@@ -333,6 +334,15 @@ def test_similar_says_why_an_article_without_body_has_no_links(
     assert code == 0 and "no body text" in json.loads(out)["note"]
     code, out, _ = run(runner, archive_dir, "similar", "1", "--json")
     assert json.loads(out)["similar"] == [] and "no body text" in json.loads(out)["note"]
+    # Given a link by hand, it is linked after all: the note says so, and the link is shown.
+    assert run(runner, archive_dir, "ingest", str(SEED_A))[0] == 0
+    with Archive(archive_dir) as archive:
+        archive.link(1, 2, "same-story", 0.5)
+    code, out, _ = run(runner, archive_dir, "similar", "1", "--json")
+    doc = json.loads(out)
+    assert [s["id"] for s in doc["similar"]] == [2] and doc["note"].endswith("its links were given by hand")
+    code, out, _ = run(runner, archive_dir, "similar", "1")
+    assert code == 0 and "given by hand" in out and "same-story" in out and "not fingerprinted or linked" not in out
 
 
 def test_similar_of_an_exact_copy_points_to_its_original(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:

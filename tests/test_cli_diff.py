@@ -91,9 +91,10 @@ def test_diff_three_articles_and_a_cluster(runner: CliRunner, seeded: Path, tmp_
     ("args", "code", "message"),
     [
         (["1"], 1, "Error: give two or more article ids, or a cluster id"),
-        ([], 1, "Error: give two or more article ids, or a cluster id"),
+        ([], 2, "Error: give article ids or a cluster id\n"),
         (["1", "9"], 1, "Error: no article with id 9 in "),
-        (["1", "2", "--cluster", "1"], 1, "Error: give article ids or a cluster id, not both"),
+        (["1", "2", "--cluster", "1"], 2, "Error: give article ids or a cluster id, not both"),
+        (["1", "2", "1"], 2, "Error: each article can be compared once; got the ids 1, 2, 1"),
         (["--cluster", "77"], 1, "Error: no cluster with id 77"),
         (["1", "2", "--format", "pdf"], 2, "Error: --format must be one of text, markdown, json, html, got 'pdf'"),
         (["1", "2", "1", "--pivot", "newest"], 2, "Error: --pivot must be one of complete, earliest or an article id"),

@@ -115,6 +115,10 @@ def test_links_added_later_merge_clusters(memory_archive: Archive) -> None:
         memory_archive.link(1, 99, "exact")
     with pytest.raises(ArchiveError, match="level must be one of"):
         memory_archive.link(1, 2, "related")
+    for score in (7.5, -0.1, float("nan"), True):
+        with pytest.raises(ArchiveError, match=r"score must be in \[0, 1\], got"):
+            memory_archive.link(1, 2, "same-story", score)
+    assert [s.link.other for s in memory_archive.similar(1)] == []  # nothing stored by the refusals
 
 
 def test_links_before_version_14_are_told_given_or_verified_by_their_evidence(archive_dir: Path) -> None:

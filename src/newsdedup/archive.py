@@ -861,7 +861,8 @@ class Archive:
         return self.links.cluster(cluster_id)
 
     def link(self, a: int, b: int, level: str, score: float = 1.0, evidence: dict[str, object] | None = None) -> int:
-        """Link two articles by hand (or from another tool); return ``b``'s cluster.
+        """Link two articles by hand (or from another tool) at ``level`` with a ``score`` in
+        [0, 1]; return ``b``'s cluster.
 
         The stronger level wins over a link already there; clusters follow the links
         as stored (they merge when the stored level is one of ``config.cluster_levels``).

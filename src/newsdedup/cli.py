@@ -585,7 +585,7 @@ def similar(
     if as_json:
         from .cluster import copy_note, not_linked_note
 
-        note = not_linked_note(article) or copy_note(article)
+        note = not_linked_note(article, linked=bool(found)) or copy_note(article)
         _print_json(
             {"id": article.id, "cluster": article.cluster, "similar": [s.to_dict() for s in found]}
             | ({"note": note} if note else {})
@@ -727,6 +727,11 @@ def diff_command(
         refs = [parse_ref(i) for i in ids or []]
     except NewsdedupError as err:
         _fail(str(err), code=2)
+    # What the arguments alone show wrong is a usage error, found before the archive is opened.
+    if (cluster is None) == (not refs):
+        _fail("give article ids or a cluster id" + (", not both" if refs else ""), code=2)
+    if len(set(refs)) != len(refs):
+        _fail(f"each article can be compared once; got the ids {', '.join(map(str, refs))}", code=2)
     try:
         with _open(ctx) as archive:
             result = diff(archive, refs, cluster=cluster, pivot=int(rule) if rule.isdigit() else rule)

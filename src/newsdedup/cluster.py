@@ -107,6 +107,7 @@ _MERGE_STATEMENT_ROWS = 4096
 #: Reads the kept body text of articles by id (``BlockStore.body_texts``).
 BodyTexts = Callable[[Sequence[int]], dict[int, str]]
 NO_BODY_NOTE = "no body text after cleaning: archived but not fingerprinted or linked"
+HAND_LINKED_NO_BODY_NOTE = "no body text after cleaning: not fingerprinted; its links were given by hand"
 
 
 @dataclass(frozen=True)
@@ -468,12 +469,14 @@ class LinkIndex:
 
         Raises:
             ArticleNotFound: either article is missing.
-            ArchiveError: the level is unknown or ``a == b``.
+            ArchiveError: the level is unknown, the score not in [0, 1], or ``a == b``.
         """
         if level not in LEVEL_RANK:
             raise ArchiveError(f"level must be one of {', '.join(LINK_LEVELS)}, got {level!r}")
         if a == b:
             raise ArchiveError(f"cannot link article {a} to itself")
+        if isinstance(score, bool) or not isinstance(score, int | float) or not 0.0 <= score <= 1.0:
+            raise ArchiveError(f"score must be in [0, 1], got {score!r}")
         for article_id in (a, b):
             if (
                 abs(article_id) > MAX_ID
@@ -860,14 +863,21 @@ def signature_estimates(matches: int, distinct: int, other_distinct: int) -> tup
     return jaccard, shared, shared / min(distinct, other_distinct)
 
 
-def not_linked_note(article: Article) -> str | None:
-    """Why an article has no links by construction (no body text), or None.
+def not_linked_note(article: Article, *, linked: bool = False) -> str | None:
+    """Why an article has no links by construction (no body text), or None. ``linked``:
+    it has links all the same (given by hand, :meth:`LinkIndex.add_link`), which the note
+    then says instead of "not linked".
 
     >>> from newsdedup.records import Article
-    >>> not_linked_note(Article(1, None, None, "T", None, None, None, "x", "text", None, "ab", None, None, "t"))
+    >>> bodyless = Article(1, None, None, "T", None, None, None, "x", "text", None, None, None, None, "t")
+    >>> not_linked_note(bodyless)
     'no body text after cleaning: archived but not fingerprinted or linked'
+    >>> not_linked_note(bodyless, linked=True)
+    'no body text after cleaning: not fingerprinted; its links were given by hand'
     """
-    return NO_BODY_NOTE if article.body_hash is None and article.duplicate_of is None else None
+    if article.body_hash is not None or article.duplicate_of is not None:
+        return None
+    return HAND_LINKED_NO_BODY_NOTE if linked else NO_BODY_NOTE
 
 
 def copy_note(article: Article) -> str | None:

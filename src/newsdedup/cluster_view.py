@@ -43,10 +43,11 @@ def similar_table(article: Article, found: Sequence[SimilarArticle]) -> None:
     console = Console()
     console.print(Text(f"{article.id}: {article.title or '(no title)'}", style="bold"))
     console.print(Text(f"cluster {article.cluster}", style="dim"))
-    note = not_linked_note(article)
+    note = not_linked_note(article, linked=bool(found))
     if note:
         console.print(note)
-        return
+        if not found:
+            return
     if not found:
         console.print("No linked article.")
         return
