@@ -119,6 +119,27 @@ def test_html_metadata_and_blocks() -> None:
     assert not any("Home" in b.text or "Copyright" in b.text for b in article.blocks)
 
 
+PARAGRAPHS = "".join(
+    f"<p>Đoạn {n}: Hà Nội và Bộ Công thương bàn việc phát triển công nghiệp hỗ trợ trong năm tới.</p>" for n in range(6)
+)
+
+
+def test_a_copyright_year_is_no_publication_date() -> None:
+    page = f"<html><body><article><h1>Hà Nội làm việc với Bộ</h1>{PARAGRAPHS}</article>"
+    footer = "<footer><p>© 2019 Báo Hà Nội. Giấy phép số 123.</p></footer></body></html>"
+    assert extract(raw((page + footer).encode(), "a.html")).published is None
+
+
+def test_an_html_date_from_the_markup_or_the_head() -> None:
+    head = "<h1>Hà Nội làm việc với Bộ</h1><p>Thứ Năm, 13/08/2020 - 18:50</p>"
+    page = f"<html><body><article>{head}{PARAGRAPHS}</article><footer>© 2019 Báo</footer></body></html>"
+    assert (extract(raw(page.encode(), "a.html")).published or "").startswith("2020-08-13")
+    # A real 1 January in the page's markup stays.
+    meta = '<html><head><meta property="article:published_time" content="2021-01-01T08:00:00+07:00"></head>'
+    dated = f"{meta}<body><article><h1>Tin đầu năm</h1>{PARAGRAPHS}</article><footer>© 2019</footer></body></html>"
+    assert extract(raw(dated.encode(), "b.html")).published == "2021-01-01"
+
+
 def test_html_is_sniffed_without_suffix_and_format_can_be_forced() -> None:
     data = (FIXTURES / "html" / "article.html").read_bytes()
     assert extract(raw(data, "page")).input_format == "html"

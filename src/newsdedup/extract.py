@@ -142,6 +142,27 @@ def _is_title_like(line: str) -> bool:
     return len(line) <= _TITLE_MAX_CHARS and not line.endswith((".", ":", ";", ","))
 
 
+def _page_date(found: str | None, html: str) -> str | None:
+    """The date htmldate found (through trafilatura), unless it is a 1 January that may be a
+    year alone: when the page's markup and text give no full date, htmldate's last resorts
+    are a copyright line's year or any year, given as 1 January ("© 2019" in a footer made an
+    undated article's date 2019-01-01). Such a date is asked of the markup alone (meta tags,
+    ``<time>``, structured data, date-classed elements, the URL), which gives a real 1 January.
+
+    >>> _page_date("2020-08-13", "<html></html>")
+    '2020-08-13'
+    >>> _page_date("2019-01-01", "<html><body><p>Tin</p><footer>© 2019 Báo</footer></body></html>") is None
+    True
+    """
+    if found is None or not found.endswith("-01-01"):
+        return found or None
+    from htmldate import find_date as markup_date
+
+    today = datetime.now().strftime("%Y-%m-%d")
+    again = markup_date(html, extensive_search=False, original_date=True, max_date=today)
+    return str(again) if again else None
+
+
 def _strip_trailing_date(title: str) -> str:
     if find_date(title) is None:
         return title
@@ -210,7 +231,7 @@ def extract_html(
     return ExtractedArticle(
         blocks=tuple(blocks),
         title=title,
-        published=doc.date or None,
+        published=_page_date(doc.date, html),
         author=_clean(doc.author) or None,
         source=source or _clean(doc.sitename) or doc.hostname or None,
         url=doc.url or url,
