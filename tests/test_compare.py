@@ -117,6 +117,30 @@ def test_cells_point_at_blocks_and_carry_similarity(story: ClusterComparison) ->
     assert all(a.a.id == 1 for a in story.alignments)
 
 
+def test_a_paragraph_moved_as_it_is_is_present() -> None:
+    moved = make(2, [P1, P3, P2, P4, P5])
+    result = compare_articles([PIVOT, moved], pivot=1)
+    assert [p.cells[1].status for p in result.passages] == ["present"] * 5
+    edited = make(3, [P1, P3, P2.replace("15 xe", "20 xe"), P4, P5])
+    cells = [p.cells[1] for p in compare_articles([PIVOT, edited], pivot=1).passages]
+    assert [c.status for c in cells] == ["present", "changed", "present", "present", "present"]
+
+
+@pytest.mark.parametrize("pivot", ["complete", "earliest", 1, 2, 3])
+def test_the_same_text_gets_the_same_marks_whatever_the_pivot(pivot: str | int) -> None:
+    # 3 is 1 with one paragraph more: in every passage, 1's mark is 3's unless the passage
+    # is that paragraph (whichever of them was aligned with the pivot first).
+    extra = "Theo kế hoạch, chợ tạm sẽ được dựng ngay trong tuần tới để các tiểu thương có chỗ buôn bán."
+    one, more = make(1, [P1, P2, P3]), make(3, [P1, P2, P3, extra])
+    other = make(2, [P1.replace("cháy lớn", "cháy rất lớn"), SHARED, X.blocks[4].text, P5])
+    result = compare_articles([one, other, more], pivot=pivot)
+    for passage in result.passages:
+        if passage.origin == 2 and passage.blocks == (4,):
+            continue  # the extra paragraph: 3 alone has it
+        assert passage.cells[0].status == passage.cells[2].status, (pivot, passage)
+    assert any(p.cells[0].status == "partial" for p in result.passages)  # QUOTED, a sentence of 2's (and of P3)
+
+
 def test_pivot_rules() -> None:
     assert compare_articles([X, PIVOT, Y], pivot="earliest").pivot_article.id == 2
     assert compare_articles([Y, X], pivot="earliest").pivot_article.id == 2  # undated comes last

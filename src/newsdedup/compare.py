@@ -4,15 +4,17 @@ One article is the pivot. Each other article is aligned with it
 (:func:`newsdedup.align.align_articles`); every body paragraph of the pivot is a
 passage, and each article's cell in that passage says whether it carries it:
 
-``present``  the same text (after normalisation);
-``changed``  an edited version: rewritten, split, merged with a neighbour or moved;
+``present``  the same text (after normalisation), wherever it sits;
+``changed``  an edited version: rewritten, split or merged with a neighbour;
 ``partial``  not the paragraph, but at least one of its sentences;
 ``absent``   nothing of it.
 
 Paragraphs an article has that the pivot lacks become new passages, placed
 after the pivot passage they follow in that article; later articles are
 matched against them too, with the same aligner, so a passage that two outlets
-share and the pivot lacks is one row, not two.
+share and the pivot lacks is one row, not two. Every article's cell in such a
+passage is then filled, whichever article was aligned first: the same text gets
+the same mark whatever the pivot.
 
 Pivot rules (``pivot=``):
 
@@ -159,6 +161,7 @@ def compare_articles(
             if group.kind == "only-b":
                 leftovers.append((blocks[group.b[0]], group, last_row))
         extras += _place_leftovers(rows, extras, leftovers, other, position, config)
+    _fill_added(rows, extras, arts, config)
     passages = rows.ordered(pivot_body, after_pivot_block)
     return ClusterComparison(arts, position, rule, passages, tuple(alignments))
 
@@ -173,7 +176,7 @@ def _place_pivot_group(rows: _Rows, row_of: dict[int, int], group: Group, other:
         return
     if not group.a or not group.b:
         return
-    status = "present" if group.kind == "identical" else "changed"
+    status = _status(group)
     for block in group.a:
         rows.set(row_of[block], other, Cell(status, group.b, group.similarity))
 
@@ -198,7 +201,7 @@ def _place_leftovers(
     for group in matched:
         if not group.a or not group.b:
             continue
-        status = "present" if group.kind == "identical" else "changed"
+        status = _status(group)
         for n in group.a:
             rows.set(extras[n][0], other, Cell(status, group.b, group.similarity))
         taken.update(group.b)
@@ -212,6 +215,32 @@ def _place_leftovers(
             rows.set(row, pivot, Cell("partial", found, max(r.similarity for r in group.reused)))
         new.append((row, block))
     return new
+
+
+def _status(group: Group) -> str:
+    """A matched group's cell status: the same text is ``present`` where it sits, moved or not."""
+    return "present" if group.kind == "identical" or (group.kind == "moved" and not group.changes) else "changed"
+
+
+def _fill_added(rows: _Rows, extras: list[tuple[int, Block]], articles: tuple[Article, ...], config: Config) -> None:
+    """Fill the cells left absent in passages the pivot lacks: an article aligned before the
+    passage was added was never matched against it (one aligned after was, paragraph for
+    paragraph, but not for a sentence of it). One alignment an article, of all such passages."""
+    for position, article in enumerate(articles):
+        missing = [(row, block) for row, block in extras if rows.cells[row][position].status == "absent"]
+        if not missing:
+            continue
+        # Numbered by their place in ``missing``: their own indices may clash (several origins).
+        blocks = [Block(n, "body", block.text) for n, (_, block) in enumerate(missing)]
+        for group in align_blocks(blocks, article.blocks, config):
+            if not group.a:
+                continue
+            row = missing[group.a[0]][0]
+            if group.b:
+                rows.set(row, position, Cell(_status(group), group.b, group.similarity))
+            elif group.reused:
+                found = tuple(sorted({r.b.block for r in group.reused}))
+                rows.set(row, position, Cell("partial", found, max(r.similarity for r in group.reused)))
 
 
 class _Rows:
