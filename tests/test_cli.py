@@ -459,3 +459,28 @@ def test_reindex_repairs_an_archive_whose_index_is_damaged(
     )
     code, out, _ = run(runner, archive_dir, "ingest", "--json", str(copy))
     assert code == 0 and json.loads(out)["link"]["level"] == "near-duplicate"
+
+
+@pytest.mark.slow
+def test_ctrl_c_says_what_is_archived_and_a_second_run_goes_on(tmp_path: Path) -> None:
+    import signal
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(3000):
+        (folder / f"{n:04}.txt").write_text(f"Tin số {n}\n\nBài viết số {n} về chủ đề {n * 7919 % 10007}.\n")
+    archive = tmp_path / "archive"
+    command = [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest", "--json", "--batch-size", "50"]
+    # Its own process group, as a terminal's foreground job: Ctrl-C reaches the workers too.
+    run = subprocess.Popen([*command, str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)  # fmt: skip
+    assert run.stdout is not None and run.stdout.readline()  # a batch is committed
+    os.killpg(run.pid, signal.SIGINT)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert err.startswith("Error: interrupted after ") and "is archived" in err and "Traceback" not in err
+    done = 1 + out.count("\n")
+    again = subprocess.run([*command, str(folder)], capture_output=True, text=True, timeout=300)
+    statuses = [json.loads(line)["status"] for line in again.stdout.splitlines()]
+    assert again.returncode == 0 and len(statuses) == 3000
+    assert statuses.count("duplicate") >= done and statuses.count("new") == 3000 - statuses.count("duplicate")

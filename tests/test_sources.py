@@ -109,6 +109,21 @@ def test_a_pipe_whose_size_stat_does_not_tell_is_read_whole_and_limited(
         writer.join()
 
 
+def test_a_named_pipe_in_a_folder_is_refused_without_waiting(tmp_path: Path) -> None:
+    # Nothing writes to it: opening it would wait forever (a named one is read, as above).
+    (tmp_path / "a.txt").write_text("Tiêu đề\nThân bài", encoding="utf-8")
+    os.mkfifo(tmp_path / "b.txt")
+    a, b = find_inputs([str(tmp_path)])
+    assert read_input(a).data.startswith("Tiêu đề".encode())
+    stopped = threading.Timer(10, lambda: open(tmp_path / "b.txt", "wb").close())  # unblocks a regression
+    stopped.start()
+    try:
+        with pytest.raises(InputError, match="not a regular file but a named pipe: not read from a folder"):
+            read_input(b)
+    finally:
+        stopped.cancel()
+
+
 def test_folder_named_directly_as_file_is_walked_and_unreadable_file_fails(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="folder"):
         read_input(InputRef(str(tmp_path)))

@@ -95,6 +95,10 @@ def _open(ctx: typer.Context, config: Config | None = None, *, create: bool = Fa
     return archive
 
 
+#: The exit status of a command stopped by Ctrl-C (SIGINT), as shells give one: 128 + 2.
+INTERRUPTED = 130
+
+
 def _fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
@@ -322,6 +326,14 @@ def _ingest(
                     typer.echo(f"Error: {result.path}: {result.error}", err=True)
         except NewsdedupError as err:
             _fail(str(err))
+        except KeyboardInterrupt:
+            # Results come as their batch is committed: those counted are archived.
+            done = sum(counts.values())
+            _fail(
+                f"interrupted after {done:,} input{'s' if done != 1 else ''}: what they gave is archived; "
+                "ingest the same inputs again to go on (those archived are found as duplicates)",
+                code=INTERRUPTED,
+            )
     if not as_json:
         total = sum(counts.values())
         # Revisions and skipped items are named only when there are some: most runs (files) have none.
@@ -517,6 +529,8 @@ def reindex(
             done = archive.reindex(progress=advance)
     except NewsdedupError as err:
         _fail(str(err))
+    except KeyboardInterrupt:
+        _fail("interrupted: the index is as it was (the rebuild is one transaction)", code=INTERRUPTED)
     if as_json:
         _print_json(done.to_dict())
         return

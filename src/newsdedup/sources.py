@@ -19,10 +19,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import stat
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
 from .config import DEFAULT_MAX_INPUT_BYTES
@@ -43,10 +44,13 @@ class InputRef:
     """A named input not read yet: a file path, or ``-`` for standard input.
 
     ``source``: the outlet its folder names, when inputs are found with ``source_from_folder``.
+    ``in_folder``: found by walking a folder, not named: read only if it is a regular file
+    (a named pipe there would wait for a writer forever; one named is read, as ``cat`` would).
     """
 
     origin: str
     source: str | None = None
+    in_folder: bool = field(default=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -106,7 +110,7 @@ def _walk(folder: str, include_hidden: bool, source_from_folder: bool) -> Iterat
         for name in sorted(files):
             if include_hidden or not name.startswith("."):
                 found = True
-                yield InputRef(os.path.join(root, name), source)
+                yield InputRef(os.path.join(root, name), source, in_folder=True)
     if not found:  # named, yet nothing to read: an error of its own, not a silent success
         yield InputRef(folder)
 
@@ -127,15 +131,17 @@ def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, *, stdin
     if ref.origin == STDIN:
         data = _read_stream(stdin or sys.stdin.buffer, max_bytes, ref.origin)
     else:
-        data = _read_file(ref.origin, max_bytes)
+        data = _read_file(ref.origin, max_bytes, regular_only=ref.in_folder)
     if data.startswith(_GZIP_MAGIC):
         data = _gunzip(data, max_bytes, ref.origin)
     digest = hashlib.sha256(data).hexdigest()
     return RawInput(origin=ref.origin, name=ref.name, data=data, sha256=digest, source=ref.source)
 
 
-def _read_file(path: str, max_bytes: int) -> bytes:
+def _read_file(path: str, max_bytes: int, *, regular_only: bool = False) -> bytes:
     try:
+        if regular_only and not stat.S_ISREG(mode := os.stat(path).st_mode):
+            raise InputError(f"not a regular file but {_file_kind(mode)}: not read from a folder (name it to read it)")
         with open(path, "rb") as stream:
             if path.lower().endswith(".gz"):
                 # Stream-decompress so only max_bytes + 1 bytes are ever held.
@@ -149,6 +155,16 @@ def _read_file(path: str, max_bytes: int) -> bytes:
         raise InputError("permission denied") from None
     except OSError as err:
         raise InputError(f"cannot read it: {err.strerror or err}") from None
+
+
+def _file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words.
+
+    >>> _file_kind(stat.S_IFIFO), _file_kind(stat.S_IFSOCK)
+    ('a named pipe', 'a socket')
+    """
+    kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def _no_files(folder: str) -> str:
