@@ -1,7 +1,8 @@
 """Pairwise precision and recall of newsdedup's links against VietnameseMDS event clusters.
 
 Every document of ``vmds/vmds-dev.jsonl`` (100 events, 313 articles from many outlets)
-is written out as a plain-text article (title, sapo, body) and ingested. Two articles of
+is written out as a plain-text article (title, sapo, body) and ingested, with its outlet
+as its source (``Config(source=...)``, as a user would name it). Two articles of
 one event are a positive pair, two of different events a negative one. For each level,
 and for the clusters (connected components of all levels), it prints pairwise precision
 and recall: precision must stay near 1.0; recall tells how much of real event coverage
@@ -51,6 +52,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsdedup-vmds-"))
     try:
         event_of: dict[str, str] = {}
+        outlet_of: dict[str, str | None] = {}
         folder = work / "corpus"
         folder.mkdir()
         for event in events:
@@ -60,8 +62,14 @@ def main() -> None:
                 sapo = doc["sapo_wordseg"].replace("_", " ")
                 (folder / f"{name}.txt").write_text(f"{title}\n{sapo}\n{doc['body']}\n", encoding="utf-8")
                 event_of[name] = str(event["cluster_id"])
+                outlet_of[name] = doc.get("outlet") or None  # type: ignore[attr-defined]
         with Archive(work / "archive") as archive:
-            ids = {Path(r.path).stem: r.id for r in ingest_paths(archive, [str(folder)], Config(workers=1))}
+            # As a user would: each outlet's articles with their source (some documents name none).
+            ids: dict[str, int | None] = {}
+            for outlet in sorted(set(outlet_of.values()), key=lambda o: o or ""):
+                files = [str(folder / f"{name}.txt") for name in sorted(outlet_of) if outlet_of[name] == outlet]
+                config = Config(workers=1, source=outlet)
+                ids.update((Path(r.path).stem, r.id) for r in ingest_paths(archive, files, config))
             links = archive.db.execute("SELECT a, b, level FROM links").fetchall()
             clusters = dict(archive.db.execute("SELECT article_id, cluster_id FROM clusters").fetchall())
     finally:

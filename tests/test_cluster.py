@@ -820,3 +820,24 @@ def test_an_old_archive_with_a_damaged_fingerprint_opens_to_be_repaired(tmp_path
         assert archive.links.candidates(fp) == [1, 2]
         with pytest.raises(ArchiveError, match=r"the fingerprint of article 2 is damaged: .*`newsdedup reindex`"):
             archive.links.lookup(fp)
+
+
+@pytest.mark.parametrize(("sources", "linked"), [(("VNE", "VNE"), False), (("VNE", "TN"), True), ((None, None), True)])
+def test_one_outlets_articles_need_more_shared_text(sources: tuple[str | None, str | None], linked: bool) -> None:
+    # Three shared paragraphs, 0.375 of the shorter article: same-story across outlets (or
+    # sources unknown), but within one outlet it is what its own tables and blurbs look like.
+    archive = Archive(":memory:")
+    a = story(1, 10)
+    for name, source, paragraphs in (("a", sources[0], a), ("b", sources[1], [a[1], a[4], a[7], *story(2, 5)])):
+        raw = RawInput(name, name, article_text(name.upper(), *paragraphs).encode(), name.rjust(64, "0"))
+        [result] = archive.add_many([(raw, extract(raw, Config(source=source)))])
+    if linked:
+        assert result.link is not None and result.link.level == "same-story" and result.link.score == 0.375
+    else:
+        assert result.link is None and result.cluster == result.id
+    # The rule is the config's: with the general threshold alone, one outlet's pair links too.
+    loose = Archive(":memory:", Config(same_source_min_coverage=0.25))
+    for name, source, paragraphs in (("a", sources[0], a), ("b", sources[1], [a[1], a[4], a[7], *story(2, 5)])):
+        raw = RawInput(name, name, article_text(name.upper(), *paragraphs).encode(), name.rjust(64, "0"))
+        [result] = loose.add_many([(raw, extract(raw, Config(source=source)))])
+    assert result.link is not None and result.link.level == "same-story"

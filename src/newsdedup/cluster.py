@@ -648,14 +648,22 @@ class LinkIndex:
         # Passage words hardly exceed shared shingles: below half the coverage a
         # same-story link needs, passages cannot reach it and are not looked for.
         needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
+        sources = self._sources([article_id, *chosen]) if chosen else {}
+        own_source = sources.get(article_id)
         for other, shingles in self._shingles_of({i: signatures[i] for i in chosen}).items():
             evidence = compare(
                 new_shingles, shingles, min_passage_words=config.passage_min_words, passages_from_containment=needed
             )
-            level = link_level(evidence, self.config)
+            same_source = own_source is not None and sources.get(other) == own_source
+            level = link_level(evidence, self.config, same_source=same_source)
             if level is not None:
                 links.append(Link(other, level, _score(level, evidence), evidence.to_dict()))
         return links
+
+    def _sources(self, ids: Sequence[int]) -> dict[int, str | None]:
+        """The source (outlet) of each article of ``ids`` (few: those verified)."""
+        marks = ", ".join("?" * len(ids))
+        return dict(self.conn.execute(f"SELECT id, source FROM articles WHERE id IN ({marks})", list(ids)).fetchall())
 
     def _fingerprints(self, ids: Sequence[int]) -> Iterable[tuple[int, int, bytes]]:
         for chunk in _chunks(ids):

@@ -79,6 +79,10 @@ class Config:
             together this many words and this share of the shorter article.
         same_story_single_passage_coverage: one shared passage is enough when
             it covers this share of the shorter article.
+        same_source_min_coverage: the share of the shorter article a
+            ``same-story`` link needs when both articles have one source: an
+            outlet repeats its own results tables, squad lists, ad and programme
+            blurbs and background paragraphs across different stories.
         verify_min_estimate: candidates whose MinHash-estimated containment is
             below this are not verified (they cannot reach a link).
         cluster_levels: link levels whose connected components are clusters.
@@ -113,6 +117,7 @@ class Config:
     same_story_min_words: int = 100
     same_story_min_coverage: float = 0.25
     same_story_single_passage_coverage: float = 0.5
+    same_source_min_coverage: float = 0.4
     verify_min_estimate: float = 0.1
     cluster_levels: tuple[str, ...] = LINK_LEVELS
     fetch_timeout: float = 30.0
@@ -185,6 +190,7 @@ def _validate_linking(config: Config) -> None:
         "near_duplicate_jaccard",
         "same_story_min_coverage",
         "same_story_single_passage_coverage",
+        "same_source_min_coverage",
         "verify_min_estimate",
     ):
         value = getattr(config, name)

@@ -25,6 +25,8 @@ The level (:func:`link_level`):
     covers ``same_story_single_passage_coverage`` of the shorter article (it is mostly
     copied from the other). One shared background paragraph, a quotation or a legal
     stock phrase is not enough; several shared passages, or most of an article, are.
+    Two articles of one source need ``same_source_min_coverage`` of the shorter one:
+    an outlet's own tables, lists and blurbs recur in its reports of other events.
 
 Example:
     >>> from newsdedup.fingerprint import shingle_hashes
@@ -246,8 +248,9 @@ def _places_in(
     return places, found
 
 
-def link_level(evidence: Evidence, config: Config) -> str | None:
+def link_level(evidence: Evidence, config: Config, *, same_source: bool = False) -> str | None:
     """The strongest level the evidence supports under ``config``'s thresholds, or None.
+    ``same_source``: the two articles have one (known) source.
 
     >>> from newsdedup.config import Config
     >>> link_level(Evidence(0.9, 0.95, 1, 400, 420), Config())
@@ -258,13 +261,18 @@ def link_level(evidence: Evidence, config: Config) -> str | None:
     'same-story'
     >>> link_level(Evidence(0.15, 0.3, 1, 120, 400), Config()) is None  # one background paragraph
     True
+    >>> link_level(Evidence(0.2, 0.35, 3, 245, 700), Config(), same_source=True) is None  # an outlet's own box
+    True
     """
     if evidence.jaccard >= config.near_duplicate_jaccard:
         return "near-duplicate"
+    min_coverage = config.same_story_min_coverage
+    if same_source:
+        min_coverage = max(min_coverage, config.same_source_min_coverage)
     if (
         evidence.passages >= 1
         and evidence.passage_words >= config.same_story_min_words
-        and evidence.coverage >= config.same_story_min_coverage
+        and evidence.coverage >= min_coverage
         and (
             evidence.passages >= config.same_story_min_passages
             or evidence.coverage >= config.same_story_single_passage_coverage
