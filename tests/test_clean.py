@@ -206,3 +206,28 @@ def test_prose_paragraphs_are_never_dropped(paragraphs: list[str]) -> None:
     article = cleaned("Tiêu đề của bài", *paragraphs)
     kept_body = [b.text for b in article.blocks if b.kept and b.role in BODY_ROLES]
     assert kept_body == paragraphs
+
+
+def test_page_source_left_in_a_text_is_dropped_as_markup() -> None:
+    # A plain-text copy of a saved page: its table markup and its comment form's script.
+    body = "Mái tóc thẳng mượt là điều nhiều bạn gái mong muốn, và bạn có thể tự làm ở nhà chỉ với vài dụng cụ."
+    lines = [
+        "Làm tóc thẳng tại nhà",
+        "<P>" + body,
+        "<P><STRONG>Nếp tóc quăn đầy nữ tính</STRONG>",
+        body.replace("thẳng mượt", "quăn nhẹ") + " Theo TGPN.",
+        "</tr>",
+        '<td width="473" valign="top">',
+        "<a href='http://www.nld.com.vn/tools/phanhoi.asp?news_id=97914'>Phản hồi&nbsp;</a>&nbsp;&nbsp;",
+        "function CheckSubmit()",
+        "{alert('Xin hay nhap Ho ten!');",
+        "kfont = 'tcvn';",
+        "case '1':",
+        "break;",
+        "}",
+    ]
+    article = clean_article(extract_text("\n".join(lines).encode()))
+    got = [(b.role, b.reason) for b in article.blocks]
+    assert got[:4] == [("title", None), ("body", None), ("subheading", None), ("body", None)]
+    assert got[4:] == [("boilerplate", "markup")] * 9
+    assert "markup" in REASONS

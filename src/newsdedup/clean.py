@@ -11,6 +11,7 @@ and a ``reason``:
 ``share``           share and follow widgets ("Chia sẻ", "Share this")
 ``advert``          advertising labels
 ``garbled``         lines destroyed by a wrong encoding ("L?y l?i m� b?o m?t")
+``markup``          page source left in a text: lines of HTML tags or of script code
 ``site-template``   lines one source repeats in many of its articles (learned
                     from the archive, see :mod:`newsdedup.templates`)
 ``notice``          copyright, reprint and legal notices, page error messages
@@ -47,8 +48,8 @@ from .templates import MAX_TEMPLATE_WORDS as _TEMPLATE_WORDS
 from .templates import at_most_words
 
 REASONS: tuple[str, ...] = (
-    "comment-form", "related-links", "navigation", "share", "advert", "garbled", "site-template", "notice",
-    "duplicate",
+    "comment-form", "related-links", "navigation", "share", "advert", "garbled", "markup", "site-template",
+    "notice", "duplicate",
 )  # fmt: skip
 
 #: Looks up which of an article's block keys are templates of its source.
@@ -220,6 +221,15 @@ _DATELINE = re.compile(
 _DATED_HEADLINE = re.compile(r"\S\s?\(\d{1,2}/\d{1,2}/\d{4}\)\s*$")
 # "?" inside a word (a lost character), U+FFFD, and UTF-8 read as Windows-1252 ("Ã¡", "á»", "Ä‘").
 _GARBLED_WORD = re.compile(r"\w\?\w|\ufffd|Ã[\u00a0-\u00bf]|Ä‘|Æ[°¡]|á[»º]|â€")
+# HTML tags and the entities page source is full of (a plain-text copy of a page fragment).
+_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_ENTITY = re.compile(r"&(?:nbsp|amp|lt|gt|quot|#\d+);")
+# A line of script code (JavaScript in a saved page): statements, blocks, a case of a switch.
+_SCRIPT_LINE = re.compile(
+    r"[{}]?\s*(?:case\s+[^:]{1,40}:|default\s*:|break\s*;|continue\s*;|return\b.*;|(?:var|let|const)\s+[\w$]+"
+    r"|function\b\s*[\w$]*\s*\(|(?:document|window)\.\w|(?:if|for|while|switch)\s*\(|else\b"
+    r"|[{}()\[\];,\s]+$|[\w$.\[\]'\"]+\s*[-+*/]?=\s*[^=].*;$|[\w$.]+\(.*\)\s*;$|\}.*)"
+)
 # A cheap first test for it: a character one of them must hold (see _is_garbled).
 _GARBLED_HINTS = "?\ufffdÃÄÆ»º€"
 
@@ -307,6 +317,8 @@ def _line_reason(line: _Line) -> str | None:
     text = line.text.strip()
     if _is_garbled(text):
         return "garbled"
+    if _is_markup(text):
+        return "markup"
     if line.words > _SHORT_WORDS:
         return None
     lower = text.lower()
@@ -337,6 +349,32 @@ def _ends_with_bar(text: str) -> bool:
     """
     text = text.rstrip()
     return len(text) >= 2 and text[-1] == "|" and text[-2].isspace()
+
+
+def _is_markup(text: str) -> bool:
+    """A line of page source: HTML tags with fewer than three words besides, or a line of
+    script code (ASCII alone: a Vietnamese sentence is never one).
+
+    >>> _is_markup('<td width="473" valign="top">'), _is_markup("<a href='/p.asp'>Phản hồi</a>&nbsp;")
+    (True, True)
+    >>> _is_markup("kfont = 'tcvn';"), _is_markup("case '1':"), _is_markup("}initVietTyper(kmode, kfont);")
+    (True, True, True)
+    >>> _is_markup("{alert('Xin hay nhap Ho ten!');"), _is_markup("{case '0':")
+    (True, True)
+    >>> _is_markup("<P>Dầu thẳng tóc và máy sấy là đủ với bạn."), _is_markup("<P><STRONG>2. Che khuyết điểm </STRONG>")
+    (False, False)
+    >>> _is_markup("Trinidad &amp; Tobago")
+    False
+    >>> _is_markup("Giá vàng: 1 lượng = 1,2 triệu đồng; USD: 16.000 đồng"), _is_markup("Hanoi (AP) - Police said:")
+    (False, False)
+    """
+    if text.isascii() and _SCRIPT_LINE.match(text):
+        return True
+    if "<" not in text:
+        return False
+    # Tags around a heading or a paragraph leave its words: it is text with markup, kept.
+    rest, tags = _MARKUP.subn(" ", text)
+    return tags > 0 and word_count(_ENTITY.sub(" ", rest).strip()) < 3
 
 
 def _is_garbled(text: str) -> bool:
