@@ -70,6 +70,12 @@ def test_single_paragraph_has_no_title() -> None:
     assert [b.role for b in article.blocks] == ["body"]
 
 
+def test_a_headline_alone_is_a_title_without_body() -> None:
+    article = extract(raw("Hà Nội làm việc với Bộ Công thương (18:50 13/08/2020)\n".encode()))
+    assert (article.title, article.published) == ("Hà Nội làm việc với Bộ Công thương", "2020-08-13T18:50")
+    assert [b.role for b in article.blocks] == ["title"] and article.body_paragraphs == []
+
+
 def test_long_first_line_is_not_a_title() -> None:
     first = "Đây là một câu rất dài. " * 20
     article = extract(raw((first + "\nMore.").encode()))

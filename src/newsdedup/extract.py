@@ -82,7 +82,11 @@ def extract_text(data: bytes, *, source: str | None = None) -> ExtractedArticle:
     paragraphs = split_paragraphs(text)
     if not paragraphs:
         raise EmptyInput("no text in the input (only white space)")
-    has_title = len(paragraphs) > 1 and _is_title_like(paragraphs[0])
+    # One line alone is a body, unless it closes on its date as a headline does
+    # ("Tiêu đề (18:50 13/08/2020)"): then it is a headline with no article under it.
+    has_title = _is_title_like(paragraphs[0]) and (
+        len(paragraphs) > 1 or _strip_trailing_date(paragraphs[0]) != paragraphs[0]
+    )
     blocks = tuple(
         Block(index=i, role="title" if (i == 0 and has_title) else "body", text=p) for i, p in enumerate(paragraphs)
     )
