@@ -146,6 +146,29 @@ def _is_title_like(line: str) -> bool:
     return len(line) <= _TITLE_MAX_CHARS and not line.endswith((".", ":", ";", ","))
 
 
+def _drop_navigation(tree: Any) -> None:
+    """Remove the page's ``<nav>`` elements (their tails stay): trafilatura leaves menus out of
+    an article it finds, but on a page with no article its fallback took a bulleted menu for
+    the text ("Thời sự / Kinh doanh / Thể thao ..." as body blocks).
+
+    >>> from trafilatura.utils import load_html
+    >>> tree = load_html("<html><body><nav><ul><li><a>Thời sự</a></li></ul></nav><p>Tin.</p></body></html>")
+    >>> _drop_navigation(tree); [el.tag for el in tree.iter("nav")], tree.find(".//p").text
+    ([], 'Tin.')
+    """
+    for nav in list(tree.iter("nav")):
+        parent = nav.getparent()
+        if parent is None:
+            continue
+        if nav.tail:  # text after the menu belongs to its parent: kept where it was
+            previous = nav.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + nav.tail
+            else:
+                parent.text = (parent.text or "") + nav.tail
+        parent.remove(nav)
+
+
 def _page_date(found: str | None, html: str) -> str | None:
     """The date htmldate found (through trafilatura), unless it is a 1 January that may be a
     year alone: when the page's markup and text give no full date, htmldate's last resorts
@@ -215,6 +238,7 @@ def extract_html(
         )
     # Read before bare_extraction, which prunes the tree it is given (one parse serves both).
     declared = _declared_bodies(tree)
+    _drop_navigation(tree)
     try:
         doc: Any = trafilatura.bare_extraction(
             tree, url=url, with_metadata=True, include_comments=False, include_tables=True, fast=True
