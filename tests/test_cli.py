@@ -478,7 +478,7 @@ def test_ctrl_c_says_what_is_archived_and_a_second_run_goes_on(tmp_path: Path) -
     os.killpg(run.pid, signal.SIGINT)
     out, err = run.communicate(timeout=60)
     assert run.returncode == 130, err
-    assert err.startswith("Error: interrupted after ") and "is archived" in err and "Traceback" not in err
+    assert err.startswith("Error: interrupted after ") and "is archived" in err and "Traceback" not in err, err
     done = 1 + out.count("\n")
     again = subprocess.run([*command, str(folder)], capture_output=True, text=True, timeout=300)
     statuses = [json.loads(line)["status"] for line in again.stdout.splitlines()]

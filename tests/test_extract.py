@@ -140,7 +140,11 @@ def test_an_html_date_from_the_markup_or_the_head() -> None:
     head = "<h1>Hà Nội làm việc với Bộ</h1><p>Thứ Năm, 13/08/2020 - 18:50</p>"
     page = f"<html><body><article>{head}{PARAGRAPHS}</article><footer>© 2019 Báo</footer></body></html>"
     assert (extract(raw(page.encode(), "a.html")).published or "").startswith("2020-08-13")
-    # A real 1 January in the page's markup stays.
+    # A real 1 January in the page's markup, or in its address, stays.
+    from newsdedup.extract import extract_html
+
+    body = f"<html><head><title>Tin</title></head><body><article><h1>T</h1>{PARAGRAPHS}</article></body></html>"
+    assert extract_html(body.encode(), url="https://tin.example/2021/01/01/tin.html").published == "2021-01-01"
     meta = '<html><head><meta property="article:published_time" content="2021-01-01T08:00:00+07:00"></head>'
     dated = f"{meta}<body><article><h1>Tin đầu năm</h1>{PARAGRAPHS}</article><footer>© 2019</footer></body></html>"
     assert extract(raw(dated.encode(), "b.html")).published == "2021-01-01"

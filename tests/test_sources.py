@@ -124,6 +124,22 @@ def test_a_named_pipe_in_a_folder_is_refused_without_waiting(tmp_path: Path) -> 
         stopped.cancel()
 
 
+def test_a_named_pipe_called_a_crawl_in_a_folder_is_refused_without_waiting(tmp_path: Path) -> None:
+    from newsdedup import Archive, ingest_paths
+
+    (tmp_path / "a.txt").write_text("Tiêu đề\nThân bài của một bài báo.", encoding="utf-8")
+    os.mkfifo(tmp_path / "crawl.warc")
+    stopped = threading.Timer(10, lambda: open(tmp_path / "crawl.warc", "wb").close())  # unblocks a regression
+    stopped.start()
+    try:
+        with Archive(":memory:") as archive:
+            results = {Path(r.path).name: r for r in ingest_paths(archive, [str(tmp_path)])}
+    finally:
+        stopped.cancel()
+    assert results["a.txt"].status == "new"
+    assert results["crawl.warc"].status == "error" and "named pipe" in (results["crawl.warc"].error or "")
+
+
 def test_folder_named_directly_as_file_is_walked_and_unreadable_file_fails(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="folder"):
         read_input(InputRef(str(tmp_path)))

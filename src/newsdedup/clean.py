@@ -221,14 +221,22 @@ _DATELINE = re.compile(
 _DATED_HEADLINE = re.compile(r"\S\s?\(\d{1,2}/\d{1,2}/\d{4}\)\s*$")
 # "?" inside a word (a lost character), U+FFFD, and UTF-8 read as Windows-1252 ("Ã¡", "á»", "Ä‘").
 _GARBLED_WORD = re.compile(r"\w\?\w|\ufffd|Ã[\u00a0-\u00bf]|Ä‘|Æ[°¡]|á[»º]|â€")
-# HTML tags and the entities page source is full of (a plain-text copy of a page fragment).
-_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+# HTML tags (known elements, ASCII inside: "<Em chưa 18>" is a film's title) and entities.
+_TAG_NAMES = (
+    "a|abbr|area|article|aside|b|big|blockquote|body|br|button|caption|center|code|col|colgroup|dd|div|dl|dt|em"
+    "|embed|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|label|li|link|map"
+    "|meta|nav|nobr|noscript|object|ol|option|p|param|pre|s|script|section|select|small|span|strike|strong"
+    "|style|sub|sup|table|tbody|td|textarea|tfoot|th|thead|title|tr|u|ul"
+)
+_MARKUP = re.compile(rf"</?(?:{_TAG_NAMES})(?:\s[\x20-\x3b=\x3f-\x7e]*)?/?>", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:nbsp|amp|lt|gt|quot|#\d+);")
-# A line of script code (JavaScript in a saved page): statements, blocks, a case of a switch.
+# A line of script code (JavaScript in a saved page): a statement, a block's brace, a case of a
+# switch. Each form ends as code does, so an English line that starts with "else," or "for (" is not one.
 _SCRIPT_LINE = re.compile(
-    r"[{}]?\s*(?:case\s+[^:]{1,40}:|default\s*:|break\s*;|continue\s*;|return\b.*;|(?:var|let|const)\s+[\w$]+"
-    r"|function\b\s*[\w$]*\s*\(|(?:document|window)\.\w|(?:if|for|while|switch)\s*\(|else\b"
-    r"|[{}()\[\];,\s]+$|[\w$.\[\]'\"]+\s*[-+*/]?=\s*[^=].*;$|[\w$.]+\(.*\)\s*;$|\}.*)"
+    r"[{}]?\s*(?:case\s+[^:]{1,40}:\s*$|default\s*:\s*$|(?:break|continue)\s*;\s*$|return\b[^;]*;\s*$"
+    r"|(?:var|let|const)\s+[\w$]+\s*(?:=.*)?;\s*$|function\b\s*[\w$]*\s*\([^)]*\)\s*\{?\s*$"
+    r"|(?:document|window)\.[\w$]|(?:if|for|while|switch)\s*\(.*\)\s*(?:\{.*|.*;)?\s*$|else\s*(?:\{.*)?$|[{}()\[\];,\s]+$"
+    r"""|[\w$.\[\]'"]+\s*[-+*/]?=\s*(?:'[^']*'|"[^"]*"|[\w$.]+(?:\(.*\))?)\s*;\s*$|[\w$.]+\(.*\)\s*;\s*$|\}.*)"""
 )
 # A cheap first test for it: a character one of them must hold (see _is_garbled).
 _GARBLED_HINTS = "?\ufffdÃÄÆ»º€"
@@ -352,8 +360,8 @@ def _ends_with_bar(text: str) -> bool:
 
 
 def _is_markup(text: str) -> bool:
-    """A line of page source: HTML tags with fewer than three words besides, or a line of
-    script code (ASCII alone: a Vietnamese sentence is never one).
+    """A line of page source: HTML tags with fewer than three words besides, or making most
+    of the line, or a line of script code (ASCII alone: a Vietnamese sentence is never one).
 
     >>> _is_markup('<td width="473" valign="top">'), _is_markup("<a href='/p.asp'>Phản hồi</a>&nbsp;")
     (True, True)
@@ -363,8 +371,10 @@ def _is_markup(text: str) -> bool:
     (True, True)
     >>> _is_markup("<P>Dầu thẳng tóc và máy sấy là đủ với bạn."), _is_markup("<P><STRONG>2. Che khuyết điểm </STRONG>")
     (False, False)
-    >>> _is_markup("Trinidad &amp; Tobago")
-    False
+    >>> _is_markup("Trinidad &amp; Tobago"), _is_markup("Phim <Em chưa 18>"), _is_markup("USD = 23.150 VND;")
+    (False, False, False)
+    >>> _is_markup("else, the team would have lost."), _is_markup("case 2: the second patient")
+    (False, False)
     >>> _is_markup("Giá vàng: 1 lượng = 1,2 triệu đồng; USD: 16.000 đồng"), _is_markup("Hanoi (AP) - Police said:")
     (False, False)
     """
@@ -372,9 +382,12 @@ def _is_markup(text: str) -> bool:
         return True
     if "<" not in text:
         return False
-    # Tags around a heading or a paragraph leave its words: it is text with markup, kept.
-    rest, tags = _MARKUP.subn(" ", text)
-    return tags > 0 and word_count(_ENTITY.sub(" ", rest).strip()) < 3
+    # Tags around a heading or a paragraph leave its words: it is text with markup, kept,
+    # unless the tags are most of the line (a table row around a name or two).
+    tags = sum(len(tag) for tag in _MARKUP.findall(text))
+    if not tags:
+        return False
+    return tags >= 0.6 * len(text) or word_count(_ENTITY.sub(" ", _MARKUP.sub(" ", text)).strip()) < 3
 
 
 def _is_garbled(text: str) -> bool:

@@ -330,8 +330,9 @@ def _ingest(
             # Results come as their batch is committed: those counted are archived.
             done = sum(counts.values())
             _fail(
-                f"interrupted after {done:,} input{'s' if done != 1 else ''}: what they gave is archived; "
-                "ingest the same inputs again to go on (those archived are found as duplicates)",
+                f"interrupted after {done:,} item{'s' if done != 1 else ''} (files, feed entries, crawl records): "
+                "what they gave is archived; ingest the same inputs again to go on (those archived are found "
+                "as duplicates)",
                 code=INTERRUPTED,
             )
     if not as_json:

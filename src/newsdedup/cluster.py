@@ -532,14 +532,16 @@ class LinkIndex:
             "UPDATE clusters SET cluster_id = ? WHERE article_id = ?", [(r, x) for x, r in roots.items()]
         )
 
-    def lookup(self, fp: Fingerprint) -> list[Link]:
+    def lookup(self, fp: Fingerprint, *, source: str | None = None) -> list[Link]:
         """Verified links from a fingerprint to archived articles, without storing anything.
+        ``source``: the outlet of the text it was made of (as ingestion would store it), for the
+        rule on two articles of one source (``Config.same_source_min_coverage``).
 
         >>> from newsdedup import Archive
         >>> Archive(":memory:").links.lookup(fingerprint("một hai ba bốn"))
         []
         """
-        links = self._verified_links(0, fp, self.candidates(fp))
+        links = self._verified_links(0, fp, self.candidates(fp), source=source)
         return sorted(links, key=lambda link: (LEVEL_RANK[link.level], -link.score))
 
     def candidates(self, fp: Fingerprint) -> list[int]:
@@ -609,7 +611,11 @@ class LinkIndex:
         self._data_version = None
         self._shingles.clear()
 
-    def _verified_links(self, article_id: int, fp: Fingerprint, candidates: list[int]) -> list[Link]:
+    def _verified_links(
+        self, article_id: int, fp: Fingerprint, candidates: list[int], *, source: str | None = None
+    ) -> list[Link]:
+        """The links ``fp`` (article ``article_id``'s, or, for 0, a text of ``source`` not stored)
+        makes with ``candidates``, verified."""
         if not candidates:
             return []
         import numpy as np
@@ -649,7 +655,7 @@ class LinkIndex:
         # same-story link needs, passages cannot reach it and are not looked for.
         needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
         sources = self._sources([article_id, *chosen]) if chosen else {}
-        own_source = sources.get(article_id)
+        own_source = sources.get(article_id) if article_id else source
         for other, shingles in self._shingles_of({i: signatures[i] for i in chosen}).items():
             evidence = compare(
                 new_shingles, shingles, min_passage_words=config.passage_min_words, passages_from_containment=needed

@@ -82,7 +82,8 @@ class Config:
         same_source_min_coverage: the share of the shorter article a
             ``same-story`` link needs when both articles have one source: an
             outlet repeats its own results tables, squad lists, ad and programme
-            blurbs and background paragraphs across different stories.
+            blurbs and background paragraphs across different stories. A floor
+            over ``same_story_min_coverage``: the larger of the two applies.
         verify_min_estimate: candidates whose MinHash-estimated containment is
             below this are not verified (they cannot reach a link).
         cluster_levels: link levels whose connected components are clusters.

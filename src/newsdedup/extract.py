@@ -82,8 +82,8 @@ def extract_text(data: bytes, *, source: str | None = None) -> ExtractedArticle:
     paragraphs = split_paragraphs(text)
     if not paragraphs:
         raise EmptyInput("no text in the input (only white space)")
-    # One line alone is a body, unless it closes on its date as a headline does
-    # ("Tiêu đề (18:50 13/08/2020)"): then it is a headline with no article under it.
+    # One line alone is a body, unless it closes on its date in brackets (or after "|") as a
+    # headline does ("Tiêu đề (18:50 13/08/2020)"): then it is a headline with no article under it.
     has_title = _is_title_like(paragraphs[0]) and (
         len(paragraphs) > 1 or _strip_trailing_date(paragraphs[0]) != paragraphs[0]
     )
@@ -160,21 +160,22 @@ def _drop_navigation(tree: Any) -> None:
         parent = nav.getparent()
         if parent is None:
             continue
-        if nav.tail:  # text after the menu belongs to its parent: kept where it was
+        if nav.tail:  # text after the menu belongs to its parent: kept where it was, a word apart
             previous = nav.getprevious()
             if previous is not None:
-                previous.tail = (previous.tail or "") + nav.tail
+                previous.tail = f"{previous.tail or ''} {nav.tail}"
             else:
-                parent.text = (parent.text or "") + nav.tail
+                parent.text = f"{parent.text or ''} {nav.tail}"
         parent.remove(nav)
 
 
-def _page_date(found: str | None, html: str) -> str | None:
+def _page_date(found: str | None, html: str, url: str | None = None) -> str | None:
     """The date htmldate found (through trafilatura), unless it is a 1 January that may be a
     year alone: when the page's markup and text give no full date, htmldate's last resorts
     are a copyright line's year or any year, given as 1 January ("© 2019" in a footer made an
     undated article's date 2019-01-01). Such a date is asked of the markup alone (meta tags,
-    ``<time>``, structured data, date-classed elements, the URL), which gives a real 1 January.
+    ``<time>``, structured data, date-classed elements, the page's ``url``), which gives a real
+    1 January.
 
     >>> _page_date("2020-08-13", "<html></html>")
     '2020-08-13'
@@ -186,7 +187,7 @@ def _page_date(found: str | None, html: str) -> str | None:
     from htmldate import find_date as markup_date
 
     today = datetime.now().strftime("%Y-%m-%d")
-    again = markup_date(html, extensive_search=False, original_date=True, max_date=today)
+    again = markup_date(html, url=url, extensive_search=False, original_date=True, max_date=today)
     return str(again) if again else None
 
 
@@ -259,7 +260,7 @@ def extract_html(
     return ExtractedArticle(
         blocks=tuple(blocks),
         title=title,
-        published=_page_date(doc.date, html),
+        published=_page_date(doc.date, html, doc.url or url),
         author=_clean(doc.author) or None,
         source=source or _clean(doc.sitename) or doc.hostname or None,
         url=doc.url or url,

@@ -52,7 +52,7 @@ from .errors import InputError
 from .feeds import entry_document, looks_like_feed, parse_feed
 from .fetchlog import FetchRecord, lookup, newer
 from .records import IngestResult, RawInput
-from .sources import STDIN, InputRef, iter_inputs, read_input
+from .sources import STDIN, InputRef, check_regular_file, iter_inputs, read_input
 from .urls import is_url, normalize_url
 from .warc import is_warc_name, iter_warc, looks_like_warc
 
@@ -175,7 +175,7 @@ class Expander:
         raw = expansion.raw
         if expansion.kind == "warc":
             if expansion.path is not None:
-                yield from self._warc_file(expansion.path)
+                yield from self._warc_file(InputRef(expansion.path))  # a worker has read it: a file
             elif raw is not None:
                 yield from self._warc(io.BytesIO(raw.data), expansion.origin)
         elif raw is not None:
@@ -200,7 +200,7 @@ class Expander:
     def _file(self, ref: InputRef) -> Iterator[Item]:
         name = os.path.basename(ref.origin).lower()
         if is_warc_name(name):
-            yield from self._warc_file(ref.origin)
+            yield from self._warc_file(ref)
         elif name.endswith(FEED_SUFFIXES):
             try:
                 raw = read_input(ref, self.config.max_input_bytes)
@@ -228,9 +228,15 @@ class Expander:
         else:
             yield self._raw(raw)
 
-    def _warc_file(self, path: str) -> Iterator[Item]:
+    def _warc_file(self, ref: InputRef) -> Iterator[Item]:
+        path = ref.origin
         try:
+            if ref.in_folder:
+                check_regular_file(path)
             stream = open(path, "rb")  # noqa: SIM115 - held open while its records stream out
+        except InputError as err:
+            yield DoneItem(_error(path, str(err)))
+            return
         except OSError as err:
             message = "no such file or folder" if isinstance(err, FileNotFoundError) else f"cannot read it: {err}"
             yield DoneItem(_error(path, message))

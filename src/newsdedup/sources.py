@@ -140,8 +140,8 @@ def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, *, stdin
 
 def _read_file(path: str, max_bytes: int, *, regular_only: bool = False) -> bytes:
     try:
-        if regular_only and not stat.S_ISREG(mode := os.stat(path).st_mode):
-            raise InputError(f"not a regular file but {_file_kind(mode)}: not read from a folder (name it to read it)")
+        if regular_only:
+            check_regular_file(path)
         with open(path, "rb") as stream:
             if path.lower().endswith(".gz"):
                 # Stream-decompress so only max_bytes + 1 bytes are ever held.
@@ -155,6 +155,19 @@ def _read_file(path: str, max_bytes: int, *, regular_only: bool = False) -> byte
         raise InputError("permission denied") from None
     except OSError as err:
         raise InputError(f"cannot read it: {err.strerror or err}") from None
+
+
+def check_regular_file(path: str) -> None:
+    """Refuse a file found in a folder that is not a regular one, without opening it: a named
+    pipe would wait for a writer forever (one named on the command line is read, as ``cat`` would).
+
+    Raises:
+        InputError: it is a named pipe, a socket or a device.
+        OSError: it cannot be looked at (``FileNotFoundError`` if it is gone).
+    """
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise InputError(f"not a regular file but {_file_kind(mode)}: not read from a folder (name it to read it)")
 
 
 def _file_kind(mode: int) -> str:

@@ -22,6 +22,7 @@ import atexit
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -96,6 +97,9 @@ def _start() -> None:
     from .__main__ import limit_blas_threads
 
     limit_blas_threads()  # before NumPy is imported (a spawned worker has not imported it)
+    # Ctrl-C reaches the whole process group: the parent answers it (it says what is archived
+    # and stops the pool); a worker waiting for its next task would print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Import the stack now, while the parent is busy with its own start.
     import newsdedup.ingest  # noqa: F401
 
