@@ -840,7 +840,8 @@ def test_one_outlets_articles_need_more_shared_text(sources: tuple[str | None, s
     raw = RawInput("a", "a", article_text("A", *a).encode(), "a".rjust(64, "0"))
     alone.add_many([(raw, extract(raw, Config(source=sources[0])))])
     fp = fingerprint("\n".join([a[1], a[4], a[7], *story(2, 5)]))
-    assert fp is not None and [link.other for link in alone.links.lookup(fp, source=sources[1])] == ([1] if linked else [])
+    assert fp is not None
+    assert [link.other for link in alone.links.lookup(fp, source=sources[1])] == ([1] if linked else [])
     # The rule is the config's: with the general threshold alone, one outlet's pair links too.
     loose = Archive(":memory:", Config(same_source_min_coverage=0.25))
     for name, source, paragraphs in (("a", sources[0], a), ("b", sources[1], [a[1], a[4], a[7], *story(2, 5)])):
