@@ -11,8 +11,13 @@ workers), then reports:
   ``exact`` links, of ``exact`` + ``near-duplicate`` links, and of all three levels;
 * ``--show N`` random same-story links (titles and first lines side by side) to read:
   a same-story link between unrelated stories is a defect;
-* with ``--baseline FILE --check``: fails (exit 1) when exact-duplicate recall falls or
-  the number of links per level moves by more than 10% from the committed baseline.
+* how many of the 200 same-story links read and labelled in ``eval/labels/vntc_same_story.tsv``
+  (S same story, F follow-up, T different events sharing stock text, U unrelated) are linked in
+  this run, and the share of S and F among them: not the corpus's precision (the sample was
+  drawn by coverage band), but it falls when a change links more template pairs;
+* with ``--baseline FILE --check``: fails (exit 1) when exact-duplicate recall falls, the
+  number of links per level moves by more than 10% from the committed baseline, or the
+  labelled links' share of S and F falls by more than 0.05.
 
 Usage:
     python eval/eval_links_vntc.py --eval ../shared/eval [--count 84132] [--show 30]
@@ -34,6 +39,8 @@ from pathlib import Path
 
 from newsdedup import Archive, Config, ingest_paths
 from newsdedup.evaldata import compile_bytecode, load_vntc_or_exit, report_gate, write_by_outlet
+
+LABELS = Path(__file__).parent / "labels" / "vntc_same_story.tsv"
 
 LEVEL_SETS = {
     "exact": ("exact",),
@@ -58,6 +65,34 @@ def components(pairs: list[tuple[int, int]]) -> dict[int, int]:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     return {x: find(x) for x in parent}
+
+
+def labelled(
+    rows: list[dict[str, str]], article_of: dict[tuple[str, str], int], links: list[tuple[int, int, str]]
+) -> dict[str, object]:
+    """The labelled same-story pairs (``LABELS``) linked same-story in this run, by label, and
+    the share of S and F among them; nothing if a pair's article is not in this run's sample."""
+    article_of_row = {row["id"]: article_of.get((row["outlet"], f"{n:06d}")) for n, row in enumerate(rows)}
+    story = {(min(a, b), max(a, b)) for a, b, level in links if level == "same-story"}
+    linked: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or line.startswith("id_a\t"):
+            continue
+        id_a, id_b, label = line.split("\t")[:3]
+        a, b = article_of_row.get(id_a), article_of_row.get(id_b)
+        if a is None or b is None:
+            continue
+        total[label] += 1
+        linked[label] += (min(a, b), max(a, b)) in story
+    if not total:
+        return {}
+    kept = sum(linked.values())
+    share = round((linked["S"] + linked["F"]) / kept, 4) if kept else None
+    return {
+        "labelled_same_story_linked": {label: f"{linked[label]}/{total[label]}" for label in "SFTU"},
+        "labelled_same_story_share_s_f": share,
+    }
 
 
 def first_line(archive: Archive, article_id: int) -> str:
@@ -137,6 +172,7 @@ def report(
         "exact_duplicate_group_recall": group_recall,
         "links": dict(sorted(per_level.items())),
         "clusters_of_2_or_more": clusters_at,
+        **labelled(rows, article_of, links),
         "config": {k: v for k, v in Config().__dict__.items() if k.startswith(("near", "same", "passage", "verify"))},
     }
     width = max(map(len, figures))
@@ -160,6 +196,9 @@ def check(figures: dict[str, object], baseline: dict[str, object]) -> int:
     for level, value in base_links.items():
         if abs(links.get(level, 0) - value) > 0.1 * value:
             failures.append(f"{level} links moved by more than 10%: {links.get(level, 0)} against {value}")
+    share, base_share = figures.get("labelled_same_story_share_s_f"), baseline.get("labelled_same_story_share_s_f")
+    if isinstance(share, float) and isinstance(base_share, float) and share < base_share - 0.05:
+        failures.append(f"labelled same-story links: share of S and F fell to {share} from {base_share}")
     return report_gate(failures)
 
 
