@@ -156,17 +156,12 @@ def _drop_navigation(tree: Any) -> None:
     >>> _drop_navigation(tree); [el.tag for el in tree.iter("nav")], tree.find(".//p").text
     ([], 'Tin.')
     """
+    from trafilatura.xml import delete_element
+
     for nav in list(tree.iter("nav")):
-        parent = nav.getparent()
-        if parent is None:
-            continue
-        if nav.tail:  # text after the menu belongs to its parent: kept where it was, a word apart
-            previous = nav.getprevious()
-            if previous is not None:
-                previous.tail = f"{previous.tail or ''} {nav.tail}"
-            else:
-                parent.text = f"{parent.text or ''} {nav.tail}"
-        parent.remove(nav)
+        if nav.tail:  # kept where it was (delete_element moves it), a word apart from what precedes
+            nav.tail = f" {nav.tail}"
+        delete_element(nav)
 
 
 def _page_date(found: str | None, html: str, url: str | None = None) -> str | None:
