@@ -366,20 +366,15 @@ def _is_markup(text: str) -> bool:
     """A line of page source: HTML tags with fewer than three words besides, or making most
     of the line, or a line of script code (ASCII alone: a Vietnamese sentence is never one).
 
-    >>> _is_markup('<td width="473" valign="top">'), _is_markup("<a href='/p.asp'>Phản hồi</a>&nbsp;")
-    (True, True)
-    >>> _is_markup("kfont = 'tcvn';"), _is_markup("case '1':"), _is_markup("}initVietTyper(kmode, kfont);")
-    (True, True, True)
-    >>> _is_markup("{alert('Xin hay nhap Ho ten!');"), _is_markup("{case '0':")
-    (True, True)
-    >>> _is_markup("<P>Dầu thẳng tóc và máy sấy là đủ với bạn."), _is_markup("<P><STRONG>2. Che khuyết điểm </STRONG>")
-    (False, False)
-    >>> _is_markup("Trinidad &amp; Tobago"), _is_markup("Phim <Em chưa 18>"), _is_markup("USD = 23.150 VND;")
-    (False, False, False)
-    >>> _is_markup("else, the team would have lost."), _is_markup("case 2: the second patient")
-    (False, False)
-    >>> _is_markup("Giá vàng: 1 lượng = 1,2 triệu đồng; USD: 16.000 đồng"), _is_markup("Hanoi (AP) - Police said:")
-    (False, False)
+    >>> source = ['<td width="473" valign="top">', "<a href='/p.asp'>Phản hồi</a>&nbsp;", "kfont = 'tcvn';",
+    ...           "case '1':", "}initVietTyper(kmode, kfont);", "{alert('Xin hay nhap Ho ten!');", "{case '0':"]
+    >>> all(map(_is_markup, source))
+    True
+    >>> text = ["<P>Dầu thẳng tóc và máy sấy là đủ với bạn.", "<P><STRONG>2. Che khuyết điểm </STRONG>",
+    ...         "Trinidad &amp; Tobago", "Phim <Em chưa 18>", "USD = 23.150 VND;", "else, the team would have lost.",
+    ...         "case 2: the second patient", "Giá vàng: 1 lượng = 1,2 triệu đồng; USD: 16.000", "Hanoi (AP) - Police:"]
+    >>> any(map(_is_markup, text))
+    False
     """
     if len(text) <= _SCRIPT_MAX_CHARS and text.isascii() and _SCRIPT_LINE.match(text):
         return True
