@@ -728,7 +728,7 @@ def diff_command(
     Example:  newsdedup diff 12@1 12@3
     """
     from .compare import PIVOT_RULES
-    from .diff import diff
+    from .diff import check_refs, diff
     from .report import FORMATS
     from .revisions import parse_ref
 
@@ -742,11 +742,10 @@ def diff_command(
         refs = [parse_ref(i) for i in ids or []]
     except NewsdedupError as err:
         _fail(str(err), code=2)
-    # What the arguments alone show wrong is a usage error, found before the archive is opened.
-    if (cluster is None) == (not refs):
-        _fail("give article ids or a cluster id" + (", not both" if refs else ""), code=2)
-    if len(set(refs)) != len(refs):
-        _fail(f"each article can be compared once; got the ids {', '.join(map(str, refs))}", code=2)
+    try:  # what the arguments alone show wrong: a usage error, found before the archive is opened
+        check_refs(refs, cluster)
+    except NewsdedupError as err:
+        _fail(str(err), code=2)
     try:
         with _open(ctx) as archive:
             result = diff(archive, refs, cluster=cluster, pivot=int(rule) if rule.isdigit() else rule)

@@ -37,6 +37,23 @@ from .revisions import RevisionRef, parse_ref
 Comparison = Alignment | ClusterComparison
 
 
+def check_refs(refs: Sequence[RevisionRef], cluster: int | None, *, allow_none: bool = False) -> None:
+    """What the arguments alone show wrong (the command line calls it a usage error):
+    ids and a cluster both, neither (unless ``allow_none``), or one text named twice.
+
+    >>> check_refs([parse_ref("3"), parse_ref("3")], None)
+    Traceback (most recent call last):
+    ...
+    newsdedup.errors.ConfigError: each article can be compared once; got the ids 3, 3
+    """
+    if cluster is not None and refs:
+        raise ConfigError("give article ids or a cluster id, not both")
+    if cluster is None and not refs and not allow_none:
+        raise ConfigError("give article ids or a cluster id")
+    if len(set(refs)) != len(refs):
+        raise ConfigError(f"each article can be compared once; got the ids {', '.join(map(str, refs))}")
+
+
 def diff(
     archive: Archive,
     ids: Sequence[int | str | RevisionRef] = (),
@@ -54,12 +71,9 @@ def diff(
         ArticleNotFound: an id, a revision or the cluster is not in the archive.
     """
     refs = [i if isinstance(i, RevisionRef) else parse_ref(str(i)) for i in ids]
-    if cluster is not None and refs:
-        raise ConfigError("give article ids or a cluster id, not both")
     if isinstance(pivot, str) and pivot not in PIVOT_RULES:
         raise ConfigError(f"pivot must be one of {', '.join(PIVOT_RULES)} or an article id, got {pivot!r}")
-    if len(set(refs)) != len(refs):
-        raise ConfigError(f"each article can be compared once; got the ids {', '.join(map(str, refs))}")
+    check_refs(refs, cluster, allow_none=True)
     if cluster is not None:
         refs = [RevisionRef(i) for i in archive.cluster(cluster).members]
         if len(refs) < 2:
