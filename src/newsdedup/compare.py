@@ -170,9 +170,7 @@ def _place_pivot_group(rows: _Rows, row_of: dict[int, int], group: Group, other:
     """Fill ``other``'s cells in the pivot's passages from one group of its alignment with the pivot."""
     if group.kind == "only-a":
         if group.reused:
-            found = tuple(sorted({r.b.block for r in group.reused}))
-            similarity = max(r.similarity for r in group.reused)
-            rows.set(row_of[group.a[0]], other, Cell("partial", found, similarity))
+            rows.set(row_of[group.a[0]], other, _partial(group, side="b"))
         return
     if not group.a or not group.b:
         return
@@ -211,10 +209,16 @@ def _place_leftovers(
             continue
         row = rows.add(other, (index,), Cell("present", (index,), 1.0), follows=follows)
         if group.reused:  # sentences of it that the pivot has
-            found = tuple(sorted({r.a.block for r in group.reused}))
-            rows.set(row, pivot, Cell("partial", found, max(r.similarity for r in group.reused)))
+            rows.set(row, pivot, _partial(group, side="a"))
         new.append((row, block))
     return new
+
+
+def _partial(group: Group, *, side: str) -> Cell:
+    """The ``partial`` cell of the article on ``side`` ("a" or "b") of an unmatched group:
+    the blocks holding its reused sentences there, and their best similarity."""
+    found = tuple(sorted({(r.a if side == "a" else r.b).block for r in group.reused}))
+    return Cell("partial", found, max(r.similarity for r in group.reused))
 
 
 def _status(group: Group) -> str:
@@ -239,8 +243,7 @@ def _fill_added(rows: _Rows, extras: list[tuple[int, Block]], articles: tuple[Ar
             if group.b:
                 rows.set(row, position, Cell(_status(group), group.b, group.similarity))
             elif group.reused:
-                found = tuple(sorted({r.b.block for r in group.reused}))
-                rows.set(row, position, Cell("partial", found, max(r.similarity for r in group.reused)))
+                rows.set(row, position, _partial(group, side="b"))
 
 
 class _Rows:
