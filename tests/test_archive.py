@@ -139,7 +139,7 @@ def test_an_archive_of_version_10_gets_the_shorter_body_index(tmp_path: Path) ->
         conn.execute("ALTER TABLE lsh_band_filter RENAME TO lsh_filter")  # (its name until version 12)
         conn.execute("PRAGMA user_version = 10")
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 14
+        assert archive.schema_version == SCHEMA_VERSION == 15
         indexes = {row[0] for row in archive.db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'articles'")}
         assert "articles_body_key" in indexes and "articles_body_hash" not in indexes
         wrapped = ("\n\n".join(SEED_A.read_text(encoding="utf-8").splitlines()) + "\n").encode()

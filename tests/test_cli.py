@@ -326,6 +326,51 @@ def test_clusters_and_similar(runner: CliRunner, archive_dir: Path) -> None:
     assert code == 0 and "No clusters" in out
 
 
+def test_unlink_and_link_by_hand(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:
+    run(runner, archive_dir, "ingest", str(DATA))
+    code, out, _ = run(runner, archive_dir, "unlink", "2", "1")
+    assert code == 0 and out.startswith("Unlinked 2 and 1 (was same-story, score 0.")
+    assert "2 is in cluster 2, 1 in cluster 1." in out and "`newsdedup link 2 1` takes this back" in out
+    assert json.loads(run(runner, archive_dir, "clusters", "--json")[1]) == []
+    code, out, _ = run(runner, archive_dir, "similar", "1", "--json")
+    assert json.loads(out)["similar"] == [] and json.loads(out)["separated"] == [2]
+    code, out, _ = run(runner, archive_dir, "similar", "2")
+    assert "No linked article." in out and "Kept apart by hand: 1 (`newsdedup link 2 ID`" in out
+    # The seed ingested again under another name is a new article, an exact copy of 1: linked to 1 only.
+    (tmp_path / "again.txt").write_bytes(SEED_A.read_bytes().replace(b"\n", b"\n\n"))
+    code, out, _ = run(runner, archive_dir, "ingest", "--json", str(tmp_path / "again.txt"))
+    assert code == 0 and json.loads(out)["cluster"] == 1
+    code, out, _ = run(runner, archive_dir, "unlink", "1", "2", "--json")
+    assert code == 0 and json.loads(out) == {
+        "a": 1,
+        "b": 2,
+        "removed": None,
+        "clusters": {"1": 1, "2": 2},
+        "apart": True,
+    }
+    code, _, err = run(runner, archive_dir, "unlink", "3", "1")
+    assert code == 1 and err.startswith("Error: articles 3 and 1 have the same body text")
+    code, out, _ = run(runner, archive_dir, "link", "1", "2", "--level", "Same-Story")
+    assert code == 0 and out == "Linked 1 and 2 by hand (same-story); 2 is in cluster 1.\n"
+    code, out, _ = run(runner, archive_dir, "link", "2", "1", "--json")
+    assert code == 0 and json.loads(out) == {"a": 2, "b": 1, "level": "same-story", "cluster": 1}
+    code, out, _ = run(runner, archive_dir, "similar", "2", "--json")
+    assert [(s["id"], s["level"], s["evidence"]) for s in json.loads(out)["similar"]] == [(1, "same-story", None)]
+    # Another link joins them: unlinked, they stay in one cluster, and it says so.
+    with Archive(archive_dir) as archive:
+        archive.link(2, 3, "same-story")
+    code, out, _ = run(runner, archive_dir, "unlink", "1", "2")
+    assert code == 0 and "Both are still in cluster 1: other links join them" in out
+    code, _, err = run(runner, archive_dir, "link", "1", "2", "--level", "related")
+    assert code == 2 and err == "Error: --level must be one of exact, near-duplicate, same-story, got 'related'\n"
+    for command in ("link", "unlink"):
+        code, _, err = run(runner, archive_dir, command, "1", "9")
+        assert code == 1 and err == "Error: no article with id 9\n"
+        code, _, err = run(runner, archive_dir, command, "1", "1")
+        assert code == 1 and err.startswith(f"Error: cannot {'link' if command == 'link' else 'separate'} article 1")
+        assert run(runner, archive_dir, command, "1")[0] == 2  # one id: a usage error
+
+
 def test_similar_says_why_an_article_without_body_has_no_links(
     runner: CliRunner, archive_dir: Path, tmp_path: Path
 ) -> None:
@@ -358,7 +403,7 @@ def test_similar_of_an_exact_copy_points_to_its_original(runner: CliRunner, arch
 
 
 def test_new_commands_have_examples(runner: CliRunner) -> None:
-    for command in ("clusters", "similar", "reindex"):
+    for command in ("clusters", "similar", "reindex", "link", "unlink"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Example:" in result.stdout
     assert "--workers" in runner.invoke(app, ["ingest", "--help"]).stdout
@@ -461,6 +506,12 @@ def test_reindex_repairs_an_archive_whose_index_is_damaged(
     assert code == 0 and json.loads(out)["link"]["level"] == "near-duplicate"
 
 
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_ctrl_c_says_what_is_archived_and_a_second_run_goes_on(tmp_path: Path) -> None:
     import signal
@@ -471,9 +522,11 @@ def test_ctrl_c_says_what_is_archived_and_a_second_run_goes_on(tmp_path: Path) -
         (folder / f"{n:04}.txt").write_text(f"Tin số {n}\n\nBài viết số {n} về chủ đề {n * 7919 % 10007}.\n")
     archive = tmp_path / "archive"
     command = [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest", "--json", "--batch-size", "50"]
-    # Its own process group, as a terminal's foreground job: Ctrl-C reaches the workers too.
+    # Its own process group, as a terminal's foreground job: Ctrl-C reaches the workers too. With
+    # SIGINT answered as a terminal's job has it: a shell starts a background job (`make test &`)
+    # with SIGINT ignored, which its children inherit, and Python then leaves it ignored.
     run = subprocess.Popen([*command, str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True)  # fmt: skip
+                           start_new_session=True, preexec_fn=_default_sigint)  # fmt: skip
     assert run.stdout is not None and run.stdout.readline()  # a batch is committed
     os.killpg(run.pid, signal.SIGINT)
     out, err = run.communicate(timeout=60)

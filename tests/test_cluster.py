@@ -121,6 +121,43 @@ def test_links_added_later_merge_clusters(memory_archive: Archive) -> None:
     assert [s.link.other for s in memory_archive.similar(1)] == []  # nothing stored by the refusals
 
 
+def test_unlinked_articles_part_and_verification_leaves_them_apart(memory_archive: Archive) -> None:
+    a = story(1)
+    add(memory_archive, "a", article_text("A", *a))
+    shared = [a[0], a[2], a[4], a[6], *story(5, 6)]
+    assert add(memory_archive, "b", article_text("B", *shared)).link.level == "same-story"
+    done = memory_archive.unlink(2, 1)
+    assert (done.a, done.b, done.removed.other, done.removed.level) == (2, 1, 1, "same-story")
+    assert (done.cluster_a, done.cluster_b, done.apart) == (2, 1, True)
+    assert memory_archive.similar(1) == [] and memory_archive.clusters() == []
+    # A new index looks every article up again (and finds a missing link: see
+    # test_reindex_finds_a_missing_link_again); verification leaves the pair apart.
+    assert memory_archive.reindex().links_added == 0 and memory_archive.similar(1) == []
+    # A third article sharing text with both joins them in one cluster again, through itself.
+    bridge = add(memory_archive, "c", article_text("C", a[0], a[2], a[4], a[6], *shared[4:8], *story(9, 3)))
+    assert bridge.cluster == 1 and {s.link.other for s in memory_archive.similar(3)} == {1, 2}
+    again = memory_archive.unlink(1, 2)
+    assert again.removed is None and not again.apart and again.cluster_a == 1
+    # Linked by hand, the pair is linked again and no longer kept apart.
+    memory_archive.link(1, 2, "same-story")
+    assert memory_archive.db.execute("SELECT count(*) FROM separated").fetchone()[0] == 0
+    assert [s.link.other for s in memory_archive.similar(2)] == [1, 3]
+
+
+def test_unlink_refuses_one_article_a_missing_one_and_copies_of_one_text(memory_archive: Archive) -> None:
+    a = story(1)
+    add(memory_archive, "a", article_text("A", *a))
+    add(memory_archive, "b", article_text("A copy", *(p.upper() for p in a)))
+    with pytest.raises(ArchiveError, match="cannot separate article 1 from itself"):
+        memory_archive.unlink(1, 1)
+    with pytest.raises(ArticleNotFound, match="no article with id 99"):
+        memory_archive.unlink(1, 99)
+    with pytest.raises(ArchiveError, match="same body text"):
+        memory_archive.unlink(2, 1)
+    assert [s.link.level for s in memory_archive.similar(1)] == ["exact"]
+    assert memory_archive.db.execute("SELECT count(*) FROM separated").fetchone()[0] == 0
+
+
 def test_links_before_version_14_are_told_given_or_verified_by_their_evidence(archive_dir: Path) -> None:
     a = story(1)
     with Archive(archive_dir) as archive:
@@ -133,6 +170,7 @@ def test_links_before_version_14_are_told_given_or_verified_by_their_evidence(ar
         archive.link(1, 5, "same-story", 0.4, {"by": "hand"})
     conn = sqlite3.connect(archive_dir / "newsdedup.db")
     with conn:
+        conn.execute("DROP TABLE separated")  # (version 15)
         conn.execute("ALTER TABLE links DROP COLUMN given")
         conn.execute("PRAGMA user_version = 13")
     conn.close()
@@ -543,7 +581,7 @@ def test_an_archive_indexed_before_the_filter_gets_one_on_open(tmp_path: Path) -
     conn.executemany("INSERT INTO lsh_recent (key, article_id) VALUES (?, 2)", [(k,) for k in fp.bands])
     conn.close()
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 14
+        assert archive.schema_version == SCHEMA_VERSION == 15
         assert archive.links.candidates(fp) == [1, 2]
         stored = bandfilter.load(archive.db.conn)
         assert stored is not None and stored.keys == 2 * len(fp.bands)

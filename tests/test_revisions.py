@@ -413,6 +413,16 @@ def test_links_given_by_hand_stay_through_revisions(memory_archive: Archive) -> 
     assert_index_consistent(memory_archive)
 
 
+def test_a_pair_separated_by_hand_stays_apart_through_revisions(memory_archive: Archive) -> None:
+    add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
+    add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)
+    assert memory_archive.unlink(1, 2).removed is not None
+    revised = add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:10], "Một câu kết khác hẳn."]), url=URL)
+    assert (revised.status, revised.link, revised.cluster) == ("revision", None, 2)
+    assert links_of(memory_archive) == []
+    assert_index_consistent(memory_archive)
+
+
 def test_a_pair_linked_by_hand_stays_linked_when_a_stronger_verified_link_was_kept(memory_archive: Archive) -> None:
     add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
     add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)
@@ -701,7 +711,7 @@ def test_an_archive_of_version_12_keeps_every_article_revision_and_original(tmp_
         first = archive.revision(1, 1)
     to_version_12(path)
     with Archive(path) as archive:
-        assert archive.schema_version == SCHEMA_VERSION == 14
+        assert archive.schema_version == SCHEMA_VERSION == 15
         assert [(archive.get(n), archive.history(n)) for n in (1, 2)] == before
         with Archive(tmp_path / "new.db") as new:  # the same tables and indexes as a new archive's
             assert schema_of(archive) == schema_of(new)

@@ -36,7 +36,7 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from .blockstore import BlockStore, encode_blocks
-from .cluster import ClusterSummary, Indexed, IndexRebuild, LinkIndex, SimilarArticle
+from .cluster import ClusterSummary, Indexed, IndexRebuild, LinkIndex, Separation, SimilarArticle
 from .config import Config
 from .errors import ArchiveError, ArticleNotFound
 from .fingerprint import Fingerprint, fingerprint
@@ -848,6 +848,14 @@ class Archive:
         self.links.cluster_of(article_id)  # raises for a missing article
         return self.links.similar(article_id)
 
+    def separated(self, article_id: int) -> list[int]:
+        """The articles kept apart from this one by hand (:meth:`unlink`), in id order.
+
+        >>> Archive(":memory:").separated(1)
+        []
+        """
+        return sorted(self.links.separated_from(article_id))
+
     def clusters(self, *, min_size: int = 2, limit: int | None = None, offset: int = 0) -> list[ClusterSummary]:
         """Clusters of at least ``min_size`` articles, largest first.
 
@@ -867,11 +875,45 @@ class Archive:
         The stronger level wins over a link already there; clusters follow the links
         as stored (they merge when the stored level is one of ``config.cluster_levels``).
         A link given here stays when either article is revised: it is not verified
-        again, as the links ingestion made are.
+        again, as the links ingestion made are. It takes back a separation
+        (:meth:`unlink`) of the two.
         """
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._write():
             return self.links.add_link(a, b, level, score, evidence, now)
+
+    def unlink(self, a: int, b: int) -> Separation:
+        """Separate two articles by hand: the link between them goes (whoever made it), and
+        verification never links them again, on ingest or when either is revised, until
+        they are linked by hand (:meth:`link`). The clusters are worked out again from the
+        links left: the two part unless other links still join them (``Separation.apart``).
+
+        For a same-story link that joins two different events through shared stock text
+        (a results table, an advertiser's blurb). Two articles with the same body text
+        cannot be separated: an exact copy stays linked to its original.
+
+        Example (two articles linked by hand, then separated):
+            >>> import shutil, tempfile
+            >>> from pathlib import Path
+            >>> from newsdedup import ingest_paths
+            >>> folder = Path(tempfile.mkdtemp())
+            >>> for name in ("a", "b"):
+            ...     _ = (folder / f"{name}.txt").write_text(f"Tin {name}\\n\\nBài {name}.", encoding="utf-8")
+            >>> archive = Archive(":memory:")
+            >>> [r.id for r in ingest_paths(archive, [str(folder)])], archive.link(1, 2, "same-story")
+            ([1, 2], 1)
+            >>> done = archive.unlink(1, 2)
+            >>> done.removed.level, done.apart, archive.separated(2)
+            ('same-story', True, [1])
+            >>> shutil.rmtree(folder)
+
+        Raises:
+            ArticleNotFound: either article is missing.
+            ArchiveError: ``a == b``, or the two have the same body text.
+        """
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._write():
+            return self.links.separate(a, b, now)
 
     def reindex(self, *, progress: Callable[[int, int], None] | None = None) -> IndexRebuild:
         """Fingerprint every article again from its archived text and rebuild the LSH index,

@@ -589,12 +589,15 @@ def similar(
 ) -> None:
     """Articles linked to one article: level (exact, near-duplicate, same-story), score, evidence.
 
+    Also the articles kept apart from it by hand (`newsdedup unlink`).
+
     Example:  newsdedup similar 1 --json
     """
     try:
         with _open(ctx) as archive:
             article = archive.get(article_id)
             found = archive.similar(article_id)
+            separated = archive.separated(article_id)
     except NewsdedupError as err:
         _fail(str(err))
     if as_json:
@@ -602,13 +605,87 @@ def similar(
 
         note = not_linked_note(article, linked=bool(found)) or copy_note(article)
         _print_json(
-            {"id": article.id, "cluster": article.cluster, "similar": [s.to_dict() for s in found]}
+            {
+                "id": article.id,
+                "cluster": article.cluster,
+                "similar": [s.to_dict() for s in found],
+                "separated": separated,
+            }
             | ({"note": note} if note else {})
         )
         return
     from .cluster_view import similar_table
 
-    similar_table(article, found)
+    similar_table(article, found, separated)
+
+
+_PAIR_A = Annotated[int, typer.Argument(metavar="ID", max=MAX_ID, help="An article id (see `newsdedup list`).")]
+_PAIR_B = Annotated[int, typer.Argument(metavar="OTHER", max=MAX_ID, help="The other article's id.")]
+
+
+@app.command()
+def link(
+    ctx: typer.Context,
+    article_id: _PAIR_A,
+    other_id: _PAIR_B,
+    level: Annotated[
+        str, typer.Option("--level", metavar="LEVEL", help="exact, near-duplicate or same-story.")
+    ] = "same-story",
+    as_json: JsonOption = False,
+) -> None:
+    """Link two articles by hand: they join one cluster, and the link stays whatever their texts become.
+
+    For coverage of one story that shares no passage, which ingestion cannot
+    find. It takes back an `unlink` of the two.
+
+    Example:  newsdedup link 12 40 --level same-story
+    """
+    from .config import LINK_LEVELS
+
+    chosen = level.strip().lower()
+    if chosen not in LINK_LEVELS:
+        _fail(f"--level must be one of {', '.join(LINK_LEVELS)}, got {level!r}", code=2)
+    try:
+        with _open(ctx) as archive:
+            cluster = archive.link(article_id, other_id, chosen)
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        _print_json({"a": article_id, "b": other_id, "level": chosen, "cluster": cluster})
+        return
+    typer.echo(f"Linked {article_id} and {other_id} by hand ({chosen}); {other_id} is in cluster {cluster}.")
+
+
+@app.command()
+def unlink(ctx: typer.Context, article_id: _PAIR_A, other_id: _PAIR_B, as_json: JsonOption = False) -> None:
+    """Separate two articles by hand: their link goes, and ingestion never links them again.
+
+    For a same-story link between different events that share only stock text
+    (a results table, an advertiser's blurb). Their clusters split unless other
+    links still join them. `newsdedup link` takes it back; an exact copy cannot
+    be separated from its original.
+
+    Example:  newsdedup unlink 12 40 --json
+    """
+    try:
+        with _open(ctx) as archive:
+            done = archive.unlink(article_id, other_id)
+    except NewsdedupError as err:
+        _fail(str(err))
+    if as_json:
+        _print_json(done.to_dict())
+        return
+    a, b, removed = done.a, done.b, done.removed
+    what = (
+        f"Unlinked {a} and {b} (was {removed.level}, score {removed.score:.2f})"
+        if removed
+        else f"No link joined {a} and {b}"
+    )
+    typer.echo(f"{what}; ingestion will not link them again (`newsdedup link {a} {b}` takes this back).")
+    if done.apart:
+        typer.echo(f"{a} is in cluster {done.cluster_a}, {b} in cluster {done.cluster_b}.")
+    else:
+        typer.echo(f"Both are still in cluster {done.cluster_a}: other links join them (see `newsdedup similar {a}`).")
 
 
 @app.command()

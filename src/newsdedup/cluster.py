@@ -174,6 +174,38 @@ class IndexRebuild:
 
 
 @dataclass(frozen=True)
+class Separation:
+    """What separating two articles by hand did (:meth:`LinkIndex.separate`): the link that
+    joined them (``removed``, seen from ``a``: its ``other`` is ``b``; None if there was
+    none) and the clusters each is in now. Other links may still join them in one cluster.
+
+    >>> Separation(3, 7, None, 3, 7).to_dict()["apart"]
+    True
+    """
+
+    a: int
+    b: int
+    removed: Link | None
+    cluster_a: int
+    cluster_b: int
+
+    @property
+    def apart(self) -> bool:
+        """True if the two are in different clusters now."""
+        return self.cluster_a != self.cluster_b
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return {
+            "a": self.a,
+            "b": self.b,
+            "removed": None if self.removed is None else self.removed.to_dict(),
+            "clusters": {str(self.a): self.cluster_a, str(self.b): self.cluster_b},
+            "apart": self.apart,
+        }
+
+
+@dataclass(frozen=True)
 class SimilarArticle:
     """An article linked to another one, with the link."""
 
@@ -473,22 +505,68 @@ class LinkIndex:
         """
         if level not in LEVEL_RANK:
             raise ArchiveError(f"level must be one of {', '.join(LINK_LEVELS)}, got {level!r}")
-        if a == b:
-            raise ArchiveError(f"cannot link article {a} to itself")
         if isinstance(score, bool) or not isinstance(score, int | float) or not 0.0 <= score <= 1.0:
             raise ArchiveError(f"score must be in [0, 1], got {score!r}")
+        self._check_pair(a, b, "link", "to")
+        self._insert_link(min(a, b), max(a, b), Link(a, level, score, evidence), now, given=given)
+        if given:  # linked by hand: a separation given before is taken back
+            self.conn.execute("DELETE FROM separated WHERE a = ? AND b = ?", (min(a, b), max(a, b)))
+        self._ensure_cluster(a)
+        self._ensure_cluster(b)
+        # From the links as stored: a stronger link kept may be of a level clusters leave out.
+        self._recluster({self.cluster_of(a), self.cluster_of(b)})
+        return self.cluster_of(b)
+
+    def separate(self, a: int, b: int, now: str) -> Separation:
+        """Take away the link between ``a`` and ``b`` (given by hand or verified) and keep
+        them apart: verification never links the pair again, on ingest or when either is
+        revised, until it is linked by hand (:meth:`add_link`). Their clusters are worked
+        out again from the links left, so they split unless other links join them.
+
+        Raises:
+            ArticleNotFound: either article is missing.
+            ArchiveError: ``a == b``, or the two have the same body text (an exact copy
+                stays linked to its original: the texts are one).
+        """
+        self._check_pair(a, b, "separate", "from")
+        hashes = dict(self.conn.execute("SELECT id, body_hash FROM articles WHERE id IN (?, ?)", (a, b)).fetchall())
+        if hashes[a] is not None and hashes[a] == hashes[b]:
+            raise ArchiveError(
+                f"articles {a} and {b} have the same body text: an exact copy stays linked to its original"
+            )
+        low, high = min(a, b), max(a, b)
+        row = self.conn.execute(
+            "SELECT level, score, evidence FROM links WHERE a = ? AND b = ?", (low, high)
+        ).fetchone()
+        removed = None
+        if row is not None:
+            removed = Link(b, row[0], float(row[1]), json.loads(row[2]) if row[2] else None)
+            self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (low, high))
+        self.conn.execute("INSERT OR IGNORE INTO separated (a, b, created_at) VALUES (?, ?, ?)", (low, high, now))
+        self._ensure_cluster(a)
+        self._ensure_cluster(b)
+        self._recluster({self.cluster_of(a), self.cluster_of(b)})
+        return Separation(a, b, removed, self.cluster_of(a), self.cluster_of(b))
+
+    def _check_pair(self, a: int, b: int, verb: str, preposition: str) -> None:
+        """Refuse a pair of one article, or with an article that is not archived."""
+        if a == b:
+            raise ArchiveError(f"cannot {verb} article {a} {preposition} itself")
         for article_id in (a, b):
             if (
                 abs(article_id) > MAX_ID
                 or self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None
             ):
                 raise ArticleNotFound(f"no article with id {article_id}")
-        self._insert_link(min(a, b), max(a, b), Link(a, level, score, evidence), now, given=given)
-        self._ensure_cluster(a)
-        self._ensure_cluster(b)
-        # From the links as stored: a stronger link kept may be of a level clusters leave out.
-        self._recluster({self.cluster_of(a), self.cluster_of(b)})
-        return self.cluster_of(b)
+
+    def separated_from(self, article_id: int) -> set[int]:
+        """The articles kept apart from ``article_id`` by hand (:meth:`separate`)."""
+        return {
+            int(row[0])
+            for row in self.conn.execute(
+                "SELECT CASE WHEN a = ?1 THEN b ELSE a END FROM separated WHERE a = ?1 OR b = ?1", (article_id,)
+            )
+        }
 
     def _recluster(self, clusters: Iterable[int]) -> None:
         """Work ``clusters`` out again from their members' links of the configured levels (after
@@ -647,6 +725,9 @@ class LinkIndex:
             jaccard, shared, containment = signature_estimates(matches, fp.distinct, size)
             if containment >= config.verify_min_estimate and (jaccard >= min_jaccard or shared >= min_shared):
                 screened.append((containment, other))
+        if screened and article_id:  # (a pair separated by hand stays so)
+            apart = self.separated_from(article_id)
+            screened = [item for item in screened if item[1] not in apart] if apart else screened
         screened.sort(reverse=True)
         chosen = [other for _, other in screened[:MAX_VERIFIED]]
         links = []

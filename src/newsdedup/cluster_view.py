@@ -8,9 +8,13 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .cluster import ClusterSummary, SimilarArticle, copy_note, not_linked_note
 from .records import Article, Revision
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def clusters_table(clusters: Sequence[ClusterSummary]) -> None:
@@ -34,10 +38,10 @@ def clusters_table(clusters: Sequence[ClusterSummary]) -> None:
     console.print(table)
 
 
-def similar_table(article: Article, found: Sequence[SimilarArticle]) -> None:
-    """Print an article's links: id, level, score, evidence, title."""
+def similar_table(article: Article, found: Sequence[SimilarArticle], separated: Sequence[int] = ()) -> None:
+    """Print an article's links: id, level, score, evidence, title; and the articles kept
+    apart from it by hand."""
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     console = Console()
@@ -46,11 +50,21 @@ def similar_table(article: Article, found: Sequence[SimilarArticle]) -> None:
     note = not_linked_note(article, linked=bool(found))
     if note:
         console.print(note)
-        if not found:
-            return
-    if not found:
+    elif not found:
         console.print("No linked article.")
-        return
+    if found:
+        _links_table(console, article, found)
+    if separated:
+        ids = ", ".join(map(str, separated))
+        console.print(
+            Text(f"Kept apart by hand: {ids} (`newsdedup link {article.id} ID` links one again).", style="dim")
+        )
+
+
+def _links_table(console: Console, article: Article, found: Sequence[SimilarArticle]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_edge=False, pad_edge=False)
     for name in ("id", "level", "score", "evidence", "source", "published", "title"):
         table.add_column(name, overflow="fold", justify="right" if name in ("id", "score") else "left")

@@ -45,6 +45,9 @@ Version 14 adds ``links.given``: 1 for a link given by hand
 (:meth:`newsdedup.archive.Archive.link`), kept whatever the texts become; 0 for one
 verification made, which a revision of either article verifies again (and drops if it no
 longer holds).
+Version 15 adds ``separated``: pairs of articles a person said are not linked
+(:meth:`newsdedup.archive.Archive.unlink`), ``a < b``, with ``created_at``. Verification
+never links such a pair again (on ingest, on a revision); linking it by hand removes the row.
 ``index_settings``
     ``scheme`` (the fingerprint parameters) and ``cluster_levels`` the rows above
     were made with.
@@ -457,6 +460,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE links ADD COLUMN given INTEGER NOT NULL DEFAULT 0;
     UPDATE links SET given = 1
         WHERE evidence IS NULL OR (evidence NOT LIKE '{"jaccard": %' AND evidence NOT LIKE '{"match": "same-text"%');
+    """,
+    # Version 15: pairs separated by hand (Archive.unlink), which verification leaves unlinked.
+    """
+    CREATE TABLE separated (
+        a INTEGER NOT NULL REFERENCES articles(id),
+        b INTEGER NOT NULL REFERENCES articles(id),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (a, b),
+        CHECK (a < b)
+    ) WITHOUT ROWID;
+    CREATE INDEX separated_b ON separated(b);
     """,
 )
 
