@@ -347,6 +347,7 @@ def test_unlink_and_link_by_hand(runner: CliRunner, archive_dir: Path, tmp_path:
         "removed": None,
         "clusters": {"1": 1, "2": 2},
         "apart": True,
+        "joined_by": [],
     }
     code, _, err = run(runner, archive_dir, "unlink", "3", "1")
     assert code == 1 and err.startswith("Error: articles 3 and 1 have the same body text")
@@ -354,13 +355,16 @@ def test_unlink_and_link_by_hand(runner: CliRunner, archive_dir: Path, tmp_path:
     assert code == 0 and out == "Linked 1 and 2 by hand (same-story); 2 is in cluster 1.\n"
     code, out, _ = run(runner, archive_dir, "link", "2", "1", "--json")
     assert code == 0 and json.loads(out) == {"a": 2, "b": 1, "level": "same-story", "cluster": 1}
+    # The stronger level wins, and it is what the command reports.
+    code, out, _ = run(runner, archive_dir, "link", "1", "3")
+    assert out == "Linked 1 and 3 by hand (exact: the stronger link there already is kept); 3 is in cluster 1.\n"
     code, out, _ = run(runner, archive_dir, "similar", "2", "--json")
     assert [(s["id"], s["level"], s["evidence"]) for s in json.loads(out)["similar"]] == [(1, "same-story", None)]
     # Another link joins them: unlinked, they stay in one cluster, and it says so.
     with Archive(archive_dir) as archive:
         archive.link(2, 3, "same-story")
     code, out, _ = run(runner, archive_dir, "unlink", "1", "2")
-    assert code == 0 and "Both are still in cluster 1: other links join them" in out
+    assert code == 0 and "Both are still in cluster 1, joined through other articles: 1 - 3 - 2 (unlink" in out
     code, _, err = run(runner, archive_dir, "link", "1", "2", "--level", "related")
     assert code == 2 and err == "Error: --level must be one of exact, near-duplicate, same-story, got 'related'\n"
     for command in ("link", "unlink"):
@@ -506,12 +510,6 @@ def test_reindex_repairs_an_archive_whose_index_is_damaged(
     assert code == 0 and json.loads(out)["link"]["level"] == "near-duplicate"
 
 
-def _default_sigint() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.slow
 def test_ctrl_c_says_what_is_archived_and_a_second_run_goes_on(tmp_path: Path) -> None:
     import signal
@@ -523,10 +521,14 @@ def test_ctrl_c_says_what_is_archived_and_a_second_run_goes_on(tmp_path: Path) -
     archive = tmp_path / "archive"
     command = [sys.executable, "-m", "newsdedup", "--archive", str(archive), "ingest", "--json", "--batch-size", "50"]
     # Its own process group, as a terminal's foreground job: Ctrl-C reaches the workers too. With
-    # SIGINT answered as a terminal's job has it: a shell starts a background job (`make test &`)
-    # with SIGINT ignored, which its children inherit, and Python then leaves it ignored.
-    run = subprocess.Popen([*command, str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True, preexec_fn=_default_sigint)  # fmt: skip
+    # SIGINT handled, as in a terminal's job: a shell starts a background job (`make test &`) with
+    # SIGINT ignored, which a child inherits through exec (a handled signal becomes the default).
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        run = subprocess.Popen([*command, str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, handler)
     assert run.stdout is not None and run.stdout.readline()  # a batch is committed
     os.killpg(run.pid, signal.SIGINT)
     out, err = run.communicate(timeout=60)

@@ -144,6 +144,19 @@ def test_unlinked_articles_part_and_verification_leaves_them_apart(memory_archiv
     assert [s.link.other for s in memory_archive.similar(2)] == [1, 3]
 
 
+def test_a_republication_of_one_of_two_separated_articles_is_kept_apart_from_the_other(
+    memory_archive: Archive,
+) -> None:
+    a = story(1)
+    add(memory_archive, "a", article_text("A", *a))
+    add(memory_archive, "b", article_text("B", a[0], a[2], a[4], a[6], *story(5, 6)))
+    memory_archive.unlink(1, 2)
+    # A's text with a sentence added, from another outlet: a near-duplicate of 1, not linked to 2.
+    again = add(memory_archive, "c", article_text("A again", *a, paragraph(random.Random(3), 30)))
+    assert (again.link.other, again.link.level) == (1, "near-duplicate")
+    assert [s.link.other for s in memory_archive.similar(3)] == [1] and memory_archive.get(2).cluster == 2
+
+
 def test_unlink_refuses_one_article_a_missing_one_and_copies_of_one_text(memory_archive: Archive) -> None:
     a = story(1)
     add(memory_archive, "a", article_text("A", *a))
@@ -156,6 +169,8 @@ def test_unlink_refuses_one_article_a_missing_one_and_copies_of_one_text(memory_
         memory_archive.unlink(2, 1)
     assert [s.link.level for s in memory_archive.similar(1)] == ["exact"]
     assert memory_archive.db.execute("SELECT count(*) FROM separated").fetchone()[0] == 0
+    with pytest.raises(ArticleNotFound):
+        memory_archive.separated(99)
 
 
 def test_links_before_version_14_are_told_given_or_verified_by_their_evidence(archive_dir: Path) -> None:

@@ -423,6 +423,30 @@ def test_a_pair_separated_by_hand_stays_apart_through_revisions(memory_archive: 
     assert_index_consistent(memory_archive)
 
 
+def test_a_copy_that_takes_a_revised_articles_place_keeps_its_separations(memory_archive: Archive) -> None:
+    # 1 and 2 share passages, 3 is an exact copy of 1; 1 and 2 are separated, then 1 is revised away:
+    # 3 holds the text that was separated from 2, and stays apart from it.
+    add(memory_archive, text("Ngân sách", LONG), url=URL)
+    add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=None, origin="b")
+    add(memory_archive, text("Ngân sách", LONG, head="(09:00 14/08/2020)"), url=None, origin="copy")
+    assert memory_archive.unlink(1, 2).apart
+    revised = add(memory_archive, text("Bóng đá", OTHER))
+    assert (revised.status, revised.id) == ("revision", 1)
+    assert memory_archive.get(3).duplicate_of is None and memory_archive.separated(3) == [2]
+    assert links_of(memory_archive) == [] and memory_archive.get(2).cluster == 2
+    assert_index_consistent(memory_archive)
+
+
+def test_a_separated_pair_revised_into_one_text_is_linked_and_no_longer_kept_apart(memory_archive: Archive) -> None:
+    add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
+    add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)
+    memory_archive.unlink(1, 2)
+    revised = add(memory_archive, text("Ngân sách (bản khác)", LONG), url=URL)
+    assert (revised.status, revised.duplicate_of, revised.link.level) == ("revision", 1, "exact")
+    assert memory_archive.separated(1) == [] and memory_archive.get(2).cluster == 1
+    assert_index_consistent(memory_archive)
+
+
 def test_a_pair_linked_by_hand_stays_linked_when_a_stronger_verified_link_was_kept(memory_archive: Archive) -> None:
     add(memory_archive, text("Ngân sách", LONG), url=None, origin="a")
     add(memory_archive, text("Ngân sách (bản khác)", [*LONG[:11], "Một câu kết khác hẳn."]), url=URL)

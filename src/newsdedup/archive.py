@@ -623,7 +623,7 @@ class Archive:
             fp = ahead.fingerprint if ahead is not None else fingerprint(article.body_text)
             indexed = self.links.reindex(article_id, fp, duplicate_of, now, revision=number)
             if promoted is not None:
-                self._promote(promoted, old_blocks, now)
+                self._promote(promoted, article_id, old_blocks, now)
         return IngestResult(
             path=raw.origin,
             status="revision",
@@ -676,11 +676,12 @@ class Archive:
         self.conn.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", [promoted, article_id])
         return duplicate_of, promoted
 
-    def _promote(self, article_id: int, blocks: Sequence[Block], now: str) -> None:
-        """Index an exact copy that has become canonical (its original was revised); link the
-        other copies of its text to it."""
+    def _promote(self, article_id: int, original: int, blocks: Sequence[Block], now: str) -> None:
+        """Index an exact copy that has become canonical (its ``original`` was revised); link the
+        other copies of its text to it. It keeps the original's separations (made on its text)."""
         body = "\n".join(b.text for b in blocks if b.kept and b.role in BODY_ROLES)
         latest = self._scalar("SELECT revision FROM articles WHERE id = ?", [article_id])
+        self.links.inherit_separations(article_id, original, now)
         self.links.reindex(article_id, fingerprint(body), None, now, revision=latest)
         for (copy,) in self.conn.execute("SELECT id FROM articles WHERE duplicate_of = ?", [article_id]).fetchall():
             self.links.add_link(article_id, int(copy), "exact", 1.0, {"match": "same-text"}, now, given=False)
@@ -851,9 +852,10 @@ class Archive:
     def separated(self, article_id: int) -> list[int]:
         """The articles kept apart from this one by hand (:meth:`unlink`), in id order.
 
-        >>> Archive(":memory:").separated(1)
-        []
+        Raises:
+            ArticleNotFound: no such article.
         """
+        self.links.cluster_of(article_id)  # raises for a missing article
         return sorted(self.links.separated_from(article_id))
 
     def clusters(self, *, min_size: int = 2, limit: int | None = None, offset: int = 0) -> list[ClusterSummary]:

@@ -621,6 +621,7 @@ def similar(
 
 _PAIR_A = Annotated[int, typer.Argument(metavar="ID", max=MAX_ID, help="An article id (see `newsdedup list`).")]
 _PAIR_B = Annotated[int, typer.Argument(metavar="OTHER", max=MAX_ID, help="The other article's id.")]
+_PAIR_JSON = Annotated[bool, typer.Option("--json", help="Print JSON instead of a sentence.")]
 
 
 @app.command()
@@ -631,7 +632,7 @@ def link(
     level: Annotated[
         str, typer.Option("--level", metavar="LEVEL", help="exact, near-duplicate or same-story.")
     ] = "same-story",
-    as_json: JsonOption = False,
+    as_json: _PAIR_JSON = False,
 ) -> None:
     """Link two articles by hand: they join one cluster, and the link stays whatever their texts become.
 
@@ -648,16 +649,19 @@ def link(
     try:
         with _open(ctx) as archive:
             cluster = archive.link(article_id, other_id, chosen)
+            # The stronger level wins: a link there already may be kept (now as given by hand).
+            kept = next(s.link.level for s in archive.similar(article_id) if s.link.other == other_id)
     except NewsdedupError as err:
         _fail(str(err))
     if as_json:
-        _print_json({"a": article_id, "b": other_id, "level": chosen, "cluster": cluster})
+        _print_json({"a": article_id, "b": other_id, "level": kept, "cluster": cluster})
         return
-    typer.echo(f"Linked {article_id} and {other_id} by hand ({chosen}); {other_id} is in cluster {cluster}.")
+    level = chosen if kept == chosen else f"{kept}: the stronger link there already is kept"
+    typer.echo(f"Linked {article_id} and {other_id} by hand ({level}); {other_id} is in cluster {cluster}.")
 
 
 @app.command()
-def unlink(ctx: typer.Context, article_id: _PAIR_A, other_id: _PAIR_B, as_json: JsonOption = False) -> None:
+def unlink(ctx: typer.Context, article_id: _PAIR_A, other_id: _PAIR_B, as_json: _PAIR_JSON = False) -> None:
     """Separate two articles by hand: their link goes, and ingestion never links them again.
 
     For a same-story link between different events that share only stock text
@@ -685,7 +689,11 @@ def unlink(ctx: typer.Context, article_id: _PAIR_A, other_id: _PAIR_B, as_json: 
     if done.apart:
         typer.echo(f"{a} is in cluster {done.cluster_a}, {b} in cluster {done.cluster_b}.")
     else:
-        typer.echo(f"Both are still in cluster {done.cluster_a}: other links join them (see `newsdedup similar {a}`).")
+        chain = " - ".join(map(str, done.joined_by))
+        typer.echo(
+            f"Both are still in cluster {done.cluster_a}, joined through other articles: {chain} "
+            "(unlink one of those pairs to part them; `newsdedup similar ID` shows an article's links)."
+        )
 
 
 @app.command()

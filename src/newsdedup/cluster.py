@@ -177,7 +177,9 @@ class IndexRebuild:
 class Separation:
     """What separating two articles by hand did (:meth:`LinkIndex.separate`): the link that
     joined them (``removed``, seen from ``a``: its ``other`` is ``b``; None if there was
-    none) and the clusters each is in now. Other links may still join them in one cluster.
+    none) and the clusters each is in now. Other links may still join them in one cluster:
+    ``joined_by`` is then a shortest chain of linked articles from ``a`` to ``b`` (both
+    included), empty when they are apart.
 
     >>> Separation(3, 7, None, 3, 7).to_dict()["apart"]
     True
@@ -188,6 +190,7 @@ class Separation:
     removed: Link | None
     cluster_a: int
     cluster_b: int
+    joined_by: tuple[int, ...] = ()
 
     @property
     def apart(self) -> bool:
@@ -202,6 +205,7 @@ class Separation:
             "removed": None if self.removed is None else self.removed.to_dict(),
             "clusters": {str(self.a): self.cluster_a, str(self.b): self.cluster_b},
             "apart": self.apart,
+            "joined_by": list(self.joined_by),
         }
 
 
@@ -432,6 +436,7 @@ class LinkIndex:
         note = None
         if duplicate_of is not None:
             links = [Link(duplicate_of, "exact", 1.0, {"match": "same-text"})]
+            self._forget_separation(article_id, duplicate_of)  # one text now: they cannot stay apart
         elif fp is None:
             links, note = [], NO_BODY_NOTE
         else:
@@ -507,14 +512,12 @@ class LinkIndex:
             raise ArchiveError(f"level must be one of {', '.join(LINK_LEVELS)}, got {level!r}")
         if isinstance(score, bool) or not isinstance(score, int | float) or not 0.0 <= score <= 1.0:
             raise ArchiveError(f"score must be in [0, 1], got {score!r}")
-        self._check_pair(a, b, "link", "to")
+        self._check_pair(a, b, f"cannot link article {a} to itself")
         self._insert_link(min(a, b), max(a, b), Link(a, level, score, evidence), now, given=given)
         if given:  # linked by hand: a separation given before is taken back
-            self.conn.execute("DELETE FROM separated WHERE a = ? AND b = ?", (min(a, b), max(a, b)))
-        self._ensure_cluster(a)
-        self._ensure_cluster(b)
+            self._forget_separation(a, b)
         # From the links as stored: a stronger link kept may be of a level clusters leave out.
-        self._recluster({self.cluster_of(a), self.cluster_of(b)})
+        self._recluster_pair(a, b)
         return self.cluster_of(b)
 
     def separate(self, a: int, b: int, now: str) -> Separation:
@@ -528,11 +531,12 @@ class LinkIndex:
             ArchiveError: ``a == b``, or the two have the same body text (an exact copy
                 stays linked to its original: the texts are one).
         """
-        self._check_pair(a, b, "separate", "from")
+        self._check_pair(a, b, f"cannot separate article {a} from itself")
         hashes = dict(self.conn.execute("SELECT id, body_hash FROM articles WHERE id IN (?, ?)", (a, b)).fetchall())
         if hashes[a] is not None and hashes[a] == hashes[b]:
             raise ArchiveError(
-                f"articles {a} and {b} have the same body text: an exact copy stays linked to its original"
+                f"articles {a} and {b} have the same body text: exact copies of one text stay linked "
+                "(to the first article with it)"
             )
         low, high = min(a, b), max(a, b)
         row = self.conn.execute(
@@ -540,18 +544,66 @@ class LinkIndex:
         ).fetchone()
         removed = None
         if row is not None:
-            removed = Link(b, row[0], float(row[1]), json.loads(row[2]) if row[2] else None)
+            removed = _link(b, *row)
             self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (low, high))
         self.conn.execute("INSERT OR IGNORE INTO separated (a, b, created_at) VALUES (?, ?, ?)", (low, high, now))
+        self._recluster_pair(a, b)
+        cluster_a, cluster_b = self.cluster_of(a), self.cluster_of(b)
+        joined_by = self._chain(a, b) if cluster_a == cluster_b else ()
+        return Separation(a, b, removed, cluster_a, cluster_b, joined_by)
+
+    def inherit_separations(self, article_id: int, original: int, now: str) -> None:
+        """Give a copy that becomes canonical in place of its ``original`` (revised to another
+        text) the original's separations: they were made on the text it holds."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO separated (a, b, created_at) "
+            "SELECT min(?1, other), max(?1, other), ?3 FROM "
+            "(SELECT CASE WHEN a = ?2 THEN b ELSE a END AS other FROM separated WHERE a = ?2 OR b = ?2) "
+            "WHERE other != ?1",
+            (article_id, original, now),
+        )
+
+    def _forget_separation(self, a: int, b: int) -> None:
+        self.conn.execute("DELETE FROM separated WHERE a = ? AND b = ?", (min(a, b), max(a, b)))
+
+    def _recluster_pair(self, a: int, b: int) -> None:
+        """Work the clusters of ``a`` and ``b`` out again after their link changed."""
         self._ensure_cluster(a)
         self._ensure_cluster(b)
         self._recluster({self.cluster_of(a), self.cluster_of(b)})
-        return Separation(a, b, removed, self.cluster_of(a), self.cluster_of(b))
 
-    def _check_pair(self, a: int, b: int, verb: str, preposition: str) -> None:
-        """Refuse a pair of one article, or with an article that is not archived."""
+    def _chain(self, a: int, b: int) -> tuple[int, ...]:
+        """A shortest chain of articles linked at the clustered levels from ``a`` to ``b`` (both in
+        one cluster), found breadth first."""
+        levels = self.config.cluster_levels
+        marks = ", ".join("?" * len(levels)) or "NULL"
+        came_from: dict[int, int] = {a: a}
+        frontier = [a]
+        while frontier and b not in came_from:
+            reached: list[int] = []
+            for chunk in _chunks(frontier):
+                places = ", ".join("?" * len(chunk))
+                for x, y in self.conn.execute(
+                    f"SELECT a, b FROM links WHERE level IN ({marks}) AND (a IN ({places}) OR b IN ({places}))",
+                    [*levels, *chunk, *chunk],
+                ):
+                    for here, there in ((x, y), (y, x)):
+                        if here in came_from and there not in came_from:
+                            came_from[there] = here
+                            reached.append(there)
+            frontier = reached
+        if b not in came_from:
+            return ()
+        chain = [b]
+        while chain[-1] != a:
+            chain.append(came_from[chain[-1]])
+        return tuple(reversed(chain))
+
+    def _check_pair(self, a: int, b: int, same_article: str) -> None:
+        """Refuse a pair of one article (with the message ``same_article``), or with an article
+        that is not archived."""
         if a == b:
-            raise ArchiveError(f"cannot {verb} article {a} {preposition} itself")
+            raise ArchiveError(same_article)
         for article_id in (a, b):
             if (
                 abs(article_id) > MAX_ID
@@ -727,7 +779,8 @@ class LinkIndex:
                 screened.append((containment, other))
         if screened and article_id:  # (a pair separated by hand stays so)
             apart = self.separated_from(article_id)
-            screened = [item for item in screened if item[1] not in apart] if apart else screened
+            if apart:
+                screened = [item for item in screened if item[1] not in apart]
         screened.sort(reverse=True)
         chosen = [other for _, other in screened[:MAX_VERIFIED]]
         links = []
@@ -745,7 +798,16 @@ class LinkIndex:
             level = link_level(evidence, self.config, same_source=same_source)
             if level is not None:
                 links.append(Link(other, level, _score(level, evidence), evidence.to_dict()))
-        return links
+        return self._without_separated_stories(links)
+
+    def _without_separated_stories(self, links: list[Link]) -> list[Link]:
+        """``links`` but the same-story ones to an article kept apart from one the text nearly
+        copies: a reader who separated two stories separated their republications too."""
+        near = [link.other for link in links if link.level in ("exact", "near-duplicate")]
+        if not near or not any(link.level == "same-story" for link in links):
+            return links
+        apart = set().union(*(self.separated_from(other) for other in near))
+        return [link for link in links if not (link.level == "same-story" and link.other in apart)]
 
     def _sources(self, ids: Sequence[int]) -> dict[int, str | None]:
         """The source (outlet) of each article of ``ids`` (few: those verified)."""
@@ -865,12 +927,7 @@ class LinkIndex:
             (article_id,),
         ).fetchall()
         found = [
-            SimilarArticle(
-                Link(b if a == article_id else a, level, score, json.loads(evidence) if evidence else None),
-                title,
-                source,
-                published,
-            )
+            SimilarArticle(_link(b if a == article_id else a, level, score, evidence), title, source, published)
             for a, b, level, score, evidence, title, source, published in rows
         ]
         found.sort(key=lambda s: (LEVEL_RANK[s.link.level], -s.link.score, s.link.other))
@@ -1028,6 +1085,11 @@ def _newest_per_key(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _merge_sql(rows: int) -> str:
     """Insert ``rows`` rows into ``lsh_bands``: the parameters are key, article, key, article..."""
     return f"INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES {', '.join(['(?, ?)'] * rows)}"
+
+
+def _link(other: int, level: str, score: float, evidence: str | None) -> Link:
+    """A link as the ``links`` table stores it (``evidence`` as JSON)."""
+    return Link(other, level, float(score), json.loads(evidence) if evidence else None)
 
 
 def _score(level: str, evidence: Evidence) -> float:

@@ -62,6 +62,7 @@ def similar_table(article: Article, found: Sequence[SimilarArticle], separated: 
 
 
 def _links_table(console: Console, article: Article, found: Sequence[SimilarArticle]) -> None:
+    """Print the table of an article's links, and the note of an exact copy."""
     from rich.table import Table
     from rich.text import Text
 

@@ -40,17 +40,19 @@ Tables (version 2, see :mod:`newsdedup.fingerprint` and :mod:`newsdedup.cluster`
 ``clusters``
     Every article's cluster: the smallest article id of its connected component
     over the links of the configured levels.
+``index_settings``
+    ``scheme`` (the fingerprint parameters) and ``cluster_levels`` the rows above
+    were made with.
 
 Version 14 adds ``links.given``: 1 for a link given by hand
 (:meth:`newsdedup.archive.Archive.link`), kept whatever the texts become; 0 for one
 verification made, which a revision of either article verifies again (and drops if it no
 longer holds).
-Version 15 adds ``separated``: pairs of articles a person said are not linked
+
+Version 15 adds ``separated``: pairs of articles a reader said are not linked
 (:meth:`newsdedup.archive.Archive.unlink`), ``a < b``, with ``created_at``. Verification
-never links such a pair again (on ingest, on a revision); linking it by hand removes the row.
-``index_settings``
-    ``scheme`` (the fingerprint parameters) and ``cluster_levels`` the rows above
-    were made with.
+never links such a pair again (on ingest, on a revision, in a re-index); a hand link of the
+pair deletes its row, and so does one of the two becoming an exact copy of the other.
 
 Tables (version 5, see :meth:`newsdedup.archive.Archive.history`):
 
