@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, bandfilter, ingest_paths
+from newsdedup import Archive, ArchiveError, ArticleNotFound, Config, ConfigError, bandfilter, ingest_paths
 from newsdedup.cluster import MAX_BUCKET, NO_BODY_NOTE
 from newsdedup.extract import extract
 from newsdedup.fingerprint import BANDS, SCHEME, Fingerprint, fingerprint
 from newsdedup.recenttier import stored_rows
-from newsdedup.records import Block, ExtractedArticle, RawInput
+from newsdedup.records import Block, ExtractedArticle, IngestResult, RawInput
 
 from .conftest import DATA, article_text, index_rows
 from .test_similarity import paragraph
@@ -901,3 +901,49 @@ def test_one_outlets_articles_need_more_shared_text(sources: tuple[str | None, s
         raw = RawInput(name, name, article_text(name.upper(), *paragraphs).encode(), name.rjust(64, "0"))
         [result] = loose.add_many([(raw, extract(raw, Config(source=source)))])
     assert result.link is not None and result.link.level == "same-story"
+
+
+def add_from(archive: Archive, name: str, source: str | None, paragraphs: list[str]) -> IngestResult:
+    raw = RawInput(name, name, article_text(name.upper(), *paragraphs).encode(), name.rjust(64, "0"))
+    [result] = archive.add_many([(raw, extract(raw, Config(source=source)))])
+    return result
+
+
+def test_an_outlets_stock_text_links_none_of_its_articles() -> None:
+    # An outlet prints one results box (four paragraphs) under reports of different matches: half
+    # of each article. From the fifth article that holds it, the box is that outlet's stock text.
+    box = story(100, 4)
+    archive = Archive(":memory:")
+    results = [add_from(archive, f"r{n}", "VNE", [*box, *story(n, 4)]) for n in range(3)]
+    # Two reports of one match with the box: they share the box and six paragraphs of the report.
+    match, ends = story(200, 6), story(201, 4)
+    first = add_from(archive, "m1", "VNE", [*box, *match, *ends[:2]])
+    assert [len(archive.similar(r.id)) for r in [*results, first]] == [3, 3, 3, 3]  # not stock yet
+    second = add_from(archive, "m2", "VNE", [*box, *match[:3], ends[2], *match[3:], ends[3]])
+    assert second.link is not None and second.link.other == first.id  # through the report alone
+    # The links made through the box before are verified again without it: those it alone made go.
+    assert [len(archive.similar(r.id)) for r in results] == [0, 0, 0]
+    results += [add_from(archive, f"r{n}", "VNE", [*box, *story(n, 4)]) for n in range(3, 7)]
+    assert [r.link for r in results[3:]] == [None] * 4
+    assert [c.members for c in archive.clusters()] == [(first.id, second.id)]
+    # Another outlet's report with the box: not linked through it either (it is VNE's stock text).
+    other = add_from(archive, "t", "TN", [*box, *story(50, 4)])
+    assert other.link is None
+    # Text of the report itself, shared across outlets, still links.
+    follow = add_from(archive, "f", "TN", [*story(6, 4), *story(60, 3)])
+    assert follow.link is not None and (follow.link.other, follow.link.level) == (results[6].id, "same-story")
+
+
+def test_stock_text_needs_known_sources_and_the_configured_count() -> None:
+    # Without sources (files ingested without --source), no text is any outlet's stock text: seven
+    # articles sharing one box all link, as copies of one agency text in many outlets must.
+    box = story(100, 4)
+    unknown = Archive(":memory:")
+    results = [add_from(unknown, f"r{n}", None, [*box, *story(n, 4)]) for n in range(7)]
+    assert [len(unknown.similar(r.id)) for r in results] == [6] * 7
+    # The count is the config's.
+    counted = Archive(":memory:", Config(stock_min_articles=8))
+    results = [add_from(counted, f"r{n}", "VNE", [*box, *story(n, 4)]) for n in range(7)]
+    assert [len(counted.similar(r.id)) for r in results] == [6] * 7
+    with pytest.raises(ConfigError, match="stock_min_articles must be an integer >= 2, got 1"):
+        Config(stock_min_articles=1)

@@ -395,9 +395,44 @@ class LinkIndex:
         candidates, full = self._lookup(fp)
         if also:
             candidates = list(dict.fromkeys([*also, *candidates]))
-        links = self._verified_links(article_id, fp, candidates)
+        found: list[_StockFound] = []
+        links = self._verified_links(article_id, fp, candidates, stock_found=found)
         self._store_fingerprint(article_id, fp, full)
+        for stock in found:
+            self._verify_again_without(stock)
         return links
+
+    def _verify_again_without(self, stock: _StockFound) -> None:
+        """Verify again, without ``stock``'s text, the same-story links verification made to
+        the articles of its source that hold it: made while that text was not yet stock (it
+        was in fewer articles), they may rest on it alone. Those that do go, and the clusters
+        are worked out again."""
+        import numpy as np
+
+        config = self.config
+        members = set(stock.members)
+        marks = ", ".join("?" * len(stock.members))
+        rows = self.conn.execute(
+            f"SELECT a, b FROM links WHERE level = 'same-story' AND given = 0 AND (a IN ({marks}) OR b IN ({marks}))",
+            [*stock.members, *stock.members],
+        ).fetchall()
+        dropped: set[int] = set()
+        for a, b in rows:
+            if a not in stock.shingles or b not in stock.shingles:
+                continue  # (the other article was not verified here: its text is not in hand)
+            holder, other = (a, b) if a in members else (b, a)
+            held = stock.shingles[holder]
+            evidence = compare(
+                without(held, np.isin(held, stock.values)),
+                stock.shingles[other],
+                min_passage_words=config.passage_min_words,
+            )
+            same_source = stock.sources.get(other) == stock.source
+            if link_level(evidence, config, same_source=same_source) is None:
+                self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (a, b))
+                dropped.update((a, b))
+        if dropped:
+            self._recluster({self.cluster_of(x) for x in dropped})
 
     def _store_fingerprint(self, article_id: int, fp: Fingerprint, full: set[int]) -> None:
         """Store a fingerprint, and its band rows except in the buckets that are ``full``."""
@@ -742,10 +777,17 @@ class LinkIndex:
         self._shingles.clear()
 
     def _verified_links(
-        self, article_id: int, fp: Fingerprint, candidates: list[int], *, source: str | None = None
+        self,
+        article_id: int,
+        fp: Fingerprint,
+        candidates: list[int],
+        *,
+        source: str | None = None,
+        stock_found: list[_StockFound] | None = None,
     ) -> list[Link]:
         """The links ``fp`` (article ``article_id``'s, or, for 0, a text of ``source`` not stored)
-        makes with ``candidates``, verified."""
+        makes with ``candidates``, verified. The stock text found among them is added to
+        ``stock_found``, if given."""
         if not candidates:
             return []
         import numpy as np
@@ -790,12 +832,35 @@ class LinkIndex:
         needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
         sources = self._sources([article_id, *chosen]) if chosen else {}
         own_source = sources.get(article_id) if article_id else source
-        for other, shingles in self._shingles_of({i: signatures[i] for i in chosen}).items():
+        verified = self._shingles_of({i: signatures[i] for i in chosen})
+        stock = stock_text(new_shingles, verified, sources, own_source, config.stock_min_articles)
+        if stock_found is not None:
+            stock_found.extend(
+                _StockFound(
+                    name,
+                    new_shingles[mask],
+                    [other for other in verified if sources.get(other) == name],
+                    verified,
+                    sources,
+                )
+                for name, mask in stock.items()
+            )
+        for other, shingles in verified.items():
             evidence = compare(
                 new_shingles, shingles, min_passage_words=config.passage_min_words, passages_from_containment=needed
             )
             same_source = own_source is not None and sources.get(other) == own_source
             level = link_level(evidence, self.config, same_source=same_source)
+            masked = _stock_of(stock, own_source, sources.get(other)) if level == "same-story" else None
+            if masked is not None:
+                # Verified again without the outlet's stock text: what is left must make the link.
+                evidence = compare(
+                    without(new_shingles, masked),
+                    shingles,
+                    min_passage_words=config.passage_min_words,
+                    passages_from_containment=needed,
+                )
+                level = link_level(evidence, self.config, same_source=same_source)
             if level is not None:
                 links.append(Link(other, level, _score(level, evidence), evidence.to_dict()))
         return self._without_separated_stories(links)
@@ -1085,6 +1150,89 @@ def _newest_per_key(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _merge_sql(rows: int) -> str:
     """Insert ``rows`` rows into ``lsh_bands``: the parameters are key, article, key, article..."""
     return f"INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES {', '.join(['(?, ?)'] * rows)}"
+
+
+@dataclass(frozen=True)
+class _StockFound:
+    """A source's stock text found while verifying an article: its shingle ``values``, the
+    verified articles of that ``source`` (``members``), and every verified article's
+    ``shingles`` and source."""
+
+    source: str
+    values: npt.NDArray[np.uint32]
+    members: list[int]
+    shingles: dict[int, npt.NDArray[np.uint32]]
+    sources: dict[int, str | None]
+
+
+def stock_text(
+    shingles: npt.NDArray[np.uint32],
+    others: dict[int, npt.NDArray[np.uint32]],
+    sources: dict[int, str | None],
+    own_source: str | None,
+    min_articles: int,
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """Which of an article's shingles are a source's stock text: found in at least
+    ``min_articles`` articles of that source, counting the article (of ``own_source``) and
+    ``others`` (the articles it is verified against, by id, with their ``sources``). By
+    source, only those with stock text. Unknown sources (None) have none.
+
+    >>> import numpy as np
+    >>> box, story = np.array([1, 2, 3], dtype=np.uint32), np.array([7, 8, 9], dtype=np.uint32)
+    >>> others = {n: np.concatenate([box, story + n]) for n in range(10, 14)}
+    >>> stock = stock_text(np.concatenate([box, story]), others, dict.fromkeys(others, "vne"), "vne", 5)
+    >>> stock["vne"].tolist()
+    [True, True, True, False, False, False]
+    >>> stock_text(np.concatenate([box, story]), others, dict.fromkeys(others, "vne"), "tn", 5)
+    {}
+    """
+    import numpy as np
+
+    by_source: dict[str, list[int]] = {}
+    for other in others:
+        name = sources.get(other)
+        if name is not None:
+            by_source.setdefault(name, []).append(other)
+    found: dict[str, npt.NDArray[np.bool_]] = {}
+    for name, ids in by_source.items():
+        needed = min_articles - (name == own_source)  # the article itself is one of them
+        if len(ids) < needed:
+            continue  # (nearly always: most articles are verified against one or two others)
+        counts = np.zeros(len(shingles), dtype=np.int32)
+        for other in ids:
+            counts += np.isin(shingles, others[other])
+        stock = counts >= needed
+        if stock.any():
+            found[name] = stock
+    return found
+
+
+def _stock_of(
+    stock: dict[str, npt.NDArray[np.bool_]], own_source: str | None, other_source: str | None
+) -> npt.NDArray[np.bool_] | None:
+    """The shingles that are stock text of either article's source, or None if there are none."""
+    masks = [stock[name] for name in {own_source, other_source} if name is not None and name in stock]
+    if not masks:
+        return None
+    return masks[0] if len(masks) == 1 else masks[0] | masks[1]
+
+
+def without(shingles: npt.NDArray[np.uint32], masked: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint32]:
+    """``shingles`` with the ``masked`` ones replaced by values that stand for no text: each its
+    own, so that they match nothing (up to a 32-bit hash collision, as any shingle) and
+    break the passages they sat in.
+
+    >>> import numpy as np
+    >>> without(np.array([5, 6, 7], dtype=np.uint32), np.array([False, True, False])).tolist()[::2]
+    [5, 7]
+    """
+    import numpy as np
+
+    replaced = shingles.copy()
+    positions = np.flatnonzero(masked).astype(np.uint32)
+    # Distinct odd multiples of the golden ratio's 32 bits: spread over the hash space.
+    replaced[positions] = positions * np.uint32(0x9E3779B1) ^ np.uint32(0x5BD1E995)
+    return replaced
 
 
 def _link(other: int, level: str, score: float, evidence: str | None) -> Link:

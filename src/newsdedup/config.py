@@ -84,6 +84,13 @@ class Config:
             outlet repeats its own results tables, squad lists, ad and programme
             blurbs and background paragraphs across different stories. A floor
             over ``same_story_min_coverage``: the larger of the two applies.
+        stock_min_articles: text found in at least this many articles of one
+            source (the article itself and those it is verified against) is
+            that outlet's stock text: a results table, a medal list, an ad or
+            column blurb it prints again and again. It is no evidence of a
+            ``same-story`` link, to that outlet's articles or to any other's; links
+            made through it before it was that common are verified again without it.
+            5, as ``template_min_articles``: measured in ``docs/architecture.md``.
         verify_min_estimate: candidates whose MinHash-estimated containment is
             below this are not verified (they cannot reach a link).
         cluster_levels: link levels whose connected components are clusters.
@@ -119,6 +126,7 @@ class Config:
     same_story_min_coverage: float = 0.25
     same_story_single_passage_coverage: float = 0.5
     same_source_min_coverage: float = 0.4
+    stock_min_articles: int = 5
     verify_min_estimate: float = 0.1
     cluster_levels: tuple[str, ...] = LINK_LEVELS
     fetch_timeout: float = 30.0
@@ -200,6 +208,7 @@ def _validate_linking(config: Config) -> None:
     _require_int("passage_min_words", config.passage_min_words, minimum=1)
     _require_int("same_story_min_passages", config.same_story_min_passages, minimum=1)
     _require_int("same_story_min_words", config.same_story_min_words, minimum=1)
+    _require_int("stock_min_articles", config.stock_min_articles, minimum=2)
     levels = config.cluster_levels
     if (
         not isinstance(levels, tuple)
