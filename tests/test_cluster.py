@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import sqlite3
@@ -903,10 +904,20 @@ def test_one_outlets_articles_need_more_shared_text(sources: tuple[str | None, s
     assert result.link is not None and result.link.level == "same-story"
 
 
-def add_from(archive: Archive, name: str, source: str | None, paragraphs: list[str]) -> IngestResult:
-    raw = RawInput(name, name, article_text(name.upper(), *paragraphs).encode(), name.rjust(64, "0"))
+def add_from(
+    archive: Archive, name: str, source: str | None, paragraphs: list[str], url: str | None = None
+) -> IngestResult:
+    data = article_text(name.upper(), *paragraphs).encode()
+    raw = RawInput(name, name, data, hashlib.sha256(data).hexdigest(), url=url)
     [result] = archive.add_many([(raw, extract(raw, Config(source=source)))])
     return result
+
+
+def clusters_are_components(archive: Archive) -> bool:
+    from tests.test_revisions import assert_clusters_are_components
+
+    assert_clusters_are_components(archive)
+    return True
 
 
 def test_an_outlets_stock_text_links_none_of_its_articles() -> None:
@@ -945,5 +956,54 @@ def test_stock_text_needs_known_sources_and_the_configured_count() -> None:
     counted = Archive(":memory:", Config(stock_min_articles=8))
     results = [add_from(counted, f"r{n}", "VNE", [*box, *story(n, 4)]) for n in range(7)]
     assert [len(counted.similar(r.id)) for r in results] == [6] * 7
-    with pytest.raises(ConfigError, match="stock_min_articles must be an integer >= 2, got 1"):
-        Config(stock_min_articles=1)
+    with pytest.raises(ConfigError, match="stock_min_articles must be an integer >= 3, got 2"):
+        Config(stock_min_articles=2)
+
+
+def test_stock_text_found_on_a_revision_leaves_clusters_that_are_the_links_components() -> None:
+    box, shared = story(100, 4), story(300, 6)
+    archive = Archive(":memory:")
+    for n in range(4):
+        add_from(archive, f"m{n}", "VNE", [*box, *story(n, 4)])
+    add_from(archive, "r", "VNE", [*shared, *story(301, 4)], url="https://vne.example/r")
+    add_from(archive, "z", "TN", [*box, *shared[:4]])
+    assert {c.size for c in archive.clusters()} == {6} and clusters_are_components(archive)
+    # The article that held the six together becomes VNE's fifth with the box, and nothing else.
+    revised = add_from(archive, "r", "VNE", [*box, *story(400, 4)], url="https://vne.example/r")
+    assert (revised.status, revised.link) == ("revision", None)
+    assert archive.clusters() == [] and clusters_are_components(archive)
+
+
+def test_what_is_stock_text_depends_neither_on_separations_nor_on_copies() -> None:
+    box = story(100, 4)
+    archive = Archive(":memory:")
+    for n in range(3):
+        add_from(archive, f"r{n}", "VNE", [*box, *story(n, 4)])
+    match, ends = story(200, 6), story(201, 4)
+    first = add_from(archive, "m1", "VNE", [*box, *match, *ends[:2]])
+    second = add_from(archive, "m2", "VNE", [*box, *match[:3], ends[2], *match[3:], ends[3]])
+    assert [(s.link.other, s.link.evidence["stock_shingles"] > 0) for s in archive.similar(second.id)] == [
+        (first.id, True)
+    ]
+    # Separated, the two still hold the box: it stays stock, and a new index links no one through it.
+    archive.unlink(second.id, first.id)
+    done = archive.reindex()
+    assert (done.links_added, done.links_removed, archive.clusters()) == (0, 0, [])
+    # Five copies of one story in one outlet are one text: another outlet's report of it links.
+    copies = Archive(":memory:")
+    story_text = story(600, 8)
+    for n in range(5):
+        add_from(copies, f"c{n}", "VNE", [*story_text, f"Cập nhật lần {n} lúc {n + 8} giờ sáng nay."])
+    other = add_from(copies, "t", "TN", [*story_text[:4], *story(601, 4)])
+    assert other.link is not None and other.link.level == "same-story"
+
+
+def test_a_new_index_verifies_again_the_links_an_index_without_the_rule_made(archive_dir: Path) -> None:
+    box = story(100, 4)
+    with Archive(archive_dir, Config(stock_min_articles=1000)) as archive:
+        for n in range(6):
+            add_from(archive, f"r{n}", "VNE", [*box, *story(n, 4)])
+        assert len(archive.db.execute("SELECT * FROM links").fetchall()) == 15
+    with Archive(archive_dir) as archive:
+        done = archive.reindex()
+        assert (done.links_added, done.links_removed, archive.clusters()) == (0, 15, [])

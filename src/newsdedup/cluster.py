@@ -54,7 +54,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import bandfilter
 from .config import LINK_LEVELS, Config
@@ -155,12 +155,13 @@ class IndexRebuild:
     without_body: int  # no body text after cleaning: not fingerprinted, as on ingest
     copies: int  # exact copies: not read, as on ingest (each keeps its exact link to its original)
     links_added: int  # links the lookups found that were not stored before
+    links_removed: int  # same-story links that rested on stock text (see LinkIndex._verify_again_without)
     seconds: float
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict.
 
-        >>> IndexRebuild(3, 2, 1, 4, 0, 0.01234).to_dict()["seconds"]
+        >>> IndexRebuild(3, 2, 1, 4, 0, 0, 0.01234).to_dict()["seconds"]
         0.012
         """
         return {
@@ -169,6 +170,7 @@ class IndexRebuild:
             "without_body": self.without_body,
             "copies": self.copies,
             "links_added": self.links_added,
+            "links_removed": self.links_removed,
             "seconds": round(self.seconds, 3),
         }
 
@@ -325,7 +327,7 @@ class LinkIndex:
         import time
 
         started = time.perf_counter()
-        links_before = self._link_rows()
+        links_before = self._link_pairs()
         for table in ("fingerprints", "lsh_bands", "lsh_recent", "lsh_band_filter"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("INSERT OR REPLACE INTO index_settings (name, value) VALUES ('scheme', ?)", (SCHEME,))
@@ -342,7 +344,10 @@ class LinkIndex:
                 fp = fingerprint(texts.get(article_id, ""))
                 if fp is None:
                     continue
-                self._store_links(article_id, self._link_and_store(article_id, fp), now, clustered=True)
+                links, dropped = self._link_and_store(article_id, fp)
+                cluster = self._store_links(article_id, links, now, clustered=True)
+                if dropped:
+                    self._recluster({cluster, *(self.cluster_of(other) for other in dropped)})
                 self.merge_recent()
                 fingerprinted += 1
             done += len(chunk)
@@ -354,12 +359,13 @@ class LinkIndex:
             fingerprinted=fingerprinted,
             without_body=len(ids) - fingerprinted,
             copies=int(self.conn.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0]),
-            links_added=self._link_rows() - links_before,
+            links_added=len(self._link_pairs() - links_before),
+            links_removed=len(links_before - self._link_pairs()),
             seconds=time.perf_counter() - started,
         )
 
-    def _link_rows(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM links").fetchone()[0])
+    def _link_pairs(self) -> set[tuple[int, int]]:
+        return {(int(a), int(b)) for a, b in self.conn.execute("SELECT a, b FROM links")}
 
     # -- writing -------------------------------------------------------------
 
@@ -385,54 +391,66 @@ class LinkIndex:
             return Indexed(cluster, link)
         if fp is None:
             return Indexed(self._store_links(article_id, [], now), None, NO_BODY_NOTE)
-        links = self._link_and_store(article_id, fp)
+        links, dropped = self._link_and_store(article_id, fp)
         cluster = self._store_links(article_id, links, now)
+        if dropped:
+            self._recluster({cluster, *(self.cluster_of(other) for other in dropped)})
+            cluster = self.cluster_of(article_id)
         return Indexed(cluster, _strongest(links))
 
-    def _link_and_store(self, article_id: int, fp: Fingerprint, *, also: Sequence[int] = ()) -> list[Link]:
+    def _link_and_store(
+        self, article_id: int, fp: Fingerprint, *, also: Sequence[int] = ()
+    ) -> tuple[list[Link], set[int]]:
         """Look ``fp`` up, verify its candidates (and the articles ``also``, found or not), store
-        it as ``article_id``'s; its verified links."""
+        it as ``article_id``'s; its verified links, and the articles whose stored links to
+        others went because they rested on stock text found here (see
+        :meth:`_verify_again_without`): the caller works their clusters out again, once its
+        own links are stored."""
         candidates, full = self._lookup(fp)
         if also:
             candidates = list(dict.fromkeys([*also, *candidates]))
-        found: list[_StockFound] = []
-        links = self._verified_links(article_id, fp, candidates, stock_found=found)
+        verification: dict[str, Any] = {}
+        links = self._verified_links(article_id, fp, candidates, verification=verification)
         self._store_fingerprint(article_id, fp, full)
-        for stock in found:
-            self._verify_again_without(stock)
-        return links
+        dropped = self._verify_again_without(**verification) if verification.get("stock") else set()
+        return links, dropped
 
-    def _verify_again_without(self, stock: _StockFound) -> None:
-        """Verify again, without ``stock``'s text, the same-story links verification made to
-        the articles of its source that hold it: made while that text was not yet stock (it
-        was in fewer articles), they may rest on it alone. Those that do go, and the clusters
-        are worked out again."""
-        import numpy as np
-
+    def _verify_again_without(
+        self,
+        stock: dict[str, npt.NDArray[np.uint32]],
+        shingles: dict[int, npt.NDArray[np.uint32]],
+        sources: dict[int, str | None],
+    ) -> set[int]:
+        """Verify again, as verification now would, the stored same-story links (not given by
+        hand) between the articles whose ``shingles`` are in hand, where either article's
+        source has ``stock`` text: made while that text was in fewer articles, they may rest on
+        it alone. Those that no longer hold go; the others get the evidence they have now.
+        Returns the articles whose links went (their clusters are the caller's to work out)."""
         config = self.config
-        members = set(stock.members)
-        marks = ", ".join("?" * len(stock.members))
+        ids = list(shingles)
+        marks = ", ".join("?" * len(ids))
         rows = self.conn.execute(
-            f"SELECT a, b FROM links WHERE level = 'same-story' AND given = 0 AND (a IN ({marks}) OR b IN ({marks}))",
-            [*stock.members, *stock.members],
+            f"SELECT a, b FROM links WHERE level = 'same-story' AND given = 0 AND a IN ({marks}) AND b IN ({marks})",
+            [*ids, *ids],
         ).fetchall()
         dropped: set[int] = set()
         for a, b in rows:
-            if a not in stock.shingles or b not in stock.shingles:
-                continue  # (the other article was not verified here: its text is not in hand)
-            holder, other = (a, b) if a in members else (b, a)
-            held = stock.shingles[holder]
-            evidence = compare(
-                without(held, np.isin(held, stock.values)),
-                stock.shingles[other],
-                min_passage_words=config.passage_min_words,
+            source_a, source_b = sources.get(a), sources.get(b)
+            if source_a not in stock and source_b not in stock:
+                continue
+            same_source = source_a is not None and source_a == source_b
+            level, evidence, left_out = _without_stock(
+                shingles[a], shingles[b], stock, source_a, source_b, config, same_source=same_source
             )
-            same_source = stock.sources.get(other) == stock.source
-            if link_level(evidence, config, same_source=same_source) is None:
+            if level is None:
                 self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (a, b))
                 dropped.update((a, b))
-        if dropped:
-            self._recluster({self.cluster_of(x) for x in dropped})
+            elif left_out:
+                self.conn.execute(
+                    "UPDATE links SET level = ?, score = ?, evidence = ? WHERE a = ? AND b = ?",
+                    (level, _score(level, evidence), json.dumps(_evidence_dict(evidence, left_out)), a, b),
+                )
+        return dropped
 
     def _store_fingerprint(self, article_id: int, fp: Fingerprint, full: set[int]) -> None:
         """Store a fingerprint, and its band rows except in the buckets that are ``full``."""
@@ -469,18 +487,19 @@ class LinkIndex:
         ]
         self._unindex(article_id)
         note = None
+        dropped: set[int] = set()
         if duplicate_of is not None:
             links = [Link(duplicate_of, "exact", 1.0, {"match": "same-text"})]
             self._forget_separation(article_id, duplicate_of)  # one text now: they cannot stay apart
         elif fp is None:
             links, note = [], NO_BODY_NOTE
         else:
-            links = self._link_and_store(article_id, fp, also=partners)
+            links, dropped = self._link_and_store(article_id, fp, also=partners)
         links = [replace(link, evidence={**(link.evidence or {}), "revision": revision}) for link in links]
         self.conn.execute("DELETE FROM links WHERE (a = ?1 OR b = ?1) AND given = 0", (article_id,))
         for link in links:  # (a link given by hand for the same pair stays as it was given)
             self._insert_link(min(article_id, link.other), max(article_id, link.other), link, now, keep_existing=True)
-        self._recluster({before, *(self.cluster_of(link.other) for link in links)})
+        self._recluster({before, *(self.cluster_of(x) for x in [*(link.other for link in links), *dropped])})
         return Indexed(self.cluster_of(article_id), _strongest(links), note)
 
     def _unindex(self, article_id: int) -> None:
@@ -783,11 +802,11 @@ class LinkIndex:
         candidates: list[int],
         *,
         source: str | None = None,
-        stock_found: list[_StockFound] | None = None,
+        verification: dict[str, Any] | None = None,
     ) -> list[Link]:
         """The links ``fp`` (article ``article_id``'s, or, for 0, a text of ``source`` not stored)
-        makes with ``candidates``, verified. The stock text found among them is added to
-        ``stock_found``, if given."""
+        makes with ``candidates``, verified. ``verification``, if given, gets the stock text
+        found (by source), the shingles compared (the article's too) and their sources."""
         if not candidates:
             return []
         import numpy as np
@@ -819,51 +838,78 @@ class LinkIndex:
             jaccard, shared, containment = signature_estimates(matches, fp.distinct, size)
             if containment >= config.verify_min_estimate and (jaccard >= min_jaccard or shared >= min_shared):
                 screened.append((containment, other))
-        if screened and article_id:  # (a pair separated by hand stays so)
-            apart = self.separated_from(article_id)
-            if apart:
-                screened = [item for item in screened if item[1] not in apart]
         screened.sort(reverse=True)
         chosen = [other for _, other in screened[:MAX_VERIFIED]]
-        links = []
+        if not chosen:
+            return []
         new_shingles = fp.shingle_array()
         # Passage words hardly exceed shared shingles: below half the coverage a
         # same-story link needs, passages cannot reach it and are not looked for.
         needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
-        sources = self._sources([article_id, *chosen]) if chosen else {}
+        sources = self._sources([article_id, *chosen])
         own_source = sources.get(article_id) if article_id else source
         verified = self._shingles_of({i: signatures[i] for i in chosen})
-        stock = stock_text(new_shingles, verified, sources, own_source, config.stock_min_articles)
-        if stock_found is not None:
-            stock_found.extend(
-                _StockFound(
-                    name,
-                    new_shingles[mask],
-                    [other for other in verified if sources.get(other) == name],
-                    verified,
-                    sources,
-                )
-                for name, mask in stock.items()
-            )
+        found: dict[int, tuple[str | None, Evidence]] = {}
         for other, shingles in verified.items():
             evidence = compare(
                 new_shingles, shingles, min_passage_words=config.passage_min_words, passages_from_containment=needed
             )
             same_source = own_source is not None and sources.get(other) == own_source
-            level = link_level(evidence, self.config, same_source=same_source)
-            masked = _stock_of(stock, own_source, sources.get(other)) if level == "same-story" else None
-            if masked is not None:
-                # Verified again without the outlet's stock text: what is left must make the link.
-                evidence = compare(
-                    without(new_shingles, masked),
-                    shingles,
-                    min_passage_words=config.passage_min_words,
-                    passages_from_containment=needed,
+            found[other] = (link_level(evidence, config, same_source=same_source), evidence)
+        copies = [other for other, (level, _) in found.items() if level == "near-duplicate"]
+        stock = self._stock_text(article_id, new_shingles, verified, sources, own_source, copies)
+        if verification is not None:
+            verification.update(stock=stock, shingles={**verified, article_id: new_shingles}, sources=sources)
+        # (A pair separated by hand stays so; the pair's texts still count for stock text.)
+        apart = self.separated_from(article_id) if article_id else set()
+        links = []
+        for other, (level, evidence) in found.items():
+            if other in apart:
+                continue
+            left_out = 0
+            if level == "same-story" and stock:
+                same_source = own_source is not None and sources.get(other) == own_source
+                level, evidence, left_out = _without_stock(
+                    new_shingles,
+                    verified[other],
+                    stock,
+                    own_source,
+                    sources.get(other),
+                    config,
+                    same_source=same_source,
+                    unmasked=evidence,
                 )
-                level = link_level(evidence, self.config, same_source=same_source)
             if level is not None:
-                links.append(Link(other, level, _score(level, evidence), evidence.to_dict()))
+                links.append(Link(other, level, _score(level, evidence), _evidence_dict(evidence, left_out)))
         return self._without_separated_stories(links)
+
+    def _stock_text(
+        self,
+        article_id: int,
+        shingles: npt.NDArray[np.uint32],
+        verified: dict[int, npt.NDArray[np.uint32]],
+        sources: dict[int, str | None],
+        own_source: str | None,
+        copies: list[int],
+    ) -> dict[str, npt.NDArray[np.uint32]]:
+        """:func:`stock_text` of an article's shingles among the articles it was verified
+        against; ``copies``: those it nearly copies. Copies of one text count once: the groups
+        are read from the stored exact and near-duplicate links only when some source has
+        enough articles to have stock text."""
+        least = self.config.stock_min_articles
+        per_source = Counter(name for other in verified if (name := sources.get(other)) is not None)
+        if all(n + (name == own_source) < least for name, n in per_source.items()):
+            return {}
+        ids = list(verified)
+        marks = ", ".join("?" * len(ids))
+        pairs = self.conn.execute(
+            f"SELECT a, b FROM links WHERE level IN ('exact', 'near-duplicate') AND a IN ({marks}) AND b IN ({marks})",
+            [*ids, *ids],
+        ).fetchall()
+        roots = _components([*pairs, *((article_id, other) for other in copies)])
+        article_root = roots.get(article_id, article_id)
+        group_of = {other: 0 if root == article_root else root for other, root in roots.items() if other != article_id}
+        return stock_text(shingles, verified, sources, own_source, least, group_of)
 
     def _without_separated_stories(self, links: list[Link]) -> list[Link]:
         """``links`` but the same-story ones to an article kept apart from one the text nearly
@@ -1152,79 +1198,107 @@ def _merge_sql(rows: int) -> str:
     return f"INSERT OR IGNORE INTO lsh_bands (key, article_id) VALUES {', '.join(['(?, ?)'] * rows)}"
 
 
-@dataclass(frozen=True)
-class _StockFound:
-    """A source's stock text found while verifying an article: its shingle ``values``, the
-    verified articles of that ``source`` (``members``), and every verified article's
-    ``shingles`` and source."""
-
-    source: str
-    values: npt.NDArray[np.uint32]
-    members: list[int]
-    shingles: dict[int, npt.NDArray[np.uint32]]
-    sources: dict[int, str | None]
-
-
 def stock_text(
     shingles: npt.NDArray[np.uint32],
     others: dict[int, npt.NDArray[np.uint32]],
     sources: dict[int, str | None],
     own_source: str | None,
     min_articles: int,
-) -> dict[str, npt.NDArray[np.bool_]]:
-    """Which of an article's shingles are a source's stock text: found in at least
-    ``min_articles`` articles of that source, counting the article (of ``own_source``) and
-    ``others`` (the articles it is verified against, by id, with their ``sources``). By
-    source, only those with stock text. Unknown sources (None) have none.
+    group_of: dict[int, int] | None = None,
+) -> dict[str, npt.NDArray[np.uint32]]:
+    """The shingles of an article that are a source's stock text, by source (those with some):
+    found in at least ``min_articles`` articles of that source, counting the article (of
+    ``own_source``) and ``others`` (the articles it is verified against, by id, with their
+    ``sources``). Copies of one text count once: ``group_of`` gives an article's group
+    (the article itself is 0; missing ids are groups of their own). Unknown sources (None)
+    have none.
 
     >>> import numpy as np
     >>> box, story = np.array([1, 2, 3], dtype=np.uint32), np.array([7, 8, 9], dtype=np.uint32)
     >>> others = {n: np.concatenate([box, story + n]) for n in range(10, 14)}
-    >>> stock = stock_text(np.concatenate([box, story]), others, dict.fromkeys(others, "vne"), "vne", 5)
-    >>> stock["vne"].tolist()
-    [True, True, True, False, False, False]
-    >>> stock_text(np.concatenate([box, story]), others, dict.fromkeys(others, "vne"), "tn", 5)
+    >>> vne = dict.fromkeys(others, "vne")
+    >>> stock_text(np.concatenate([box, story]), others, vne, "vne", 5)["vne"].tolist()
+    [1, 2, 3]
+    >>> stock_text(np.concatenate([box, story]), others, vne, "tn", 5)  # four VNE articles: not yet
+    {}
+    >>> stock_text(np.concatenate([box, story]), others, vne, "vne", 5, {10: 0})  # 10 copies the article
     {}
     """
     import numpy as np
 
-    by_source: dict[str, list[int]] = {}
+    groups = group_of or {}
+    by_source: dict[str, dict[int, list[int]]] = {}
     for other in others:
         name = sources.get(other)
         if name is not None:
-            by_source.setdefault(name, []).append(other)
-    found: dict[str, npt.NDArray[np.bool_]] = {}
-    for name, ids in by_source.items():
-        needed = min_articles - (name == own_source)  # the article itself is one of them
-        if len(ids) < needed:
+            by_source.setdefault(name, {}).setdefault(groups.get(other, other), []).append(other)
+    found: dict[str, npt.NDArray[np.uint32]] = {}
+    for name, members in by_source.items():
+        own = name == own_source
+        if len(members) + (own and 0 not in members) < min_articles:
             continue  # (nearly always: most articles are verified against one or two others)
         counts = np.zeros(len(shingles), dtype=np.int32)
-        for other in ids:
-            counts += np.isin(shingles, others[other])
-        stock = counts >= needed
+        for group, ids in members.items():
+            if own and group == 0:
+                continue  # the article's own group: counted below, once
+            held = np.isin(shingles, others[ids[0]])
+            for other in ids[1:]:
+                held |= np.isin(shingles, others[other])
+            counts += held
+        stock = counts >= min_articles - own  # the article itself holds every one of its shingles
         if stock.any():
-            found[name] = stock
+            found[name] = shingles[stock]
     return found
 
 
-def _stock_of(
-    stock: dict[str, npt.NDArray[np.bool_]], own_source: str | None, other_source: str | None
-) -> npt.NDArray[np.bool_] | None:
-    """The shingles that are stock text of either article's source, or None if there are none."""
-    masks = [stock[name] for name in {own_source, other_source} if name is not None and name in stock]
-    if not masks:
-        return None
-    return masks[0] if len(masks) == 1 else masks[0] | masks[1]
+def _without_stock(
+    shingles: npt.NDArray[np.uint32],
+    other: npt.NDArray[np.uint32],
+    stock: dict[str, npt.NDArray[np.uint32]],
+    source: str | None,
+    other_source: str | None,
+    config: Config,
+    *,
+    same_source: bool,
+    unmasked: Evidence | None = None,
+) -> tuple[str | None, Evidence, int]:
+    """The level and evidence of a pair verified without the stock text of either article's
+    source, and how many of the first article's shingles that left out (0: none was stock,
+    and the evidence is ``unmasked`` if given)."""
+    import numpy as np
+
+    needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
+    values = [stock[name] for name in {source, other_source} if name is not None and name in stock]
+    masked = np.isin(shingles, np.concatenate(values)) if values else None
+    left_out = int(np.count_nonzero(masked)) if masked is not None else 0
+    if left_out == 0 and unmasked is not None:
+        evidence = unmasked
+    else:
+        evidence = compare(
+            without(shingles, masked) if masked is not None and left_out else shingles,
+            other,
+            min_passage_words=config.passage_min_words,
+            passages_from_containment=needed,
+        )
+    return link_level(evidence, config, same_source=same_source), evidence, left_out
+
+
+def _evidence_dict(evidence: Evidence, left_out: int) -> dict[str, object]:
+    """A link's evidence as stored: with ``stock_shingles``, the shingles of the first article
+    left out as stock text, when there were some."""
+    return {**evidence.to_dict(), "stock_shingles": left_out} if left_out else evidence.to_dict()
 
 
 def without(shingles: npt.NDArray[np.uint32], masked: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint32]:
     """``shingles`` with the ``masked`` ones replaced by values that stand for no text: each its
-    own, so that they match nothing (up to a 32-bit hash collision, as any shingle) and
-    break the passages they sat in.
+    own, so that they break the passages they sat in and match nothing in an array that was
+    not masked (up to a 32-bit hash collision, as any shingle). Only one side of a
+    comparison is masked: two masked arrays would match each other where both were masked.
 
     >>> import numpy as np
-    >>> without(np.array([5, 6, 7], dtype=np.uint32), np.array([False, True, False])).tolist()[::2]
-    [5, 7]
+    >>> out = without(np.array([5, 6, 7], dtype=np.uint32), np.array([False, True, False]))
+    >>> out[0], out[2], out[1] in (5, 6, 7)
+    (np.uint32(5), np.uint32(7), False)
     """
     import numpy as np
 

@@ -88,8 +88,9 @@ class Config:
             source (the article itself and those it is verified against) is
             that outlet's stock text: a results table, a medal list, an ad or
             column blurb it prints again and again. It is no evidence of a
-            ``same-story`` link, to that outlet's articles or to any other's; links
-            made through it before it was that common are verified again without it.
+            ``same-story`` link between one of that outlet's articles and any other
+            article; links made through it before it was that common are verified
+            again without it. Copies of one text (exact or near-duplicate) count once.
             5, as ``template_min_articles``: measured in ``docs/architecture.md``.
         verify_min_estimate: candidates whose MinHash-estimated containment is
             below this are not verified (they cannot reach a link).
@@ -208,7 +209,8 @@ def _validate_linking(config: Config) -> None:
     _require_int("passage_min_words", config.passage_min_words, minimum=1)
     _require_int("same_story_min_passages", config.same_story_min_passages, minimum=1)
     _require_int("same_story_min_words", config.same_story_min_words, minimum=1)
-    _require_int("stock_min_articles", config.stock_min_articles, minimum=2)
+    # (With 2, any text two articles of one outlet share would be stock: no same-story link within it.)
+    _require_int("stock_min_articles", config.stock_min_articles, minimum=3)
     levels = config.cluster_levels
     if (
         not isinstance(levels, tuple)
