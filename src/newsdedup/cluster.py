@@ -427,14 +427,8 @@ class LinkIndex:
         it alone. Those that no longer hold go; the others get the evidence they have now.
         Returns the articles whose links went (their clusters are the caller's to work out)."""
         config = self.config
-        ids = list(shingles)
-        marks = ", ".join("?" * len(ids))
-        rows = self.conn.execute(
-            f"SELECT a, b FROM links WHERE level = 'same-story' AND given = 0 AND a IN ({marks}) AND b IN ({marks})",
-            [*ids, *ids],
-        ).fetchall()
         dropped: set[int] = set()
-        for a, b in rows:
+        for a, b in self._links_among(list(shingles), ("same-story",), verified_only=True):
             source_a, source_b = sources.get(a), sources.get(b)
             if source_a not in stock and source_b not in stock:
                 continue
@@ -900,16 +894,27 @@ class LinkIndex:
         per_source = Counter(name for other in verified if (name := sources.get(other)) is not None)
         if all(n + (name == own_source) < least for name, n in per_source.items()):
             return {}
-        ids = list(verified)
-        marks = ", ".join("?" * len(ids))
-        pairs = self.conn.execute(
-            f"SELECT a, b FROM links WHERE level IN ('exact', 'near-duplicate') AND a IN ({marks}) AND b IN ({marks})",
-            [*ids, *ids],
-        ).fetchall()
+        pairs = self._links_among(list(verified), ("exact", "near-duplicate"))
         roots = _components([*pairs, *((article_id, other) for other in copies)])
         article_root = roots.get(article_id, article_id)
         group_of = {other: 0 if root == article_root else root for other, root in roots.items() if other != article_id}
         return stock_text(shingles, verified, sources, own_source, least, group_of)
+
+    def _links_among(
+        self, ids: list[int], levels: tuple[str, ...], *, verified_only: bool = False
+    ) -> list[tuple[int, int]]:
+        """The stored links at ``levels`` between two of ``ids`` (few: those verified), as
+        ``(a, b)``; with ``verified_only``, not those given by hand."""
+        marks = ", ".join("?" * len(ids))
+        given = " AND given = 0" if verified_only else ""
+        return [
+            (int(a), int(b))
+            for a, b in self.conn.execute(
+                f"SELECT a, b FROM links WHERE level IN ({', '.join('?' * len(levels))}){given} "
+                f"AND a IN ({marks}) AND b IN ({marks})",
+                [*levels, *ids, *ids],
+            )
+        ]
 
     def _without_separated_stories(self, links: list[Link]) -> list[Link]:
         """``links`` but the same-story ones to an article kept apart from one the text nearly
