@@ -428,13 +428,14 @@ class LinkIndex:
         Returns the articles whose links went (their clusters are the caller's to work out)."""
         config = self.config
         dropped: set[int] = set()
+        masks: dict[tuple[object, ...], npt.NDArray[np.bool_] | None] = {}
         for a, b in self._links_among(list(shingles), ("same-story",), verified_only=True):
             source_a, source_b = sources.get(a), sources.get(b)
             if source_a not in stock and source_b not in stock:
                 continue
             same_source = source_a is not None and source_a == source_b
             level, evidence, left_out = _without_stock(
-                shingles[a], shingles[b], stock, source_a, source_b, config, same_source=same_source
+                shingles[a], shingles[b], stock, source_a, source_b, config, same_source=same_source, masks=masks, key=a
             )
             if level is None:
                 self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (a, b))
@@ -856,6 +857,7 @@ class LinkIndex:
             verification.update(stock=stock, shingles={**verified, article_id: new_shingles}, sources=sources)
         # (A pair separated by hand stays so; the pair's texts still count for stock text.)
         apart = self.separated_from(article_id) if article_id else set()
+        masks: dict[tuple[object, ...], npt.NDArray[np.bool_] | None] = {}
         links = []
         for other, (level, evidence) in found.items():
             if other in apart:
@@ -872,6 +874,7 @@ class LinkIndex:
                     config,
                     same_source=same_source,
                     unmasked=evidence,
+                    masks=masks,
                 )
             if level is not None:
                 links.append(Link(other, level, _score(level, evidence), _evidence_dict(evidence, left_out)))
@@ -1242,15 +1245,19 @@ def stock_text(
         own = name == own_source
         if len(members) + (own and 0 not in members) < min_articles:
             continue  # (nearly always: most articles are verified against one or two others)
-        counts = np.zeros(len(shingles), dtype=np.int32)
-        for group, ids in members.items():
-            if own and group == 0:
-                continue  # the article's own group: counted below, once
-            held = np.isin(shingles, others[ids[0]])
-            for other in ids[1:]:
-                held |= np.isin(shingles, others[other])
-            counts += held
-        stock = counts >= min_articles - own  # the article itself holds every one of its shingles
+        # Each group's distinct values, then in how many groups each value is: one sort of them
+        # all (a hub of 100 verified articles: 2 ms, against 25 for a look-up of the article's
+        # shingles in each).
+        held = [
+            np.unique(np.concatenate([others[other] for other in ids]))
+            for group, ids in members.items()
+            if not (own and group == 0)  # the article's own group is counted once, as the article
+        ]
+        if not held:
+            continue
+        values, groups_holding = np.unique(np.concatenate(held), return_counts=True)
+        # (The article itself holds every one of its shingles.)
+        stock = np.isin(shingles, values[groups_holding >= min_articles - own])
         if stock.any():
             found[name] = shingles[stock]
     return found
@@ -1266,15 +1273,23 @@ def _without_stock(
     *,
     same_source: bool,
     unmasked: Evidence | None = None,
+    masks: dict[tuple[object, ...], npt.NDArray[np.bool_] | None] | None = None,
+    key: object = None,
 ) -> tuple[str | None, Evidence, int]:
     """The level and evidence of a pair verified without the stock text of either article's
     source, and how many of the first article's shingles that left out (0: none was stock,
-    and the evidence is ``unmasked`` if given)."""
+    and the evidence is ``unmasked`` if given). ``masks``: the masks made for the first
+    article, by ``key`` (one per article whose shingles these are) and sources, to reuse."""
     import numpy as np
 
     needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
-    values = [stock[name] for name in {source, other_source} if name is not None and name in stock]
-    masked = np.isin(shingles, np.concatenate(values)) if values else None
+    names = tuple(sorted(name for name in {source, other_source} if name is not None and name in stock))
+    if masks is not None and (key, *names) in masks:
+        masked = masks[(key, *names)]
+    else:
+        masked = np.isin(shingles, np.concatenate([stock[name] for name in names])) if names else None
+        if masks is not None:
+            masks[(key, *names)] = masked
     left_out = int(np.count_nonzero(masked)) if masked is not None else 0
     if left_out == 0 and unmasked is not None:
         evidence = unmasked
