@@ -348,9 +348,13 @@ def test_unlink_and_link_by_hand(runner: CliRunner, archive_dir: Path, tmp_path:
         "clusters": {"1": 1, "2": 2},
         "apart": True,
         "joined_by": [],
+        "asked": None,
     }
     code, _, err = run(runner, archive_dir, "unlink", "3", "1")
     assert code == 1 and err.startswith("Error: articles 3 and 1 have the same body text")
+    # An exact copy named: its original is separated in its place.
+    code, out, _ = run(runner, archive_dir, "unlink", "2", "3")
+    assert code == 0 and out.startswith("3 is an exact copy of 1: separating 2 and 1, whose links hold")
     code, out, _ = run(runner, archive_dir, "link", "1", "2", "--level", "Same-Story")
     assert code == 0 and out == "Linked 1 and 2 by hand (same-story); 2 is in cluster 1.\n"
     code, out, _ = run(runner, archive_dir, "link", "2", "1", "--json")

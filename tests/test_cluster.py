@@ -172,6 +172,10 @@ def test_unlink_refuses_one_article_a_missing_one_and_copies_of_one_text(memory_
     assert memory_archive.db.execute("SELECT count(*) FROM separated").fetchone()[0] == 0
     with pytest.raises(ArticleNotFound):
         memory_archive.separated(99)
+    # Named, an exact copy stands for its original: the original is separated in its place.
+    add(memory_archive, "c", article_text("C", *story(2)))
+    done = memory_archive.unlink(2, 3)
+    assert (done.a, done.b, done.asked, memory_archive.separated(1)) == (1, 3, (2, 3), [3])
 
 
 def test_links_before_version_14_are_told_given_or_verified_by_their_evidence(archive_dir: Path) -> None:

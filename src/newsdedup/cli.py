@@ -682,6 +682,9 @@ def unlink(ctx: typer.Context, article_id: _PAIR_A, other_id: _PAIR_B, as_json: 
         _print_json(done.to_dict())
         return
     a, b, removed = done.a, done.b, done.removed
+    if done.asked is not None:
+        copies = [f"{x} is an exact copy of {y}" for x, y in zip(done.asked, (a, b), strict=True) if x != y]
+        typer.echo(f"{' and '.join(copies)}: separating {a} and {b}, whose links hold for the copies' text.")
     what = (
         f"Unlinked {a} and {b} (was {removed.level}, score {removed.score:.2f})"
         if removed

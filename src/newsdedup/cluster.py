@@ -181,7 +181,8 @@ class Separation:
     joined them (``removed``, seen from ``a``: its ``other`` is ``b``; None if there was
     none) and the clusters each is in now. Other links may still join them in one cluster:
     ``joined_by`` is then a shortest chain of linked articles from ``a`` to ``b`` (both
-    included), empty when they are apart.
+    included), empty when they are apart. ``asked``: the two articles named, when one was an
+    exact copy and its original was separated in its place (else None).
 
     >>> Separation(3, 7, None, 3, 7).to_dict()["apart"]
     True
@@ -193,6 +194,7 @@ class Separation:
     cluster_a: int
     cluster_b: int
     joined_by: tuple[int, ...] = ()
+    asked: tuple[int, int] | None = None
 
     @property
     def apart(self) -> bool:
@@ -208,6 +210,7 @@ class Separation:
             "clusters": {str(self.a): self.cluster_a, str(self.b): self.cluster_b},
             "apart": self.apart,
             "joined_by": list(self.joined_by),
+            "asked": None if self.asked is None else list(self.asked),
         }
 
 
@@ -575,18 +578,25 @@ class LinkIndex:
         revised, until it is linked by hand (:meth:`add_link`). Their clusters are worked
         out again from the links left, so they split unless other links join them.
 
+        An exact copy has no links of its own (it is linked to its original, whose links
+        hold for its text): naming one separates its original (``Separation.asked`` then
+        holds the two named).
+
         Raises:
             ArticleNotFound: either article is missing.
             ArchiveError: ``a == b``, or the two have the same body text (an exact copy
                 stays linked to its original: the texts are one).
         """
         self._check_pair(a, b, f"cannot separate article {a} from itself")
-        hashes = dict(self.conn.execute("SELECT id, body_hash FROM articles WHERE id IN (?, ?)", (a, b)).fetchall())
-        if hashes[a] is not None and hashes[a] == hashes[b]:
+        rows = self.conn.execute("SELECT id, body_hash, duplicate_of FROM articles WHERE id IN (?, ?)", (a, b))
+        found = {int(row[0]): (row[1], row[2]) for row in rows}
+        if found[a][0] is not None and found[a][0] == found[b][0]:
             raise ArchiveError(
                 f"articles {a} and {b} have the same body text: exact copies of one text stay linked "
                 "(to the first article with it)"
             )
+        asked = (a, b)
+        a, b = (int(found[x][1]) if found[x][1] is not None else x for x in asked)
         low, high = min(a, b), max(a, b)
         row = self.conn.execute(
             "SELECT level, score, evidence FROM links WHERE a = ? AND b = ?", (low, high)
@@ -599,7 +609,7 @@ class LinkIndex:
         self._recluster_pair(a, b)
         cluster_a, cluster_b = self.cluster_of(a), self.cluster_of(b)
         joined_by = self._chain(a, b) if cluster_a == cluster_b else ()
-        return Separation(a, b, removed, cluster_a, cluster_b, joined_by)
+        return Separation(a, b, removed, cluster_a, cluster_b, joined_by, asked if asked != (a, b) else None)
 
     def inherit_separations(self, article_id: int, original: int, now: str) -> None:
         """Give a copy that becomes canonical in place of its ``original`` (revised to another
