@@ -51,7 +51,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -634,22 +634,15 @@ class LinkIndex:
     def _chain(self, a: int, b: int) -> tuple[int, ...]:
         """A shortest chain of articles linked at the clustered levels from ``a`` to ``b`` (both in
         one cluster), found breadth first."""
-        levels = self.config.cluster_levels
-        marks = ", ".join("?" * len(levels)) or "NULL"
         came_from: dict[int, int] = {a: a}
         frontier = [a]
         while frontier and b not in came_from:
             reached: list[int] = []
-            for chunk in _chunks(frontier):
-                places = ", ".join("?" * len(chunk))
-                for x, y in self.conn.execute(
-                    f"SELECT a, b FROM links WHERE level IN ({marks}) AND (a IN ({places}) OR b IN ({places}))",
-                    [*levels, *chunk, *chunk],
-                ):
-                    for here, there in ((x, y), (y, x)):
-                        if here in came_from and there not in came_from:
-                            came_from[there] = here
-                            reached.append(there)
+            for x, y in self._clustered_links_of(frontier):
+                for here, there in ((x, y), (y, x)):
+                    if here in came_from and there not in came_from:
+                        came_from[there] = here
+                        reached.append(there)
             frontier = reached
         if b not in came_from:
             return ()
@@ -682,8 +675,6 @@ class LinkIndex:
     def _recluster(self, clusters: Iterable[int]) -> None:
         """Work ``clusters`` out again from their members' links of the configured levels (after
         links were dropped or changed level): they may split, or join others a link reaches."""
-        levels = self.config.cluster_levels
-        level_marks = ", ".join("?" * len(levels)) or "NULL"
         members: set[int] = set()
         edges: set[tuple[int, int]] = set()
         todo = set(clusters)
@@ -697,19 +688,25 @@ class LinkIndex:
             ]
             members.update(added)
             todo = set()
-            for chunk in _chunks(added):
-                marks = ", ".join("?" * len(chunk))
-                for a, b in self.conn.execute(
-                    f"SELECT a, b FROM links WHERE level IN ({level_marks}) AND (a IN ({marks}) OR b IN ({marks}))",
-                    [*levels, *chunk, *chunk],
-                ):
-                    edges.add((a, b))
-                    todo.update(self.cluster_of(x) for x in (a, b) if x not in members)
+            for a, b in self._clustered_links_of(added):
+                edges.add((a, b))
+                todo.update(self.cluster_of(x) for x in (a, b) if x not in members)
         roots = _components(edges)
         self.conn.executemany(
             "UPDATE clusters SET cluster_id = ? WHERE article_id = ? AND cluster_id != ?",
             [(roots.get(m, m), m, roots.get(m, m)) for m in members],
         )
+
+    def _clustered_links_of(self, ids: Sequence[int]) -> Iterator[tuple[int, int]]:
+        """The stored links of the configured cluster levels that touch any of ``ids``, as ``(a, b)``."""
+        levels = self.config.cluster_levels
+        level_marks = ", ".join("?" * len(levels)) or "NULL"
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            yield from self.conn.execute(
+                f"SELECT a, b FROM links WHERE level IN ({level_marks}) AND (a IN ({marks}) OR b IN ({marks}))",
+                [*levels, *chunk, *chunk],
+            )
 
     def rebuild_clusters(self) -> None:
         """Recompute every cluster from the links of the configured levels."""
@@ -848,9 +845,7 @@ class LinkIndex:
         if not chosen:
             return []
         new_shingles = fp.shingle_array()
-        # Passage words hardly exceed shared shingles: below half the coverage a
-        # same-story link needs, passages cannot reach it and are not looked for.
-        needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
+        needed = _passages_from(config)
         sources = self._sources([article_id, *chosen])
         own_source = sources.get(article_id) if article_id else source
         verified = self._shingles_of({i: signatures[i] for i in chosen})
@@ -1292,7 +1287,7 @@ def _without_stock(
     article, by ``key`` (one per article whose shingles these are) and sources, to reuse."""
     import numpy as np
 
-    needed = 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
+    needed = _passages_from(config)
     names = tuple(sorted(name for name in {source, other_source} if name is not None and name in stock))
     if masks is not None and (key, *names) in masks:
         masked = masks[(key, *names)]
@@ -1311,6 +1306,12 @@ def _without_stock(
             passages_from_containment=needed,
         )
     return link_level(evidence, config, same_source=same_source), evidence, left_out
+
+
+def _passages_from(config: Config) -> float:
+    """The containment below which passages are not looked for: passage words hardly exceed
+    shared shingles, so below half the coverage a same-story link needs, they cannot reach it."""
+    return 0.5 * min(config.same_story_min_coverage, config.same_story_single_passage_coverage)
 
 
 def _evidence_dict(evidence: Evidence, left_out: int) -> dict[str, object]:
