@@ -11,11 +11,11 @@ workers), then reports:
   ``exact`` links, of ``exact`` + ``near-duplicate`` links, and of all three levels;
 * ``--show N`` random same-story links (titles and first lines side by side) to read:
   a same-story link between unrelated stories is a defect;
-* how many of the 314 same-story links read and labelled in ``eval/labels/vntc_same_story.tsv``
+* how many of the 462 same-story links read and labelled in ``eval/labels/vntc_same_story.tsv``
   (S same story, F follow-up, T different events sharing stock text, U unrelated) are linked in
   this run, and the share of S and F among them: not the corpus's precision (the samples were
-  drawn by coverage band, and among the links the stock-text rule removes), but it falls when a
-  change links more template pairs;
+  drawn by coverage band, and among the links the stock-text rule and the day check remove), but
+  it falls when a change links more template pairs;
 * with ``--baseline FILE --check``: fails (exit 1) when exact-duplicate recall falls, the
   number of links per level moves by more than 10% from the committed baseline, or the
   labelled links' share of S and F falls by more than 0.05.

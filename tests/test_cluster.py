@@ -1011,3 +1011,86 @@ def test_a_new_index_verifies_again_the_links_an_index_without_the_rule_made(arc
     with Archive(archive_dir) as archive:
         done = archive.reindex()
         assert (done.links_added, done.links_removed, archive.clusters()) == (0, 15, [])
+
+
+# Days named: two reports naming only days far apart are of different events.
+
+
+def dated_pair(day_a: str, day_b: str) -> tuple[str, str]:
+    """Two articles of different outlets sharing a same-story amount of text, each naming a day."""
+    a, rng = story(1), random.Random(5)
+    first = article_text("A", f"Hội thảo sẽ diễn ra {day_a} tại Hà Nội.", *a)
+    shared = [a[1], paragraph(rng), a[4], a[6]]
+    second = article_text("B", f"Buổi phỏng vấn diễn ra {day_b} tại TP HCM.", *shared, *story(7, 6))
+    return first, second
+
+
+@pytest.mark.parametrize(
+    ("day_a", "day_b", "linked"),
+    [
+        ("ngày 3/8", "ngày 1/11", False),  # a seminar in August, interviews in November
+        ("ngày 3/8/2005", "sáng 3-8", True),  # one day, written two ways
+        ("ngày 22/11", "ngày 23/11", True),  # one trial reported a day later
+        ("ngày 31/12", "ngày 1/1", True),  # across the new year
+        ("ngày 20/11", "ngày 23/11", False),  # three days apart: over the tolerance
+        ("ngày 3/8", "hôm nay", True),  # one names no day
+        ("tỷ số 2-1", "ngày 1/11", True),  # a score is no day
+    ],
+)
+def test_a_same_story_link_needs_days_within_the_tolerance(day_a: str, day_b: str, linked: bool) -> None:
+    archive = Archive(":memory:")
+    first, second = dated_pair(day_a, day_b)
+    add(archive, "a", first)
+    result = add(archive, "b", second)
+    assert (result.link is not None and result.link.level == "same-story") is linked
+    assert (archive.get(2).cluster == 1) is linked
+
+
+def test_days_are_not_checked_when_the_tolerance_is_none_nor_for_near_duplicates() -> None:
+    first, second = dated_pair("ngày 3/8", "ngày 1/11")
+    archive = Archive(":memory:", Config(same_story_day_tolerance=None))
+    add(archive, "a", first)
+    assert add(archive, "b", second).link.level == "same-story"
+    archive = Archive(":memory:")
+    add(archive, "a", first)
+    republished = first.replace("ngày 3/8", "ngày 1/11")
+    assert add(archive, "c", republished).link.level == "near-duplicate"
+
+
+def test_a_lookup_checks_the_days_of_the_text_it_is_given() -> None:
+    first, second = dated_pair("ngày 3/8", "ngày 1/11")
+    archive = Archive(":memory:")
+    add(archive, "a", first)
+    fp = fingerprint(second)
+    assert fp is not None
+    assert [link.level for link in archive.links.lookup(fp)] == ["same-story"]  # (no text: no days)
+    assert archive.links.lookup(fp, text=second) == []
+    assert [link.other for link in archive.links.lookup(fp, text=second.replace("1/11", "2/8"))] == [1]
+
+
+def test_a_reindex_drops_the_links_made_without_the_day_check(archive_dir: Path) -> None:
+    first, second = dated_pair("ngày 3/8", "ngày 1/11")
+    with Archive(archive_dir, Config(same_story_day_tolerance=None)) as archive:
+        add(archive, "a", first)
+        assert add(archive, "b", second).link.level == "same-story"
+    with Archive(archive_dir) as archive:
+        assert archive.get(2).cluster == 1  # (links stay as they were made)
+        archive.reindex()
+        assert archive.similar(2) == [] and archive.get(2).cluster == 2
+
+
+def test_a_revision_that_names_another_day_drops_its_same_story_link() -> None:
+    first, second = dated_pair("ngày 3/8", "ngày 4/8")
+    archive = Archive(":memory:")
+    add(archive, "a", first)
+
+    def fetched(text: str) -> IngestResult:
+        data = text.encode()
+        raw = RawInput("b", "b", data, hashlib.sha256(data).hexdigest(), url="https://vne.example/b")
+        [result] = archive.add_many([(raw, extract(raw))])
+        return result
+
+    assert fetched(second).link.level == "same-story"
+    revised = fetched(second.replace("ngày 4/8", "ngày 1/11"))
+    assert (revised.id, revised.status, revised.link) == (2, "revision", None)
+    assert archive.similar(2) == [] and archive.get(2).cluster == 2

@@ -92,6 +92,14 @@ class Config:
             article; links made through it before it was that common are verified
             again without it. Copies of one text (exact or near-duplicate) count once.
             5, as ``template_min_articles``: measured in ``docs/architecture.md``.
+        same_story_day_tolerance: two articles that both name calendar days
+            (13/8, ngày 13-8, 13.8.2020: :mod:`newsdedup.dates`), no two of them
+            within this many days of each other, report different days' events:
+            what text they share is background or stock (a school's blurb, a
+            medal table), and they are not linked ``same-story``. 2: reports of
+            one event written a day or two apart name days a day or two apart
+            (measured in ``docs/architecture.md``). None: days are not checked.
+            Near-duplicates are linked whatever their days.
         verify_min_estimate: candidates whose MinHash-estimated containment is
             below this are not verified (they cannot reach a link).
         cluster_levels: link levels whose connected components are clusters.
@@ -128,6 +136,7 @@ class Config:
     same_story_single_passage_coverage: float = 0.5
     same_source_min_coverage: float = 0.4
     stock_min_articles: int = 5
+    same_story_day_tolerance: int | None = 2
     verify_min_estimate: float = 0.1
     cluster_levels: tuple[str, ...] = LINK_LEVELS
     fetch_timeout: float = 30.0
@@ -211,6 +220,9 @@ def _validate_linking(config: Config) -> None:
     _require_int("same_story_min_words", config.same_story_min_words, minimum=1)
     # (With 2, any text two articles of one outlet share would be stock: no same-story link within it.)
     _require_int("stock_min_articles", config.stock_min_articles, minimum=3)
+    tolerance = config.same_story_day_tolerance
+    if tolerance is not None and (not isinstance(tolerance, int) or isinstance(tolerance, bool) or tolerance < 0):
+        raise ConfigError(f"same_story_day_tolerance must be an integer >= 0 or None, got {tolerance!r}")
     levels = config.cluster_levels
     if (
         not isinstance(levels, tuple)

@@ -1,0 +1,85 @@
+"""The days an article names, and when two articles' days say they report different events."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsdedup.dates import named_days, other_days, token_days
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("Sáng 13/8, hội nghị khai mạc", {(13, 8)}),
+        ("(13/08/2020)", {(13, 8)}),
+        ("ngày 13/8/05", {(13, 8)}),
+        ("ngày 13-8-2020 và 14.8.2020", {(13, 8), (14, 8)}),
+        ("2020-08-13", {(13, 8)}),
+        ("ngày 13-8", {(13, 8)}),
+        ("Hôm qua (12-8), đêm 12.8", {(12, 8)}),
+        ("ngày 2 tháng 9 năm 1945", {(2, 9)}),
+        ("Ngày 2 tháng 9,", {(2, 9)}),
+        ("29/2", {(29, 2)}),
+        # not days
+        ("tỷ số 2-1, thắng 3-0", set()),
+        ("tăng 3.5%, giá 1.000.000 đồng, 3,5/8 phần", set()),
+        ("Nghị định 64/2002/NĐ-CP, số 12/2005", set()),
+        ("ngày 31/4, 30/2, 0/5, 12/13", set()),
+        ("1/2/3/4", set()),
+        ("tháng 8 năm 2020, ngày mai tháng", set()),
+    ],
+)
+def test_named_days(text: str, days: set[tuple[int, int]]) -> None:
+    assert named_days(text) == days
+
+
+def test_a_day_without_a_year_after_a_dash_or_a_dot_needs_a_word_for_a_day() -> None:
+    # 13-8 is a day after "ngày" and a score after "tỷ số": one token, two readings.
+    assert token_days("13-8") == [(13, 8, True)]
+    assert named_days("tỷ số 13-8 rồi ngày 14-8") == {(14, 8)}
+    assert named_days("13-8") == frozenset()  # (nothing before it)
+    assert named_days("xxngày 13-8, 13-8") == frozenset()  # "ngày" only as a word of its own
+    assert named_days("thứ ba (ngày 13-8)") == {(13, 8)}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "tolerance", "apart"),
+    [
+        ({(3, 8)}, {(1, 11)}, 2, True),
+        ({(22, 11)}, {(24, 11)}, 2, False),
+        ({(22, 11)}, {(25, 11)}, 2, True),
+        ({(30, 12)}, {(1, 1)}, 2, False),  # across the new year
+        ({(3, 8), (1, 11)}, {(1, 11)}, 0, False),
+        (set(), {(1, 11)}, 0, False),
+        ({(1, 11)}, set(), 0, False),
+    ],
+)
+def test_other_days(a: set[tuple[int, int]], b: set[tuple[int, int]], tolerance: int, apart: bool) -> None:
+    assert other_days(a, b, tolerance) is apart
+    assert other_days(b, a, tolerance) is apart
+
+
+valid_days = st.dates().map(lambda d: (d.day, d.month))
+
+
+@given(st.frozensets(valid_days, max_size=8))
+def test_days_written_as_news_writes_them_are_read(days: frozenset[tuple[int, int]]) -> None:
+    text = ", ".join(f"ngày {day}/{month}" for day, month in sorted(days))
+    assert named_days(text) == days
+
+
+@given(st.frozensets(valid_days, min_size=1, max_size=4), st.integers(0, 10))
+def test_an_article_does_not_report_other_days_than_its_own(days: frozenset[tuple[int, int]], tolerance: int) -> None:
+    assert not other_days(days, days, tolerance)
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "2"])
+def test_the_day_tolerance_is_a_count_of_days_or_none(value: object) -> None:
+    from newsdedup import Config, ConfigError
+
+    with pytest.raises(ConfigError, match=rf"same_story_day_tolerance must be an integer >= 0 or None, got {value!r}"):
+        Config(same_story_day_tolerance=value)  # type: ignore[arg-type]
+    assert Config(same_story_day_tolerance=None).same_story_day_tolerance is None
+    assert Config(same_story_day_tolerance=0).same_story_day_tolerance == 0
