@@ -1075,7 +1075,7 @@ def test_a_reindex_drops_the_links_made_without_the_day_check(archive_dir: Path)
         assert add(archive, "b", second).link.level == "same-story"
     with Archive(archive_dir) as archive:
         assert archive.get(2).cluster == 1  # (links stay as they were made)
-        archive.reindex()
+        assert archive.reindex().links_removed == 1
         assert archive.similar(2) == [] and archive.get(2).cluster == 2
 
 

@@ -543,7 +543,7 @@ def reindex(
             (done.links_added, "link", "links"),
         )
     )
-    removed = f", {done.links_removed:,} that rested on stock text removed" if done.links_removed else ""
+    removed = f", {done.links_removed:,} that no longer hold removed" if done.links_removed else ""
     typer.echo(
         f"Re-indexed {articles} ({done.fingerprinted:,} fingerprinted, {done.without_body:,} without body text; "
         f"{copies} kept as linked to their originals) in {done.seconds:.1f} s; {links} added{removed} "

@@ -156,7 +156,7 @@ class IndexRebuild:
     without_body: int  # no body text after cleaning: not fingerprinted, as on ingest
     copies: int  # exact copies: not read, as on ingest (each keeps its exact link to its original)
     links_added: int  # links the lookups found that were not stored before
-    links_removed: int  # same-story links that rested on stock text (see LinkIndex._verify_again_without)
+    links_removed: int  # same-story links that rested on stock text or join days far apart (LinkIndex._link_and_store)
     seconds: float
 
     def to_dict(self) -> dict[str, object]:
@@ -416,11 +416,11 @@ class LinkIndex:
         verification: dict[str, Any] = {}
         links = self._verified_links(article_id, fp, candidates, verification=verification)
         self._store_fingerprint(article_id, fp, full)
-        apart = verification.pop("other_days", set())
+        days_apart = verification.pop("other_days", set())
         dropped = self._verify_again_without(**verification) if verification.get("stock") else set()
         # A link made before the day check (Config.same_story_day_tolerance), or with another
         # tolerance, goes once verification finds the pair again: a re-index repairs them all.
-        for other in apart:
+        for other in days_apart:
             a, b = sorted((article_id, other))
             sql = "DELETE FROM links WHERE a = ? AND b = ? AND level = 'same-story' AND given = 0"
             if self.conn.execute(sql, (a, b)).rowcount:
@@ -864,7 +864,7 @@ class LinkIndex:
         verified = self._shingles_of({i: signatures[i] for i in chosen})
         found: dict[int, tuple[str | None, Evidence]] = {}
         days: frozenset[Day] | None = None  # the article's, read when a same-story link needs them
-        apart: set[int] = set()
+        days_apart: set[int] = set()
         for other, shingles in verified.items():
             evidence = compare(
                 new_shingles, shingles, min_passage_words=config.passage_min_words, passages_from_containment=needed
@@ -876,13 +876,13 @@ class LinkIndex:
                     days = self._named_days(article_id) if article_id else named_days(text or "")
                 if days and other_days(days, self._named_days(other), config.same_story_day_tolerance):
                     level = None  # different days' events: what they share is background or stock
-                    apart.add(other)
+                    days_apart.add(other)
             found[other] = (level, evidence)
         copies = [other for other, (level, _) in found.items() if level == "near-duplicate"]
         stock = self._stock_text(article_id, new_shingles, verified, sources, own_source, copies)
         if verification is not None:
             verification.update(
-                stock=stock, shingles={**verified, article_id: new_shingles}, sources=sources, other_days=apart
+                stock=stock, shingles={**verified, article_id: new_shingles}, sources=sources, other_days=days_apart
             )
         # (A pair separated by hand stays so; the pair's texts still count for stock text.)
         apart = self.separated_from(article_id) if article_id else set()
@@ -971,8 +971,8 @@ class LinkIndex:
 
     def _named_days(self, article_id: int) -> frozenset[Day]:
         """The days an archived article's body names (:func:`newsdedup.dates.named_days`), read
-        from its text: verification needs them only for a pair it would link same-story (about
-        one arriving article in fifty at 84k VNTC articles), so they are not stored."""
+        from its text: verification needs them only for a pair it would link same-story (1,943
+        texts read, 360 µs each, in an ingest of all of VNTC: 0.29% of its time), so they are not stored."""
         return named_days(self._body_texts([article_id]).get(article_id, ""))
 
     def _shingles_of(self, signatures: dict[int, bytes]) -> dict[int, npt.NDArray[np.uint32]]:
