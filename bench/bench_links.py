@@ -262,7 +262,8 @@ def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = R
     it seeks in the large tier and those really there."""
     import statistics
 
-    prints = [fp for fp in map(fingerprint, probes) if fp is not None]
+    # (The text too: a lookup checks the days it names, as ingestion does.)
+    prints = [(fp, text) for text in probes if (fp := fingerprint(text)) is not None]
     archives: list[Archive] = []
     timings: list[dict[str, list[list[float]]]] = [{"query": [], "whole": []} for _ in archive_paths]
     candidates: list[list[float]] = []
@@ -274,23 +275,23 @@ def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = R
             archive.db.execute("SELECT count(*) FROM lsh_bands").fetchone()
             archive.db.execute("SELECT count(*) FROM lsh_recent").fetchone()
             archive.db.execute("SELECT sum(length(signature)) FROM fingerprints").fetchone()
-            for fp in prints[:50]:
-                archive.links.lookup(fp)
-            candidates.append([float(len(archive.links.candidates(fp))) for fp in prints])
-            linked.append([float(len(archive.links.lookup(fp))) for fp in prints])
+            for fp, text in prints[:50]:
+                archive.links.lookup(fp, text=text)
+            candidates.append([float(len(archive.links.candidates(fp))) for fp, _ in prints])
+            linked.append([float(len(archive.links.lookup(fp, text=text))) for fp, text in prints])
         for turn in range(rounds):
             for at in range(len(archives)) if turn % 2 == 0 else reversed(range(len(archives))):
                 index = archives[at].links
                 # Each round verifies as the first did: no candidate's shingles cached from before.
                 index.clear_cache()
                 query, whole = [], []
-                for fp in prints:
+                for fp, _ in prints:
                     start = time.perf_counter()
                     index.candidates(fp)
                     query.append(time.perf_counter() - start)
-                for fp in prints:
+                for fp, text in prints:
                     start = time.perf_counter()
-                    index.lookup(fp)
+                    index.lookup(fp, text=text)
                     whole.append(time.perf_counter() - start)
                 timings[at]["query"].append(query)
                 timings[at]["whole"].append(whole)
@@ -298,7 +299,7 @@ def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = R
         for archive, timing, found, links in zip(archives, timings, candidates, linked, strict=True):
             # What the large tier's filter lets through, against the keys really there (untimed).
             large_tier = bandfilter.load(archive.db.conn)
-            sought = [float(len(large_tier.keys_to_seek(fp.bands))) if large_tier else 0.0 for fp in prints]
+            sought = [float(len(large_tier.keys_to_seek(fp.bands))) if large_tier else 0.0 for fp, _ in prints]
             present = [
                 float(
                     archive.db.execute(
@@ -306,7 +307,7 @@ def lookup_seconds(archive_paths: list[Path], probes: list[str], rounds: int = R
                         fp.bands,
                     ).fetchone()[0]
                 )
-                for fp in prints
+                for fp, _ in prints
             ]
             median = {
                 name: [statistics.median(per_probe) for per_probe in zip(*runs, strict=True)]

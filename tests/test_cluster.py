@@ -1094,3 +1094,52 @@ def test_a_revision_that_names_another_day_drops_its_same_story_link() -> None:
     revised = fetched(second.replace("ngày 4/8", "ngày 1/11"))
     assert (revised.id, revised.status, revised.link) == (2, "revision", None)
     assert archive.similar(2) == [] and archive.get(2).cluster == 2
+
+
+def test_a_link_given_by_hand_survives_the_day_check_on_reindex(archive_dir: Path) -> None:
+    first, second = dated_pair("ngày 3/8", "ngày 1/11")
+    with Archive(archive_dir, Config(same_story_day_tolerance=None)) as archive:
+        add(archive, "a", first)
+        add(archive, "b", second)
+        archive.link(1, 2, "same-story", 0.9, {"by": "hand"})  # (a reader confirmed it)
+    with Archive(archive_dir) as archive:
+        assert archive.reindex().links_removed == 0
+        assert [s.link.other for s in archive.similar(2)] == [1] and archive.get(2).cluster == 1
+
+
+def test_a_reindex_splits_a_cluster_whose_bridge_link_goes(archive_dir: Path) -> None:
+    first, second = dated_pair("ngày 3/8", "ngày 1/11")
+    third = second.replace("TP HCM", "Cần Thơ") + "Một dòng thêm.\n"  # a near-duplicate of the second
+    with Archive(archive_dir, Config(same_story_day_tolerance=None)) as archive:
+        add(archive, "a", first)
+        add(archive, "b", second)
+        assert add(archive, "c", third).link.level == "near-duplicate"
+        assert {archive.get(i).cluster for i in (1, 2, 3)} == {1}
+    with Archive(archive_dir) as archive:
+        assert archive.reindex().links_removed == 2
+        assert [archive.get(i).cluster for i in (1, 2, 3)] == [1, 2, 2]
+
+
+def test_a_text_quoted_by_many_has_its_days_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsdedup.cluster as cluster_module
+
+    read: list[str] = []
+
+    def counted(text: str) -> frozenset[tuple[int, int]]:
+        read.append(text)
+        return named_days(text)
+
+    from newsdedup.dates import named_days
+
+    monkeypatch.setattr(cluster_module, "named_days", counted)
+    a, rng = story(1), random.Random(5)
+    archive = Archive(":memory:", Config(same_story_day_tolerance=None))
+    add(archive, "a", article_text("A", "Hội thảo diễn ra ngày 3/8.", *a))
+    add(archive, "b", article_text("B", "Ngày 3/8, hội thảo.", a[1], paragraph(rng), a[4], a[6], *story(7, 6)))
+    assert read == []  # (no day check: no text read for its days)
+    archive = Archive(":memory:")
+    add(archive, "a", article_text("A", "Hội thảo diễn ra ngày 3/8.", *a))
+    for n in range(4):
+        quoted = [a[1], paragraph(rng), a[4], a[6], *story(10 + n, 6)]
+        assert add(archive, f"q{n}", article_text(f"Q{n}", "Ngày 3/8, hội thảo.", *quoted)).link.level == "same-story"
+    assert len(read) == 5 and len(set(read)) == 5  # each text once, the quoted one too

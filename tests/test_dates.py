@@ -19,6 +19,7 @@ from newsdedup.dates import named_days, other_days, token_days
         ("2020-08-13", {(13, 8)}),
         ("ngày 13-8", {(13, 8)}),
         ("Hôm qua (12-8), đêm 12.8", {(12, 8)}),
+        ("hôm qua, 12-8; tối nay 13.8; ngày mai (14-8)", {(12, 8), (13, 8), (14, 8)}),
         ("ngày 2 tháng 9 năm 1945", {(2, 9)}),
         ("Ngày 2 tháng 9,", {(2, 9)}),
         ("29/2", {(29, 2)}),
@@ -28,6 +29,15 @@ from newsdedup.dates import named_days, other_days, token_days
         ("Nghị định 64/2002/NĐ-CP, số 12/2005", set()),
         ("ngày 31/4, 30/2, 0/5, 12/13", set()),
         ("1/2/3/4", set()),
+        # shares, rounds, addresses, codes, amounts and birth dates are no days of the story
+        ("chiếm 1/3, hơn 2/3, vòng 1/8, tứ kết 1/4, công viên 30/4, đường 3/2, lớp 9/5", set()),
+        ("tàu SE3/4, mã c13/5, sinh ngày 23/2/1990, sinh 2/9/1945", set()),
+        ("mỗi ngày 1-2 cốc, ngày 3-4 lần, uống 2-3 viên", set()),
+        # weekdays, ranges, datelines and dashes
+        ("thứ ba (11-11), chủ nhật, 12-11", {(11, 11), (12, 11)}),
+        ("từ 23-25/2 và 30/4-1/5", {(23, 2), (25, 2), (30, 4), (1, 5)}),
+        ("(NLĐ)-Ngày 21-4, ngày 24\u201312", {(21, 4), (24, 12)}),
+        ("mùng 3-8", {(3, 8)}),
         ("tháng 8 năm 2020, ngày mai tháng", set()),
     ],
 )
@@ -37,7 +47,7 @@ def test_named_days(text: str, days: set[tuple[int, int]]) -> None:
 
 def test_a_day_without_a_year_after_a_dash_or_a_dot_needs_a_word_for_a_day() -> None:
     # 13-8 is a day after "ngày" and a score after "tỷ số": one token, two readings.
-    assert token_days("13-8") == [(13, 8, True)]
+    assert token_days("13-8") == [(13, 8, "d-m")]
     assert named_days("tỷ số 13-8 rồi ngày 14-8") == {(14, 8)}
     assert named_days("13-8") == frozenset()  # (nothing before it)
     assert named_days("xxngày 13-8, 13-8") == frozenset()  # "ngày" only as a word of its own
@@ -83,3 +93,8 @@ def test_the_day_tolerance_is_a_count_of_days_or_none(value: object) -> None:
         Config(same_story_day_tolerance=value)  # type: ignore[arg-type]
     assert Config(same_story_day_tolerance=None).same_story_day_tolerance is None
     assert Config(same_story_day_tolerance=0).same_story_day_tolerance == 0
+
+
+def test_other_days_are_days_of_the_calendar() -> None:
+    with pytest.raises(ValueError, match=r"a day must be \(day, month\) of the calendar, got \(31, 4\)"):
+        other_days({(31, 4)}, {(1, 1)})

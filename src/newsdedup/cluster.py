@@ -242,6 +242,9 @@ class LinkIndex:
         # article id -> (its stored signature, its shingles). The signature proves an entry
         # still belongs to the article with that id: a rolled-back batch frees its ids.
         self._shingles: OrderedDict[int, tuple[bytes, npt.NDArray[np.uint32]]] = OrderedDict()
+        # The days of recently compared texts (Config.same_story_day_tolerance), forgotten with
+        # their shingles: a text quoted by many outlets is read once, not once an arrival.
+        self._days: OrderedDict[int, frozenset[Day]] = OrderedDict()
         # The large tier's filter as last read or written; read again when another connection
         # committed (see _current), since it may have merged rows.
         self._band_filter: BandFilter | None = None
@@ -520,6 +523,7 @@ class LinkIndex:
         keys = [(key, article_id) for key in band_keys(signature_values(signature))]
         recent.remove(article_id)
         self._shingles.pop(article_id, None)  # (a small edit may leave the signature as it was)
+        self._days.pop(article_id, None)
         self.conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND article_id = ?", keys)
         self.conn.execute("DELETE FROM fingerprints WHERE article_id = ?", (article_id,))
 
@@ -731,8 +735,9 @@ class LinkIndex:
         """Verified links from a fingerprint to archived articles, without storing anything.
         ``source``: the outlet of the text it was made of (as ingestion would store it), for the
         rule on two articles of one source (``Config.same_source_min_coverage``); ``text``: that
-        text, for the days it names (``Config.same_story_day_tolerance``; without it, days are
-        not checked).
+        body text (as :func:`~newsdedup.fingerprint.fingerprint` was given it), for the days it
+        names (``Config.same_story_day_tolerance``); without it, days are not checked, so a
+        lookup may return a same-story link that ingestion would not make.
 
         >>> from newsdedup import Archive
         >>> Archive(":memory:").links.lookup(fingerprint("một hai ba bốn"))
@@ -783,6 +788,7 @@ class LinkIndex:
             # Another connection may have revised an article whose shingles are remembered,
             # perhaps leaving its signature as it was (a small edit): they are read again.
             self._shingles.clear()
+            self._days.clear()
             row = self.conn.execute("SELECT value FROM index_settings WHERE name = 'scheme'").fetchone()
             if row is not None and row[0] != SCHEME:
                 raise ArchiveError(
@@ -807,6 +813,7 @@ class LinkIndex:
         self._band_filter = None
         self._data_version = None
         self._shingles.clear()
+        self._days.clear()
 
     def _verified_links(
         self,
@@ -972,8 +979,16 @@ class LinkIndex:
     def _named_days(self, article_id: int) -> frozenset[Day]:
         """The days an archived article's body names (:func:`newsdedup.dates.named_days`), read
         from its text: verification needs them only for a pair it would link same-story (1,943
-        texts read, 360 µs each, in an ingest of all of VNTC: 0.29% of its time), so they are not stored."""
-        return named_days(self._body_texts([article_id]).get(article_id, ""))
+        texts read, 360 µs each, in an ingest of all of VNTC: 0.29% of its time), so they are
+        not stored; the last :data:`_SHINGLE_CACHE_SIZE` articles' are remembered."""
+        days = self._days.get(article_id)
+        if days is None:
+            days = named_days(self._body_texts([article_id]).get(article_id, ""))
+            self._days[article_id] = days
+            if len(self._days) > _SHINGLE_CACHE_SIZE:
+                self._days.popitem(last=False)
+        self._days.move_to_end(article_id)
+        return days
 
     def _shingles_of(self, signatures: dict[int, bytes]) -> dict[int, npt.NDArray[np.uint32]]:
         found: dict[int, npt.NDArray[np.uint32]] = {}
@@ -990,6 +1005,7 @@ class LinkIndex:
         """Forget the shingles of recently compared articles: the next verification of
         each reads its text again (as the first did; the bench measures lookups so)."""
         self._shingles.clear()
+        self._days.clear()
 
     def _remember(self, article_id: int, signature: bytes, shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
         self._shingles[article_id] = (signature, shingles)

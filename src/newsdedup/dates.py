@@ -51,9 +51,21 @@ _DAY_OF_YEAR = {
 # A scan for a digit and the rest of its token costs 36 µs a VNTC article; one regular
 # expression for whole tokens holding a digit (\S*\d\S*) 390, as it retries every place.
 _FROM_A_DIGIT = re.compile(r"\d\S*")
-_NUMBERS = re.compile(r"(\d+)([/.-])(\d+)(?:\2(\d+))?")
+# (?<!\d): without it, a run of thousands of digits backtracks quadratically.
+_NUMBERS = re.compile(r"(?<!\d)(\d+)([/.-])(\d+)(?:\2(\d+))?")
+# 23-25/2 and 20/7-25/7: both ends are days.
+_RANGE = re.compile(r"(\d{1,2})(?:/(\d{1,2}))?-(\d{1,2})/(\d{1,2})(?:/(?:\d{4}|\d{2}))?")
 _DAY_OF_MONTH = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)")
-_DAY_WORDS = frozenset(("ngày", "hôm", "sáng", "trưa", "chiều", "tối", "đêm"))
+_LETTERS = re.compile(r"[^\W\d_]+")
+_DAY_WORDS = frozenset(("ngày", "hôm", "sáng", "trưa", "chiều", "tối", "đêm", "mùng", "mồng"))
+# Words after which d/m is a share, a round, an address or a class, not a day: "chiếm 1/3",
+# "vòng 1/8", "công viên 30/4", "đường 3/2", "lớp 9/5" (1,541 VNTC articles named only such).
+_SHARE_WORDS = ("chiếm", "bằng", "hơn", "khoảng", "gần", "giảm", "tăng", "còn", "chỉ", "được", "có", "lại", "quả")
+_NOT_A_DAY_AFTER = frozenset((*_SHARE_WORDS, "vòng", "kết", "viên", "đường", "phố", "lớp", "hẻm", "số"))
+# Words after which "ngày 1-2" is an amount: "mỗi ngày 1-2 cốc", "ngày 3-4 lần".
+_AMOUNT_BEFORE = frozenset(("mỗi", "một", "hằng", "hàng", "vài"))
+_UNITS = frozenset(("lần", "cốc", "ly", "g", "gam", "tiếng", "giờ", "viên", "phút", "gói", "muỗng", "thìa", "bữa"))
+_STRIP = "()[]{},.;:!?\"'“”‘’"
 
 
 def named_days(text: str) -> frozenset[Day]:
@@ -63,16 +75,27 @@ def named_days(text: str) -> frozenset[Day]:
     [(2, 9)]
     >>> sorted(named_days("1/2/3/4, 3,5/8, 2020-08-13, 13.8.2020, 13-8, tỷ số 13-8, ngày 14-8"))
     [(13, 8), (14, 8)]
+    >>> sorted(named_days("thứ ba (15-8), từ 20-22/8, chiếm 1/3, tàu SE3/4, sinh ngày 23/2/1990"))
+    [(15, 8), (20, 8), (22, 8)]
     """
-    low = unicodedata.normalize("NFC", text).lower()
+    low = unicodedata.normalize("NFC", text).lower().replace("\u2013", "-").replace("\u2010", "-")
     found: set[Day] = set()
     for match in _FROM_A_DIGIT.finditer(low):
         start = match.start()
         while start and not low[start - 1].isspace():
             start -= 1
-        for day, month, needs_day_word in token_days(low[start : match.end()]):
-            if not needs_day_word or _after_day_word(low, start):
-                found.add((day, month))
+        days = token_days(low[start : match.end()])
+        if not days:
+            continue
+        before = _words_before(low, start)
+        if before[-1:] == ["sinh"] or before[-2:] == ["sinh", "ngày"]:
+            continue  # a birth date is no day of the story
+        for day, month, form in days:
+            if form == "d/m" and before[-1:] and before[-1] in _NOT_A_DAY_AFTER:
+                continue
+            if form == "d-m" and not _after_day_word(before, low, match.end()):
+                continue
+            found.add((day, month))
     if "tháng" in low:
         for match in _DAY_OF_MONTH.finditer(low):
             day, month = int(match[1]), int(match[2])
@@ -81,52 +104,71 @@ def named_days(text: str) -> frozenset[Day]:
     return frozenset(found)
 
 
-def token_days(token: str) -> list[tuple[int, int, bool]]:
-    """The days one white-space token (in lower case) names, as ``(day, month,
-    needs_day_word)``: ``13-8`` or ``13.8`` is a day only after a word for a day ("ngày
-    13-8"); elsewhere it is a score or a number.
+def token_days(token: str) -> list[tuple[int, int, str]]:
+    """The days one white-space token (in lower case) may name, as ``(day, month, form)``:
+    ``"d/m/y"`` with a year (a day wherever it stands), ``"d/m"`` (a day unless a share, an
+    address or a round: see :func:`named_days`), ``"d-m"`` for ``13-8`` or ``13.8`` (a day only
+    after a word for a day, "ngày 13-8"; elsewhere a score or a number).
 
     >>> token_days("(13/8),"), token_days("13-8-2020"), token_days("13-8")
-    ([(13, 8, False)], [(13, 8, False)], [(13, 8, True)])
-    >>> token_days("1/2/3"), token_days("3,5/8"), token_days("64/2002/nđ-cp"), token_days("31/4")
-    ([], [], [], [])
+    ([(13, 8, 'd/m')], [(13, 8, 'd/m/y')], [(13, 8, 'd-m')])
+    >>> token_days("1/2/3"), token_days("3,5/8"), token_days("64/2002/nđ-cp"), token_days("31/4"), token_days("se3/4")
+    ([], [], [], [], [])
+    >>> token_days("20-22/8"), token_days("(30/4-1/5)")
+    ([(20, 8, 'd/m'), (22, 8, 'd/m')], [(30, 4, 'd/m'), (1, 5, 'd/m')])
     """
+    bare = token.strip(_STRIP)
+    if (found := _RANGE.fullmatch(bare)) is not None:
+        first, first_month, last, month = found.group(1, 2, 3, 4)
+        ends = [(int(first), int(first_month or month)), (int(last), int(month))]
+        return [(day, month_, "d/m") for day, month_ in ends if (day, month_) in _DAY_OF_YEAR]
     days = []
     for match in _NUMBERS.finditer(token):
         start, end = match.span()
-        if start and token[start - 1] in "/.,-":
-            continue  # a part of a longer number: 3,5/8
+        if start and (token[start - 1] in "/.,-" or token[start - 1].isalpha()):
+            continue  # a part of a longer number or of a code: 3,5/8, se3/4
         if end < len(token) and token[end] in "/.-" and token[end + 1 : end + 2].isdigit():
             continue  # 1/2/3/4
         first, separator, second, third = match.groups()
-        needs_day_word = False
         if third is None:
             day, month = first, second
-            needs_day_word = separator != "/"
+            form = "d/m" if separator == "/" else "d-m"
         elif (separator == "/" and len(third) in (2, 4)) or (len(third) == 4 and third[:2] in ("19", "20")):
-            day, month = first, second
+            day, month, form = first, second, "d/m/y"
         elif separator == "-" and len(first) == 4 and first[:2] in ("19", "20"):
-            day, month = third, second
+            day, month, form = third, second, "d/m/y"
         else:
             continue
         if len(day) <= 2 and len(month) <= 2 and (int(day), int(month)) in _DAY_OF_YEAR:
-            days.append((int(day), int(month), needs_day_word))
+            days.append((int(day), int(month), form))
     return days
 
 
-def _after_day_word(low: str, start: int) -> bool:
-    """Whether the token at ``start`` of ``low`` follows a word for a day: "ngày 13-8",
-    "sáng (13.8)", "hôm qua (13-8)"."""
-    window = max(0, start - 16)
-    before = low[window:start].split()
-    if window and not low[window - 1].isspace():
-        before = before[1:]  # (the window began inside a word)
+def _words_before(low: str, start: int) -> list[str]:
+    """The last words (letters only) before ``start`` of ``low``, when nothing but punctuation
+    and white space lies between them and ``start``: "(nlđ)-ngày", "thứ ba,"."""
+    window = max(0, start - 24)
+    words = list(_LETTERS.finditer(low, window, start))
+    if words and words[0].start() == window and window and low[window - 1].isalnum():
+        words = words[1:]  # (the window began inside a word)
+    if not words or any(c.isdigit() for c in low[words[-1].end() : start]):
+        return []
+    return [word[0] for word in words]
+
+
+def _after_day_word(before: list[str], low: str, end: int) -> bool:
+    """Whether a ``d-m`` token whose preceding words are ``before`` (and which ends at ``end``
+    of ``low``) follows a word for a day: "ngày 13-8", "sáng (13.8)", "hôm qua (13-8)",
+    "tối qua, 13-8", "thứ ba (13-8)"; not an amount, "mỗi ngày 1-2 cốc"."""
     if not before:
         return False
-    last = before[-1].strip("(")
+    last, previous = before[-1], before[-2] if len(before) >= 2 else ""
     if last in _DAY_WORDS:
-        return True
-    return last in ("qua", "nay", "kia") and len(before) >= 2 and before[-2] == "hôm"
+        after = low[end : end + 12].split()
+        return previous not in _AMOUNT_BEFORE and not (after and after[0].strip(_STRIP) in _UNITS)
+    if last in ("qua", "nay", "kia", "mai"):
+        return previous in _DAY_WORDS
+    return previous == "thứ" or (previous, last) == ("chủ", "nhật")
 
 
 def other_days(a: Iterable[Day], b: Iterable[Day], tolerance: int = 0) -> bool:
@@ -140,7 +182,7 @@ def other_days(a: Iterable[Day], b: Iterable[Day], tolerance: int = 0) -> bool:
     >>> other_days({(31, 12)}, {(1, 1)}, tolerance=1)
     False
     """
-    first, second = [_DAY_OF_YEAR[day] for day in a], [_DAY_OF_YEAR[day] for day in b]
+    first, second = [_day_of_year(day) for day in a], [_day_of_year(day) for day in b]
     if not first or not second:
         return False
     for x in first:
@@ -149,3 +191,10 @@ def other_days(a: Iterable[Day], b: Iterable[Day], tolerance: int = 0) -> bool:
             if min(apart, _YEAR - apart) <= tolerance:
                 return False
     return True
+
+
+def _day_of_year(day: Day) -> int:
+    place = _DAY_OF_YEAR.get(day)
+    if place is None:
+        raise ValueError(f"a day must be (day, month) of the calendar, got {day!r}")
+    return place
