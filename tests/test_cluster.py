@@ -1029,7 +1029,7 @@ def dated_pair(day_a: str, day_b: str) -> tuple[str, str]:
     ("day_a", "day_b", "linked"),
     [
         ("ngày 3/8", "ngày 1/11", False),  # a seminar in August, interviews in November
-        ("ngày 3/8/2005", "sáng 3-8", True),  # one day, written two ways
+        ("ngày 3/8/2005", "sáng 3-8, sau phiên ngày 20/7", True),  # one day written two ways (and an earlier one)
         ("ngày 22/11", "ngày 23/11", True),  # one trial reported a day later
         ("ngày 31/12", "ngày 1/1", True),  # across the new year
         ("ngày 20/11", "ngày 23/11", False),  # three days apart: over the tolerance

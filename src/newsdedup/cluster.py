@@ -54,7 +54,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import bandfilter
 from .config import LINK_LEVELS, Config
@@ -101,6 +101,7 @@ MERGE_AT_ROWS = 8192 * 64
 # Shingles of recently compared articles: stories arrive together, so the same
 # candidates recur. Bounded: about 2 kB per article.
 _SHINGLE_CACHE_SIZE = 4096
+_Value = TypeVar("_Value")
 # Rows per statement of a merge, at most: a full small tier's 524,288 rows went into the
 # large tier of a 22k-article archive in 0.29 s, against 0.65 s with executemany (a
 # statement a row).
@@ -242,8 +243,8 @@ class LinkIndex:
         # article id -> (its stored signature, its shingles). The signature proves an entry
         # still belongs to the article with that id: a rolled-back batch frees its ids.
         self._shingles: OrderedDict[int, tuple[bytes, npt.NDArray[np.uint32]]] = OrderedDict()
-        # The days of recently compared texts (Config.same_story_day_tolerance), forgotten with
-        # their shingles: a text quoted by many outlets is read once, not once an arrival.
+        # The days of recently compared texts (Config.same_story_day_tolerance), forgotten when
+        # their shingles are: a text quoted by many outlets is read once, not once an arrival.
         self._days: OrderedDict[int, frozenset[Day]] = OrderedDict()
         # The large tier's filter as last read or written; read again when another connection
         # committed (see _current), since it may have merged rows.
@@ -983,11 +984,7 @@ class LinkIndex:
         not stored; the last :data:`_SHINGLE_CACHE_SIZE` articles' are remembered."""
         days = self._days.get(article_id)
         if days is None:
-            days = named_days(self._body_texts([article_id]).get(article_id, ""))
-            self._days[article_id] = days
-            if len(self._days) > _SHINGLE_CACHE_SIZE:
-                self._days.popitem(last=False)
-        self._days.move_to_end(article_id)
+            days = _kept(self._days, article_id, named_days(self._body_texts([article_id]).get(article_id, "")))
         return days
 
     def _shingles_of(self, signatures: dict[int, bytes]) -> dict[int, npt.NDArray[np.uint32]]:
@@ -1008,11 +1005,7 @@ class LinkIndex:
         self._days.clear()
 
     def _remember(self, article_id: int, signature: bytes, shingles: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
-        self._shingles[article_id] = (signature, shingles)
-        self._shingles.move_to_end(article_id)
-        if len(self._shingles) > _SHINGLE_CACHE_SIZE:
-            self._shingles.popitem(last=False)
-        return shingles
+        return _kept(self._shingles, article_id, (signature, shingles))[1]
 
     def _store_links(self, article_id: int, links: Sequence[Link], now: str, *, clustered: bool = False) -> int:
         for link in links:
@@ -1422,6 +1415,16 @@ def _components(pairs: Iterable[tuple[int, int]]) -> dict[int, int]:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     return {x: find(x) for x in seen}
+
+
+def _kept(cache: OrderedDict[int, _Value], article_id: int, value: _Value) -> _Value:
+    """``value`` kept in ``cache`` as ``article_id``'s, the oldest entry let go past
+    :data:`_SHINGLE_CACHE_SIZE`."""
+    cache[article_id] = value
+    cache.move_to_end(article_id)
+    if len(cache) > _SHINGLE_CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[list[int]]:

@@ -12,15 +12,18 @@ A day is ``(day, month)``, the year left out: "13/8" and "13/8/2020" are one day
 report that leaves out the year still shares it. The forms read are those of the
 Vietnamese and European press:
 
-* ``13/8``, ``13/08/2020``, ``13/8/20``;
+* ``13/8``, ``13/08/2020``, ``13/8/20``, and the ranges ``20-22/8`` and ``30/4-1/5`` (both ends);
 * ``13-8-2020``, ``13.8.2020`` (with a year: without one, ``2-1`` is a score);
-* ``ngày 13-8``, ``sáng 13.8``, ``hôm qua (13-8)`` (after a word for a day or a time of day);
+* ``ngày 13-8``, ``sáng 13.8``, ``hôm qua (13-8)``, ``tối qua, 13-8``, ``thứ ba (13-8)``
+  (after a word for a day, a time of day or a weekday);
 * ``ngày 13 tháng 8``;
 * ``2020-08-13``.
 
-What is not a day of the calendar (``64/2002``, a decree's number; ``31/4``) is left out.
-A fraction such as ``1/2`` reads as a day; it is rare in news, and only a report whose
-every "day" is such, far from all the other's, would lose a link by it.
+Left out: what is not a day of the calendar (``64/2002``, a decree's number; ``31/4``); a
+``d/m`` after a word of shares, rounds or addresses ("chiếm 1/3", "vòng 1/8", "công viên
+30/4", "lớp 9/5") or after letters ("SE3/4"); a birth date ("sinh ngày 23/2/1990"); an
+amount after a day word ("mỗi ngày 1-2 cốc"). A bare fraction ("1/2" after any other word)
+still reads as a day.
 
 Measured in ``docs/architecture.md`` (labelled VNTC links).
 
