@@ -112,7 +112,7 @@ def test_show_missing_article(runner: CliRunner, archive_dir: Path) -> None:
     ("args", "message"),
     [
         (["ingest", "--format", "pdf", str(SEED_A)], "Error: --format must be one of auto, text, html, got 'pdf'"),
-        (["ingest", "--source", " ", str(SEED_A)], "Error: --source must be a non-empty string"),
+        (["ingest", "--source", " ", str(SEED_A)], "Error: --source must name an outlet (leave it out for none), got ' '"),
         (["ingest", "--user-agent", "a\nb", str(SEED_A)], "Error: --user-agent must be a non-empty one-line string"),
         (["ingest", "-", "-"], "Error: standard input (-) can be read once; it is named 2 times"),
         (["diff", "1", "2", "--pivot", "latest"], "Error: --pivot must be one of complete, earliest or an article id"),

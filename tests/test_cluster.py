@@ -1046,6 +1046,41 @@ def test_a_same_story_link_needs_days_within_the_tolerance(day_a: str, day_b: st
     assert (archive.get(2).cluster == 1) is linked
 
 
+_ENGLISH_WORDS = (
+    "the minister said talks on trade tariffs would resume after officials from both countries met "
+    "in the capital where markets fell sharply as investors weighed new figures on growth and jobs"
+)
+_ENGLISH = tuple(_ENGLISH_WORDS.split())
+
+
+def english_dated_pair(day_a: str, day_b: str) -> tuple[str, str]:
+    """:func:`dated_pair` in English."""
+    rng = random.Random(8)
+    a = [" ".join(rng.choice(_ENGLISH) for _ in range(60)) + "." for _ in range(14)]
+    first = article_text("A", f"The summit opens {day_a} in Hanoi.", *a[:8])
+    second = article_text("B", f"Reporters were briefed {day_b} in Saigon.", a[1], a[8], a[4], a[6], *a[9:])
+    return first, second
+
+
+@pytest.mark.parametrize(
+    ("day_a", "day_b", "linked"),
+    [
+        ("on Nov. 18", "on October 2", False),
+        ("on 18 November 2019", "on Tuesday, November 19", True),
+        ("on November 5", "on 11/5", True),  # a US date: 5 November, or 11 May
+        ("on 11/5", "on 12/5", True),  # a day apart, read either way
+        ("on May 11", "on 5/11", True),  # or British: 5 November, or 11 May
+        ("on Nov. 18", "round the clock, 24/7", True),  # no day
+    ],
+)
+def test_english_reports_are_held_apart_by_the_days_they_spell(day_a: str, day_b: str, linked: bool) -> None:
+    archive = Archive(":memory:")
+    first, second = english_dated_pair(day_a, day_b)
+    add(archive, "a", first)
+    result = add(archive, "b", second)
+    assert (result.link is not None and result.link.level == "same-story") is linked
+
+
 def test_days_are_not_checked_when_the_tolerance_is_none_nor_for_near_duplicates() -> None:
     first, second = dated_pair("ngày 3/8", "ngày 1/11")
     archive = Archive(":memory:", Config(same_story_day_tolerance=None))

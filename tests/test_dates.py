@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdedup.dates import named_days, other_days, token_days
+from newsdedup.dates import month_first_possible, named_days, other_days, token_days
 
 
 @pytest.mark.parametrize(
@@ -55,6 +57,48 @@ def test_a_day_without_a_year_after_a_dash_or_a_dot_needs_a_word_for_a_day() -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("The summit opens on November 18.", {(18, 11)}),
+        ("Tuesday, Nov. 18, 2025, and Sept. 3", {(18, 11), (3, 9)}),
+        ("on 18 November, the 5th of Nov and 1st December", {(18, 11), (5, 11), (1, 12)}),
+        ("takes place 18-24 November, then Dec 1\u20132", {(18, 11), (24, 11), (1, 12), (2, 12)}),
+        ("NOVEMBER 18 (dateline)", {(18, 11)}),
+        # not days
+        ("in May 2020 it may 3 times; May 1.5 million; October 32", set()),
+        ("2,018 March", set()),
+    ],
+)
+def test_english_months_by_name_are_read(text: str, days: set[tuple[int, int]]) -> None:
+    assert named_days(text) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("Talks resume on 11/5.", {(11, 5), (5, 11)}),  # 11 May or 5 November: both kept
+        ("filed 11/18/2020", {(18, 11)}),  # only one reading is a day
+        ("filed 2020-11-05", {(5, 11)}),  # year first: the month follows
+        ("open 24/7, since 3/3", {(3, 3)}),
+        ("Hội nghị ngày 11/5.", {(11, 5)}),  # Vietnamese writes the day first
+        ("ngày 31/4, 12/13", set()),
+        ("Họp ngày 18 November", set()),  # month names are read in English text only
+    ],
+)
+def test_english_text_reads_numeric_days_both_ways(text: str, days: set[tuple[int, int]]) -> None:
+    assert named_days(text) == days
+
+
+def test_which_text_may_write_the_month_first() -> None:
+    english = "The minister met reporters on Tuesday in Hanoi, and said the “talks” went well."
+    assert month_first_possible(english)
+    assert not month_first_possible("Bộ trưởng gặp các phóng viên hôm thứ ba tại Hà Nội.")
+    assert not month_first_possible("12/13, 2020") and not month_first_possible("")
+    # A few names with marks (Nguyễn, café) leave a text English.
+    assert month_first_possible(english * 3 + " Nguyễn Văn A at a café.")
+
+
+@pytest.mark.parametrize(
     ("a", "b", "tolerance", "apart"),
     [
         ({(3, 8)}, {(1, 11)}, 2, True),
@@ -78,6 +122,15 @@ valid_days = st.dates().map(lambda d: (d.day, d.month))
 def test_days_written_as_news_writes_them_are_read(days: frozenset[tuple[int, int]]) -> None:
     text = ", ".join(f"ngày {day}/{month}" for day, month in sorted(days))
     assert named_days(text) == days
+
+
+@given(st.frozensets(valid_days, max_size=8), st.booleans())
+def test_days_written_as_english_news_writes_them_are_read(days: frozenset[tuple[int, int]], day_first: bool) -> None:
+    spelled = []
+    for day, month in sorted(days):
+        name = calendar.month_name[month] if day % 2 else calendar.month_abbr[month] + "."  # November, Nov.
+        spelled.append(f"{day} {name}" if day_first else f"{name} {day}")
+    assert named_days("The talks were held on " + ", ".join(spelled) + ".") == days
 
 
 @given(st.frozensets(valid_days, min_size=1, max_size=4), st.integers(0, 10))

@@ -234,6 +234,8 @@ def ingest(
             names += listed
         if names.count(STDIN) > 1:
             _fail(f"standard input (-) can be read once; it is named {names.count(STDIN)} times", code=2)
+        if source is not None and not source.strip():  # (the library would say "or None")
+            _fail(f"--source must name an outlet (leave it out for none), got {source!r}", code=2)
         config = Config(
             max_input_bytes=max_bytes,
             input_format=input_format.lower(),  # type: ignore[arg-type]

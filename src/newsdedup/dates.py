@@ -17,13 +17,22 @@ Vietnamese and European press:
 * ``ngày 13-8``, ``sáng 13.8``, ``hôm qua (13-8)``, ``tối qua, 13-8``, ``thứ ba (13-8)``
   (after a word for a day, a time of day or a weekday);
 * ``ngày 13 tháng 8``;
-* ``2020-08-13``.
+* ``2020-08-13``;
+* in English text, months by name: ``November 18``, ``Nov. 18, 2025``, ``18 November``, ``the 5th
+  of Nov``, ``18-24 November`` (:func:`spelled_days`).
+
+A text nearly all in ASCII letters (English: :func:`month_first_possible`) may write its numeric
+dates month first, as the US press does: there ``11/5`` is read both as 11 May and as 5 November,
+so two reports are held apart only when no reading of either brings their days together; ``24/7``
+(round the clock) is no day there.
 
 Left out: what is not a day of the calendar (``64/2002``, a decree's number; ``31/4``); a
 ``d/m`` after a word of shares, rounds or addresses ("chiếm 1/3", "vòng 1/8", "công viên
 30/4", "lớp 9/5") or after letters ("SE3/4"); a birth date ("sinh ngày 23/2/1990"); an
-amount after a day word ("mỗi ngày 1-2 cốc"). A bare fraction ("1/2" after any other word)
-still reads as a day.
+amount after a day word ("mỗi ngày 1-2 cốc"); a month's name not capitalised ("it may 3
+times") or before a year ("May 2020"). A bare fraction ("1/2" after any other word) still reads
+as a day, and only English months are read by name (not "13. August" or "13 août"; in a
+Vietnamese text, not "13 August" either).
 
 Measured in ``docs/architecture.md`` (labelled VNTC links).
 
@@ -69,10 +78,38 @@ _NOT_A_DAY_AFTER = frozenset((*_SHARE_WORDS, "vòng", "kết", "viên", "đườ
 _AMOUNT_BEFORE = frozenset(("mỗi", "một", "hằng", "hàng", "vài"))
 _UNITS = frozenset(("lần", "cốc", "ly", "g", "gam", "tiếng", "giờ", "viên", "phút", "gói", "muỗng", "thìa", "bữa"))
 _STRIP = "()[]{},.;:!?\"'“”‘’"
+_MONTH_NAMES = (
+    ("january", "jan"),
+    ("february", "feb"),
+    ("march", "mar"),
+    ("april", "apr"),
+    ("may",),
+    ("june", "jun"),
+    ("july", "jul"),
+    ("august", "aug"),
+    ("september", "sept", "sep"),
+    ("october", "oct"),
+    ("november", "nov"),
+    ("december", "dec"),
+)
+_MONTH_OF = {name: month for month, names in enumerate(_MONTH_NAMES, start=1) for name in names}
+_MONTH = "|".join(sorted(_MONTH_OF, key=len, reverse=True))
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DAY_NUMBER = rf"(\d{{1,2}}){_ORDINAL}(?:\s*[-\u2013]\s*(\d{{1,2}}){_ORDINAL})?"  # 18, 18th, 18-19
+# "18 November", "18th of Nov.", "18-19 November"; "November 18", "Nov. 18, 2025", "Nov 18-19".
+# Not "May 2020" (a year), "May 1.5 million" or "May 18.5".
+_SPELLED = re.compile(
+    rf"(?<![\w.,]){_DAY_NUMBER}\s+(?:of\s+)?({_MONTH})\b|\b({_MONTH})\b\.?\s+{_DAY_NUMBER}(?![.,]?\d)",
+    re.IGNORECASE,
+)
+#: The most of a text's ASCII letters and non-ASCII characters that may be non-ASCII for it to
+#: count as English, whose numeric dates may put the month first (Vietnamese: about a quarter).
+MAX_NON_ASCII_MONTH_FIRST = 0.05
+_ASCII_NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
 
 
 def named_days(text: str) -> frozenset[Day]:
-    """The days ``text`` names, as ``(day, month)``: about 140 µs for a VNTC article.
+    """The days ``text`` names, as ``(day, month)``: about 155 µs for a VNTC article.
 
     >>> sorted(named_days("Ngày 2 tháng 9 năm 1945; 2/9/2005"))
     [(2, 9)]
@@ -81,14 +118,17 @@ def named_days(text: str) -> frozenset[Day]:
     >>> sorted(named_days("thứ ba (15-8), từ 20-22/8, chiếm 1/3, tàu SE3/4, sinh ngày 23/2/1990"))
     [(15, 8), (20, 8), (22, 8)]
     """
-    low = unicodedata.normalize("NFC", text).lower().replace("\u2013", "-").replace("\u2010", "-")
+    nfc = unicodedata.normalize("NFC", text)
+    low = nfc.lower().replace("\u2013", "-").replace("\u2010", "-")
+    month_first = month_first_possible(nfc)
     found: set[Day] = set()
     for match in _FROM_A_DIGIT.finditer(low):
         start = match.start()
         while start and not low[start - 1].isspace():
             start -= 1
-        days = token_days(low[start : match.end()])
-        if not days:
+        token = low[start : match.end()]
+        days = token_days(token, month_first=month_first)
+        if not days or (month_first and token.strip(_STRIP) == "24/7"):  # round the clock
             continue
         before = _words_before(low, start)
         if before[-1:] == ["sinh"] or before[-2:] == ["sinh", "ngày"]:
@@ -104,14 +144,55 @@ def named_days(text: str) -> frozenset[Day]:
             day, month = int(match[1]), int(match[2])
             if (day, month) in _DAY_OF_YEAR:
                 found.add((day, month))
+    if month_first:
+        found.update(spelled_days(nfc))
     return frozenset(found)
 
 
-def token_days(token: str) -> list[tuple[int, int, str]]:
+def month_first_possible(text: str) -> bool:
+    """Whether ``text`` may write its numeric dates month first (``11/5`` for 5 November): it is
+    written in ASCII letters (of its ASCII letters and other characters, at most
+    :data:`MAX_NON_ASCII_MONTH_FIRST` lie outside ASCII), as English is and Vietnamese is not.
+    Such a text's ``a/b`` is read both ways, so that two reports are never held apart on a
+    guess at which is the day.
+
+    >>> month_first_possible("Talks resume on 11/5."), month_first_possible("Hội nghị ngày 11/5.")
+    (True, False)
+    """
+    ascii_bytes = text.encode("ascii", "ignore")
+    outside = len(text) - len(ascii_bytes)
+    letters = len(ascii_bytes.translate(None, _ASCII_NOT_LETTERS))
+    return letters > 0 and outside <= MAX_NON_ASCII_MONTH_FIRST * (letters + outside)
+
+
+def spelled_days(text: str) -> set[Day]:
+    """The days ``text`` names with an English month's name: "18 November", "18th of Nov.",
+    "November 18", "Nov. 18-19, 2025" (a range: both ends). The month must be capitalised
+    ("may 2" is no day).
+
+    >>> sorted(spelled_days("On Tuesday, Nov. 18, and 1-2 December; in May 2020 it may 3 times"))
+    [(1, 12), (2, 12), (18, 11)]
+    """
+    found: set[Day] = set()
+    for match in _SPELLED.finditer(text):
+        first, last, month_name, name_first, first_after, last_after = match.groups()
+        name = month_name or name_first
+        if not name[0].isupper():
+            continue
+        month = _MONTH_OF[name.lower()]
+        for day in (first, last) if month_name else (first_after, last_after):
+            if day is not None and (int(day), month) in _DAY_OF_YEAR:
+                found.add((int(day), month))
+    return found
+
+
+def token_days(token: str, *, month_first: bool = False) -> list[tuple[int, int, str]]:
     """The days one white-space token (in lower case) may name, as ``(day, month, form)``:
     ``"d/m/y"`` with a year (a day wherever it stands), ``"d/m"`` (a day unless a share, an
     address or a round: see :func:`named_days`), ``"d-m"`` for ``13-8`` or ``13.8`` (a day only
-    after a word for a day, "ngày 13-8"; elsewhere a score or a number).
+    after a word for a day, "ngày 13-8"; elsewhere a score or a number), ``"y-m-d"`` for
+    ``2020-08-13``. ``month_first``: a text that may write the month first
+    (:func:`month_first_possible`), whose ``a/b`` gives both readings (not ``y-m-d``).
 
     >>> token_days("(13/8),"), token_days("13-8-2020"), token_days("13-8")
     ([(13, 8, 'd/m')], [(13, 8, 'd/m/y')], [(13, 8, 'd-m')])
@@ -119,13 +200,15 @@ def token_days(token: str) -> list[tuple[int, int, str]]:
     ([], [], [], [], [])
     >>> token_days("20-22/8"), token_days("(30/4-1/5)")
     ([(20, 8, 'd/m'), (22, 8, 'd/m')], [(30, 4, 'd/m'), (1, 5, 'd/m')])
+    >>> token_days("11/5", month_first=True), token_days("11/18/2020", month_first=True)
+    ([(11, 5, 'd/m'), (5, 11, 'd/m')], [(18, 11, 'd/m/y')])
     """
     bare = token.strip(_STRIP)
     if (found := _RANGE.fullmatch(bare)) is not None:
         first, first_month, last, month = found.group(1, 2, 3, 4)
         ends = [(int(first), int(first_month or month)), (int(last), int(month))]
-        return [(day, month_, "d/m") for day, month_ in ends if (day, month_) in _DAY_OF_YEAR]
-    days = []
+        return [(day, month_, "d/m") for end in ends for day, month_ in _readings(*end, month_first)]
+    days: list[tuple[int, int, str]] = []
     for match in _NUMBERS.finditer(token):
         start, end = match.span()
         if start and (token[start - 1] in "/.,-" or token[start - 1].isalpha()):
@@ -139,12 +222,20 @@ def token_days(token: str) -> list[tuple[int, int, str]]:
         elif (separator == "/" and len(third) in (2, 4)) or (len(third) == 4 and third[:2] in ("19", "20")):
             day, month, form = first, second, "d/m/y"
         elif separator == "-" and len(first) == 4 and first[:2] in ("19", "20"):
-            day, month, form = third, second, "d/m/y"
+            day, month, form = third, second, "y-m-d"
         else:
             continue
-        if len(day) <= 2 and len(month) <= 2 and (int(day), int(month)) in _DAY_OF_YEAR:
-            days.append((int(day), int(month), form))
+        if len(day) <= 2 and len(month) <= 2:
+            both_ways = month_first and form != "y-m-d"
+            days.extend((d, m, form) for d, m in _readings(int(day), int(month), both_ways))
     return days
+
+
+def _readings(day: int, month: int, both_ways: bool) -> list[Day]:
+    """The days of the calendar that ``day``/``month`` may be: itself, and with ``both_ways``
+    ``month``/``day`` too."""
+    readings = [(day, month), (month, day)] if both_ways and day != month else [(day, month)]
+    return [reading for reading in readings if reading in _DAY_OF_YEAR]
 
 
 def _words_before(low: str, start: int) -> list[str]:
