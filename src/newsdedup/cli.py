@@ -104,6 +104,14 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _within_sqlite(ctx: typer.Context, param: typer.CallbackParam, value: int | None) -> int | None:
+    """An option's number, refused when SQLite cannot hold it (as ``max=MAX_ID`` would, without
+    printing 9223372036854775807 in every ``--help``)."""
+    if value is not None and value > MAX_ID:
+        raise typer.BadParameter(f"{value} is too large (at most {MAX_ID:,})")
+    return value
+
+
 #: The command-line options of ``ingest`` that set a :class:`Config` field.
 _INGEST_OPTIONS = {
     "max_input_bytes": "--max-bytes",
@@ -155,10 +163,20 @@ def ingest(
     ] = None,
     max_bytes: Annotated[
         int,
-        typer.Option("--max-bytes", min=1, max=MAX_ID, help="Refuse inputs larger than this (after decompression)."),
+        typer.Option(
+            "--max-bytes",
+            metavar="BYTES",
+            min=1,
+            callback=_within_sqlite,
+            help="Refuse inputs larger than this (after decompression).",
+        ),
     ] = Config().max_input_bytes,
-    input_format: Annotated[str, typer.Option("--format", help="Input format: auto, text or html.")] = "auto",
-    source: Annotated[str | None, typer.Option("--source", help="Outlet name for every article of this run.")] = None,
+    input_format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="Input format: auto, text or html.")
+    ] = "auto",
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="NAME", help="Outlet name for every article of this run.")
+    ] = None,
     source_from_folder: Annotated[
         bool,
         typer.Option(
@@ -170,8 +188,9 @@ def ingest(
         int,
         typer.Option(
             "--batch-size",
+            metavar="N",
             min=1,
-            max=MAX_ID,
+            callback=_within_sqlite,
             help="Articles per transaction (the last ones of a run with workers: 128).",
         ),
     ] = Config().batch_size,
@@ -184,12 +203,13 @@ def ingest(
         typer.Option(
             "--workers",
             "-j",
+            metavar="N",
             min=1,
             help="Processes fetching and preparing inputs, this one included (default: the cores; 1: this one alone).",
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.001, help="Seconds one fetch of a URL may take.")
+        float, typer.Option("--timeout", metavar="SECONDS", min=0.001, help="Seconds one fetch of a URL may take.")
     ] = Config().fetch_timeout,
     user_agent: Annotated[
         str | None,
@@ -392,10 +412,17 @@ def list_articles(
     ctx: typer.Context,
     as_json: JsonOption = False,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=0, max=MAX_ID, help="Show at most this many (0: all).")
+        int,
+        typer.Option(
+            "--limit", "-n", metavar="N", min=0, callback=_within_sqlite, help="Show at most this many (0: all)."
+        ),
     ] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, max=MAX_ID, help="Skip this many first.")] = 0,
-    source: Annotated[str | None, typer.Option("--source", help="Only articles from this outlet.")] = None,
+    offset: Annotated[
+        int, typer.Option("--offset", metavar="N", min=0, callback=_within_sqlite, help="Skip this many first.")
+    ] = 0,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="NAME", help="Only articles from this outlet.")
+    ] = None,
     no_duplicates: Annotated[bool, typer.Option("--no-duplicates", help="Hide exact duplicates.")] = False,
 ) -> None:
     """List archived articles: id, date, source, title.
@@ -558,12 +585,20 @@ def clusters(
     ctx: typer.Context,
     as_json: JsonOption = False,
     min_size: Annotated[
-        int, typer.Option("--min-size", min=1, max=MAX_ID, help="Only clusters of at least this many.")
+        int,
+        typer.Option(
+            "--min-size", metavar="N", min=1, callback=_within_sqlite, help="Only clusters of at least this many."
+        ),
     ] = 2,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=0, max=MAX_ID, help="Show at most this many (0: all).")
+        int,
+        typer.Option(
+            "--limit", "-n", metavar="N", min=0, callback=_within_sqlite, help="Show at most this many (0: all)."
+        ),
     ] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, max=MAX_ID, help="Skip this many first.")] = 0,
+    offset: Annotated[
+        int, typer.Option("--offset", metavar="N", min=0, callback=_within_sqlite, help="Skip this many first.")
+    ] = 0,
 ) -> None:
     """List clusters of articles that copy or share passages, largest first.
 
@@ -783,7 +818,7 @@ def diff_command(
             "--cluster",
             "-c",
             metavar="ID",
-            max=MAX_ID,
+            callback=_within_sqlite,
             help="Compare the articles of this cluster (`newsdedup clusters`).",
         ),
     ] = None,
