@@ -50,24 +50,6 @@ LEVEL_SETS = {
 }
 
 
-def components(pairs: list[tuple[int, int]]) -> dict[int, int]:
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in parent}
-
-
 def labelled(
     rows: list[dict[str, str]], article_of: dict[tuple[str, str], int], links: list[tuple[int, int, str]]
 ) -> dict[str, object]:
@@ -157,9 +139,9 @@ def report(
     clusters_at: dict[str, int] = {}
     group_recall: dict[str, float] = {}
     for name, levels in LEVEL_SETS.items():
-        comp = components([(a, b) for a, b, level in links if level in levels])
-        sizes = Counter(comp.values())
-        clusters_at[name] = sum(1 for size in sizes.values() if size >= 2)
+        at_level = archive.clusters(levels=levels)  # the components of the links of these levels
+        comp = {article: cluster.id for cluster in at_level for article in cluster.members}
+        clusters_at[name] = len(at_level)
         found = sum(1 for ids in dup_groups if len({comp.get(i, i) for i in ids}) == 1)
         group_recall[name] = round(found / len(dup_groups), 4) if dup_groups else 1.0
     stored = archive.db.execute("SELECT count(*) FROM articles").fetchone()[0]

@@ -336,6 +336,24 @@ def test_clusters_and_similar(runner: CliRunner, archive_dir: Path) -> None:
     assert code == 0 and "No clusters" in out
 
 
+def test_clusters_and_similar_by_level(runner: CliRunner, archive_dir: Path) -> None:
+    run(runner, archive_dir, "ingest", str(DATA))  # the seeds: one same-story link
+    assert json.loads(run(runner, archive_dir, "clusters", "--level", "near-duplicate", "--json")[1]) == []
+    [both] = json.loads(run(runner, archive_dir, "clusters", "--level", "Same-Story", "--json")[1])
+    assert both["members"] == [1, 2]
+    alone = json.loads(run(runner, archive_dir, "clusters", "--level", "exact", "--min-size", "1", "--json")[1])
+    assert [c["members"] for c in alone] == [[1], [2]]
+    code, out, _ = run(runner, archive_dir, "clusters", "--level", "exact")
+    assert code == 0 and "No clusters of that size with links of level exact" in out
+    code, out, _ = run(runner, archive_dir, "similar", "1", "--level", "near-duplicate")
+    assert code == 0 and "No link at level near-duplicate or stronger." in out
+    found = json.loads(run(runner, archive_dir, "similar", "2", "--level", "near-duplicate", "--json")[1])
+    assert (found["similar"], found["cluster"]) == ([], 1)
+    for command in (["clusters"], ["similar", "1"]):
+        code, out, err = run(runner, archive_dir, *command, "--level", "copy")
+        assert (code, out) == (2, "") and "Error: --level must be one of exact, near-duplicate, same-story" in err
+
+
 def test_unlink_and_link_by_hand(runner: CliRunner, archive_dir: Path, tmp_path: Path) -> None:
     run(runner, archive_dir, "ingest", str(DATA))
     code, out, _ = run(runner, archive_dir, "unlink", "2", "1")

@@ -64,6 +64,54 @@ def test_exact_near_duplicate_and_same_story_links(memory_archive: Archive) -> N
     assert memory_archive.clusters(min_size=1)[-1].members == (5,)
 
 
+def every_kind_of_link(archive: Archive) -> None:
+    """Articles 1-6: 2 an exact copy of 1, 3 its near-duplicate, 4 a same-story report of
+    it (and of 3), 6 a near-duplicate of 5, another story."""
+    a, e, rng = story(1), story(2), random.Random(99)
+    add(archive, "a", article_text("A", *a))
+    add(archive, "b", article_text("Another title", *(p.upper() for p in a)))
+    add(archive, "c", article_text("C", *a, paragraph(rng, 30)))
+    add(archive, "d", article_text("D", a[1], paragraph(rng), a[4], a[6], *story(7, 6)))
+    add(archive, "e", article_text("E", *e))
+    add(archive, "f", article_text("F", *e, paragraph(rng, 30)))
+
+
+def test_clusters_by_the_links_of_chosen_levels() -> None:
+    archive = Archive(":memory:")
+    every_kind_of_link(archive)
+
+    def members(levels: list[str] | None, **options: int) -> list[tuple[int, ...]]:
+        return [c.members for c in archive.clusters(levels=levels, **options)]
+
+    assert members(None) == [(1, 2, 3, 4), (5, 6)]
+    assert members(["exact", "near-duplicate"]) == [(1, 2, 3), (5, 6)]
+    assert members(["exact"]) == [(1, 2)]
+    assert members(["same-story"]) == [(1, 3, 4)]  # a level alone
+    assert members(["exact"], min_size=1) == [(1, 2), (3,), (4,), (5,), (6,)]
+    assert members(["exact"], min_size=1, limit=2, offset=1) == [(3,), (4,)]
+    assert members(["exact", "near-duplicate"], min_size=3) == [(1, 2, 3)]
+    copies = archive.clusters(levels=["exact"])[0]
+    assert (copies.id, copies.size, copies.canonical, copies.title) == (1, 2, 1, "A")
+    # The stored clusters stay those of every level.
+    assert members(None) == [(1, 2, 3, 4), (5, 6)] and archive.get(4).cluster == 1
+    assert [s.link.other for s in archive.similar(1, levels=["exact"])] == [2]
+    assert [s.link.other for s in archive.similar(4, levels=["exact", "near-duplicate"])] == []
+    for levels in (["copy"], [], ["exact", "exact"], "exact"):
+        with pytest.raises(ValueError, match="levels must be distinct link levels"):
+            archive.clusters(levels=levels)  # type: ignore[arg-type]
+
+
+def test_clusters_worked_out_for_levels_are_those_an_archive_of_those_levels_keeps() -> None:
+    every_level, copies = Archive(":memory:"), Archive(":memory:", Config(cluster_levels=("exact", "near-duplicate")))
+    for archive in (every_level, copies):
+        every_kind_of_link(archive)
+    assert copies.clusters(min_size=1) != every_level.clusters(min_size=1)
+    assert every_level.clusters(levels=("near-duplicate", "exact"), min_size=1) == copies.clusters(min_size=1)
+    assert copies.clusters(levels=("exact", "near-duplicate", "same-story"), min_size=1) == every_level.clusters(
+        min_size=1
+    )
+
+
 def test_exact_duplicates_add_nothing_to_the_index(memory_archive: Archive) -> None:
     text = article_text("A", *story(1))
     add(memory_archive, "a", text)

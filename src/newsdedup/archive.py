@@ -840,14 +840,15 @@ class Archive:
 
     # -- links and clusters (see newsdedup.cluster) ----------------------------
 
-    def similar(self, article_id: int) -> list[SimilarArticle]:
-        """The articles linked to this one, strongest link first.
+    def similar(self, article_id: int, *, levels: Sequence[str] | None = None) -> list[SimilarArticle]:
+        """The articles linked to this one, strongest link first (``levels``: by links of these
+        levels only).
 
         Raises:
             ArticleNotFound: no such article.
         """
         self.links.cluster_of(article_id)  # raises for a missing article
-        return self.links.similar(article_id)
+        return self.links.similar(article_id, levels=levels)
 
     def separated(self, article_id: int) -> list[int]:
         """The articles kept apart from this one by hand (:meth:`unlink`), in id order.
@@ -858,13 +859,17 @@ class Archive:
         self.links.cluster_of(article_id)  # raises for a missing article
         return sorted(self.links.separated_from(article_id))
 
-    def clusters(self, *, min_size: int = 2, limit: int | None = None, offset: int = 0) -> list[ClusterSummary]:
-        """Clusters of at least ``min_size`` articles, largest first.
+    def clusters(
+        self, *, min_size: int = 2, limit: int | None = None, offset: int = 0, levels: Sequence[str] | None = None
+    ) -> list[ClusterSummary]:
+        """Clusters of at least ``min_size`` articles, largest first; ``levels``: by the links of
+        these levels only (``("exact", "near-duplicate")``: the groups of copies), see
+        :meth:`LinkIndex.clusters`.
 
-        >>> Archive(":memory:").clusters()
-        []
+        >>> Archive(":memory:").clusters(), Archive(":memory:").clusters(levels=["exact"])
+        ([], [])
         """
-        return self.links.clusters(min_size=min_size, limit=limit, offset=offset)
+        return self.links.clusters(min_size=min_size, limit=limit, offset=offset, levels=levels)
 
     def cluster(self, cluster_id: int) -> ClusterSummary:
         """One cluster by its id (the smallest article id in it)."""

@@ -43,6 +43,32 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+LevelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--level",
+        metavar="LEVEL",
+        help="Only links of this level or stronger: exact (copies), near-duplicate (copies republished "
+        "with changes) or same-story (all).",
+    ),
+]
+
+
+def _level(level: str) -> str:
+    """``--level``'s link level (in any case), or a usage error."""
+    from .config import LINK_LEVELS
+
+    chosen = level.strip().lower()
+    if chosen not in LINK_LEVELS:
+        _fail(f"--level must be one of {', '.join(LINK_LEVELS)}, got {level!r}", code=2)
+    return chosen
+
+
+def _up_to(level: str | None) -> tuple[str, ...] | None:
+    """The link levels from the strongest down to ``level`` (of ``--level``), or None for all."""
+    from .config import LINK_LEVELS
+
+    return None if level is None else LINK_LEVELS[: LINK_LEVELS.index(_level(level)) + 1]
 
 
 def _version(value: bool) -> None:
@@ -599,17 +625,21 @@ def clusters(
     offset: Annotated[
         int, typer.Option("--offset", metavar="N", min=0, callback=_within_sqlite, help="Skip this many first.")
     ] = 0,
+    level: LevelOption = None,
 ) -> None:
     """List clusters of articles that copy or share passages, largest first.
 
     A cluster's id is its first article's id; its title is its canonical
-    (first archived, not an exact copy) article's.
+    (first archived, not an exact copy) article's. With --level, the groups
+    that links of that level or stronger make: --level near-duplicate lists
+    each article's copies, --level exact its identical copies.
 
-    Example:  newsdedup clusters --min-size 3 --json
+    Example:  newsdedup clusters --min-size 3 --level near-duplicate --json
     """
+    levels = _up_to(level)
     try:
         with _open(ctx) as archive:
-            found = archive.clusters(min_size=min_size, limit=limit or None, offset=offset)
+            found = archive.clusters(min_size=min_size, limit=limit or None, offset=offset, levels=levels)
     except NewsdedupError as err:
         _fail(str(err))
     if as_json:
@@ -617,7 +647,7 @@ def clusters(
         return
     from .cluster_view import clusters_table
 
-    clusters_table(found)
+    clusters_table(found, level=None if levels is None else levels[-1])
 
 
 @app.command()
@@ -625,24 +655,27 @@ def similar(
     ctx: typer.Context,
     article_id: Annotated[int, typer.Argument(metavar="ID", max=MAX_ID, help="Article id (see `newsdedup list`).")],
     as_json: JsonOption = False,
+    level: LevelOption = None,
 ) -> None:
     """Articles linked to one article: level (exact, near-duplicate, same-story), score, evidence.
 
     Also the articles kept apart from it by hand (`newsdedup unlink`).
 
-    Example:  newsdedup similar 1 --json
+    Example:  newsdedup similar 1 --level near-duplicate --json
     """
+    levels = _up_to(level)
     try:
         with _open(ctx) as archive:
             article = archive.get(article_id)
-            found = archive.similar(article_id)
+            found = archive.similar(article_id, levels=levels)
+            linked = bool(found) or (levels is not None and bool(archive.similar(article_id)))
             separated = archive.separated(article_id)
     except NewsdedupError as err:
         _fail(str(err))
     if as_json:
         from .cluster import copy_note, not_linked_note
 
-        note = not_linked_note(article, linked=bool(found)) or copy_note(article)
+        note = not_linked_note(article, linked=linked) or copy_note(article)
         _print_json(
             {
                 "id": article.id,
@@ -655,7 +688,7 @@ def similar(
         return
     from .cluster_view import similar_table
 
-    similar_table(article, found, separated)
+    similar_table(article, found, separated, linked=linked, level=None if levels is None else levels[-1])
 
 
 _PAIR_A = Annotated[int, typer.Argument(metavar="ID", max=MAX_ID, help="An article id (see `newsdedup list`).")]
@@ -680,11 +713,7 @@ def link(
 
     Example:  newsdedup link 12 40 --level same-story
     """
-    from .config import LINK_LEVELS
-
-    chosen = level.strip().lower()
-    if chosen not in LINK_LEVELS:
-        _fail(f"--level must be one of {', '.join(LINK_LEVELS)}, got {level!r}", code=2)
+    chosen = _level(level)
     try:
         with _open(ctx) as archive:
             cluster = archive.link(article_id, other_id, chosen)

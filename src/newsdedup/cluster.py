@@ -1081,8 +1081,10 @@ class LinkIndex:
             )
         return [replace(a, cluster=clusters.get(a.id)) for a in articles]
 
-    def similar(self, article_id: int) -> list[SimilarArticle]:
-        """The articles linked to ``article_id``, strongest first."""
+    def similar(self, article_id: int, *, levels: Sequence[str] | None = None) -> list[SimilarArticle]:
+        """The articles linked to ``article_id``, strongest first (``levels``: by links of these
+        levels only)."""
+        wanted = LINK_LEVELS if levels is None else link_levels(levels)
         rows = self.conn.execute(
             """SELECT l.a, l.b, l.level, l.score, l.evidence, ar.title, ar.source, ar.published
                FROM links AS l JOIN articles AS ar ON ar.id = (CASE WHEN l.a = ?1 THEN l.b ELSE l.a END)
@@ -1092,18 +1094,65 @@ class LinkIndex:
         found = [
             SimilarArticle(_link(b if a == article_id else a, level, score, evidence), title, source, published)
             for a, b, level, score, evidence, title, source, published in rows
+            if level in wanted
         ]
         found.sort(key=lambda s: (LEVEL_RANK[s.link.level], -s.link.score, s.link.other))
         return found
 
-    def clusters(self, *, min_size: int = 2, limit: int | None = None, offset: int = 0) -> list[ClusterSummary]:
-        """Clusters of at least ``min_size`` articles, largest first (then oldest)."""
-        rows = self.conn.execute(
+    def clusters(
+        self, *, min_size: int = 2, limit: int | None = None, offset: int = 0, levels: Sequence[str] | None = None
+    ) -> list[ClusterSummary]:
+        """Clusters of at least ``min_size`` articles, largest first (then oldest).
+
+        ``levels``: the connected components of the links of these levels instead, say
+        ``("exact", "near-duplicate")`` for the groups of copies; worked out from the links
+        when asked (the stored clusters, of ``Config.cluster_levels``, are left as they are),
+        with ids and canonical articles chosen as for the stored ones.
+        """
+        if levels is not None and set(link_levels(levels)) != set(self.config.cluster_levels):
+            groups = self._groups(link_levels(levels), min_size)
+            page = groups[offset:] if limit is None else groups[offset : offset + limit]
+            rows = self._member_rows([article for members in page for article in members])
+            return [_summary(members[0], [rows[article] for article in members]) for members in page]
+        found = self.conn.execute(
             "SELECT cluster_id, count(*) AS n FROM clusters GROUP BY cluster_id HAVING n >= ? "
             "ORDER BY n DESC, cluster_id LIMIT ? OFFSET ?",
             (min_size, -1 if limit is None else limit, offset),
         ).fetchall()
-        return [self.cluster(cluster_id) for cluster_id, _ in rows]
+        return [self.cluster(cluster_id) for cluster_id, _ in found]
+
+    def _groups(self, levels: tuple[str, ...], min_size: int) -> list[list[int]]:
+        """The members (in id order) of each connected component of the links of ``levels``
+        with at least ``min_size`` articles, largest first (then oldest); an article without
+        such links is a component of one."""
+        pairs = self.conn.execute(
+            f"SELECT a, b FROM links WHERE level IN ({', '.join('?' * len(levels))})", levels
+        ).fetchall()
+        by_root: dict[int, list[int]] = {}
+        for article, root in _components(pairs).items():
+            by_root.setdefault(root, []).append(article)
+        if min_size <= 1:
+            linked = {article for members in by_root.values() for article in members}
+            for (article,) in self.conn.execute("SELECT article_id FROM clusters"):
+                if article not in linked:
+                    by_root[article] = [article]
+        groups = [sorted(members) for members in by_root.values() if len(members) >= min_size]
+        groups.sort(key=lambda members: (-len(members), members[0]))
+        return groups
+
+    def _member_rows(self, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+        """Each article's ``(id, title, source, published, duplicate_of)``."""
+        rows: dict[int, tuple[Any, ...]] = {}
+        for chunk in _chunks(ids):
+            rows.update(
+                (row[0], tuple(row))
+                for row in self.conn.execute(
+                    "SELECT id, title, source, published, duplicate_of FROM articles "
+                    f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return rows
 
     def cluster(self, cluster_id: int) -> ClusterSummary:
         """One cluster by id.
@@ -1122,18 +1171,7 @@ class LinkIndex:
         )
         if not members:
             raise ArticleNotFound(f"no cluster with id {cluster_id}")
-        canonical = next((m for m in members if m[4] is None), members[0])
-        dates = sorted(m[3] for m in members if m[3])
-        return ClusterSummary(
-            id=cluster_id,
-            size=len(members),
-            canonical=canonical[0],
-            title=canonical[1],
-            sources=tuple(sorted({m[2] for m in members if m[2]})),
-            first_published=dates[0] if dates else None,
-            last_published=dates[-1] if dates else None,
-            members=tuple(m[0] for m in members),
-        )
+        return _summary(cluster_id, members)
 
     def table_bytes(self) -> dict[str, int]:
         """Bytes used by each table and index of the index (needs SQLite's dbstat; {} without it)."""
@@ -1390,6 +1428,38 @@ def _score(level: str, evidence: Evidence) -> float:
 
 def _strongest(links: Sequence[Link]) -> Link | None:
     return min(links, key=lambda link: (LEVEL_RANK[link.level], -link.score, link.other), default=None)
+
+
+def link_levels(levels: Sequence[str]) -> tuple[str, ...]:
+    """``levels`` checked: distinct link levels, one at least.
+
+    >>> link_levels(["near-duplicate", "exact"])
+    ('near-duplicate', 'exact')
+    >>> link_levels(["copy"])
+    Traceback (most recent call last):
+    ...
+    ValueError: levels must be distinct link levels (exact, near-duplicate, same-story), got ['copy']
+    """
+    if isinstance(levels, str) or not levels or len(set(levels)) != len(levels) or set(levels) - set(LINK_LEVELS):
+        raise ValueError(f"levels must be distinct link levels ({', '.join(LINK_LEVELS)}), got {levels!r}")
+    return tuple(levels)
+
+
+def _summary(cluster_id: int, members: Sequence[Sequence[Any]]) -> ClusterSummary:
+    """The summary of a cluster whose members' ``(id, title, source, published, duplicate_of)``
+    are given in id order: its canonical article is the first that is not an exact copy."""
+    canonical = next((m for m in members if m[4] is None), members[0])
+    dates = sorted(m[3] for m in members if m[3])
+    return ClusterSummary(
+        id=cluster_id,
+        size=len(members),
+        canonical=canonical[0],
+        title=canonical[1],
+        sources=tuple(sorted({m[2] for m in members if m[2]})),
+        first_published=dates[0] if dates else None,
+        last_published=dates[-1] if dates else None,
+        members=tuple(m[0] for m in members),
+    )
 
 
 def _components(pairs: Iterable[tuple[int, int]]) -> dict[int, int]:

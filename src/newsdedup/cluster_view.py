@@ -17,14 +17,19 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-def clusters_table(clusters: Sequence[ClusterSummary]) -> None:
-    """Print clusters: id, size, dates, sources, canonical title."""
+def clusters_table(clusters: Sequence[ClusterSummary], *, level: str | None = None) -> None:
+    """Print clusters: id, size, dates, sources, canonical title (``level``: of the links of
+    that level or stronger)."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
     if not clusters:
-        console.print("No clusters of that size yet.")
+        console.print(
+            f"No clusters of that size with links of level {level} or stronger."
+            if level
+            else "No clusters of that size yet."
+        )
         return
     table = Table(show_edge=False, pad_edge=False)
     for name in ("cluster", "size", "published", "sources", "title (canonical article)", "members"):
@@ -38,20 +43,28 @@ def clusters_table(clusters: Sequence[ClusterSummary]) -> None:
     console.print(table)
 
 
-def similar_table(article: Article, found: Sequence[SimilarArticle], separated: Sequence[int] = ()) -> None:
+def similar_table(
+    article: Article,
+    found: Sequence[SimilarArticle],
+    separated: Sequence[int] = (),
+    *,
+    linked: bool | None = None,
+    level: str | None = None,
+) -> None:
     """Print an article's links: id, level, score, evidence, title; and the articles kept
-    apart from it by hand."""
+    apart from it by hand. ``level``: ``found`` holds the links of that level or stronger
+    only; ``linked``: whether the article has links at all (default: whether ``found`` has any)."""
     from rich.console import Console
     from rich.text import Text
 
     console = Console()
     console.print(Text(f"{article.id}: {article.title or '(no title)'}", style="bold"))
     console.print(Text(f"cluster {article.cluster}", style="dim"))
-    note = not_linked_note(article, linked=bool(found))
+    note = not_linked_note(article, linked=bool(found) if linked is None else linked)
     if note:
         console.print(note)
     elif not found:
-        console.print("No linked article.")
+        console.print(f"No link at level {level} or stronger." if level and linked else "No linked article.")
     if found:
         _links_table(console, article, found)
     if separated:
