@@ -112,6 +112,24 @@ def test_clusters_worked_out_for_levels_are_those_an_archive_of_those_levels_kee
     )
 
 
+def test_an_article_like_a_huge_cluster_is_verified_against_its_closest_members(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsdedup import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "MAX_VERIFIED", 4)
+    archive = Archive(":memory:")
+    base = story(1, 10)
+    # Eight outlets quote half of the story; one reprints it with a word changed.
+    for n in range(8):
+        add(archive, f"q{n}", article_text(f"Q{n}", *base[:5], *story(100 + n, 5)))
+    reprint = add(archive, "r", article_text("R", *base[:9], base[9].replace(".", " nữa.")))
+    result = add(archive, "new", article_text("New", *base))
+    linked = {s.link.other: s.link.level for s in archive.similar(result.id)}
+    assert len(linked) == 4 and linked[reprint.id] == "near-duplicate"
+    assert [c.size for c in archive.clusters()] == [10]
+
+
 def test_exact_duplicates_add_nothing_to_the_index(memory_archive: Archive) -> None:
     text = article_text("A", *story(1))
     add(memory_archive, "a", text)
