@@ -99,6 +99,11 @@ def test_clusters_by_the_links_of_chosen_levels() -> None:
     for levels in (["copy"], [], ["exact", "exact"], "exact"):
         with pytest.raises(ValueError, match="levels must be distinct link levels"):
             archive.clusters(levels=levels)  # type: ignore[arg-type]
+    for levels in (None, ["exact"]):  # (SQL and a list slice would each read -1 their own way)
+        with pytest.raises(ValueError, match="offset and limit must be >= 0, got offset=-1, limit=None"):
+            archive.clusters(offset=-1, levels=levels)
+        with pytest.raises(ValueError, match="offset and limit must be >= 0, got offset=0, limit=-1"):
+            archive.clusters(limit=-1, levels=levels)
 
 
 def test_clusters_worked_out_for_levels_are_those_an_archive_of_those_levels_keeps() -> None:
@@ -1132,11 +1137,12 @@ def english_dated_pair(day_a: str, day_b: str) -> tuple[str, str]:
     ("day_a", "day_b", "linked"),
     [
         ("on Nov. 18", "on October 2", False),
-        ("on 18 November 2019", "on Tuesday, November 19", True),
-        ("on November 5", "on 11/5", True),  # a US date: 5 November, or 11 May
-        ("on 11/5", "on 12/5", True),  # a day apart, read either way
-        ("on May 11", "on 5/11", True),  # or British: 5 November, or 11 May
+        ("on 18 November 2019", "on November 19", True),  # a day apart
+        ("on November 5", "on 11/5/2019", True),  # a US date: 5 November, or 11 May
+        ("on 11 May", "on 5/11/2019", True),  # or British
+        ("on 11/5/2019", "on 12/5/2019", True),  # a day apart, read either way
         ("on Nov. 18", "round the clock, 24/7", True),  # no day
+        ("on Nov. 18", "on Tuesday, after the Oct. 2 vote", True),  # its own day is a weekday
     ],
 )
 def test_english_reports_are_held_apart_by_the_days_they_spell(day_a: str, day_b: str, linked: bool) -> None:

@@ -1113,6 +1113,8 @@ class LinkIndex:
         when asked (the stored clusters, of ``Config.cluster_levels``, are left as they are),
         with ids and canonical articles chosen as for the stored ones.
         """
+        if offset < 0 or (limit is not None and limit < 0):
+            raise ValueError(f"offset and limit must be >= 0, got offset={offset!r}, limit={limit!r}")
         if levels is not None and set(link_levels(levels)) != set(self.config.cluster_levels):
             groups = self._groups(link_levels(levels), min_size)
             page = groups[offset:] if limit is None else groups[offset : offset + limit]

@@ -21,10 +21,16 @@ Vietnamese and European press:
 * in English text, months by name: ``November 18``, ``Nov. 18, 2025``, ``18 November``, ``the 5th
   of Nov``, ``18-24 November`` (:func:`spelled_days`).
 
-A text nearly all in ASCII letters (English: :func:`month_first_possible`) may write its numeric
-dates month first, as the US press does: there ``11/5`` is read both as 11 May and as 5 November,
-so two reports are held apart only when no reading of either brings their days together; ``24/7``
-(round the clock) is no day there.
+English text (nearly all ASCII: :func:`month_first_possible`) is read more warily, as its
+dates are mostly other days than the story's:
+
+* one that names a weekday or "today", as the AP style names the days of the week around it,
+  names no day that can be placed (its explicit dates are a call on July 25, the attacks of
+  Sept. 11): it names none;
+* a numeric date is read only with its year, and both ways (``11/5/2020``: 11 May and 5
+  November, as the US press puts the month first), so two reports are held apart only when no
+  reading brings their days together; a bare ``9/21`` is a shooting record, ``24/7`` round the
+  clock.
 
 Left out: what is not a day of the calendar (``64/2002``, a decree's number; ``31/4``); a
 ``d/m`` after a word of shares, rounds or addresses ("chiếm 1/3", "vòng 1/8", "công viên
@@ -97,10 +103,50 @@ _MONTH = "|".join(sorted(_MONTH_OF, key=len, reverse=True))
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DAY_NUMBER = rf"(\d{{1,2}}){_ORDINAL}(?:\s*[-\u2013]\s*(\d{{1,2}}){_ORDINAL})?"  # 18, 18th, 18-19
 # "18 November", "18th of Nov.", "18-19 November"; "November 18", "Nov. 18, 2025", "Nov 18-19".
-# Not "May 2020" (a year), "May 1.5 million" or "May 18.5".
+# Not "May 2020" (a year), "May 1.5 million" or "May 18.5"; not "10-3 Aug. 14" as 10-3 August
+# (a score, then the day: a month followed by a day's number is read with that number).
 _SPELLED = re.compile(
-    rf"(?<![\w.,]){_DAY_NUMBER}\s+(?:of\s+)?({_MONTH})\b|\b({_MONTH})\b\.?\s+{_DAY_NUMBER}(?![.,]?\d)",
+    rf"(?<![\w.,/\-\u2013]){_DAY_NUMBER}\s+(?:of\s+)?({_MONTH})\b(?!\.?\s*\d{{1,2}}(?!\d))"
+    rf"|\b({_MONTH})\b\.?\s+{_DAY_NUMBER}(?![.,]?\d)",
     re.IGNORECASE,
+)
+# A report that names its own day as a weekday or "today" (AP style for the week around it)
+# spells out other days only: a call on July 25, the attacks of Sept. 11.
+_RELATIVE_DAY = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|tomorrow"
+    r"|last night|(?:this|last|next) (?:morning|afternoon|evening|week))\b",
+    re.IGNORECASE,
+)
+# Capitalised words that may come just before a date: "On Nov. 18", "Since 5 May". After any
+# other ("Theresa May 3", "Windows 10 May", "Top 5 March Madness") the number is no day.
+_BEFORE_A_DATE = frozenset(
+    (
+        "on",
+        "in",
+        "by",
+        "since",
+        "until",
+        "till",
+        "from",
+        "before",
+        "after",
+        "through",
+        "between",
+        "of",
+        "and",
+        "but",
+        "or",
+        "the",
+        "last",
+        "next",
+        "early",
+        "late",
+        "mid",
+        "as",
+        "at",
+        "for",
+        "to",
+    )
 )
 #: The most of a text's ASCII letters and non-ASCII characters that may be non-ASCII for it to
 #: count as English, whose numeric dates may put the month first (Vietnamese: about a quarter).
@@ -119,8 +165,10 @@ def named_days(text: str) -> frozenset[Day]:
     [(15, 8), (20, 8), (22, 8)]
     """
     nfc = unicodedata.normalize("NFC", text)
-    low = nfc.lower().replace("\u2013", "-").replace("\u2010", "-")
     month_first = month_first_possible(nfc)
+    if month_first and _RELATIVE_DAY.search(nfc):
+        return frozenset()  # (its own day is a weekday's: see english_days)
+    low = nfc.lower().replace("\u2013", "-").replace("\u2010", "-")
     found: set[Day] = set()
     for match in _FROM_A_DIGIT.finditer(low):
         start = match.start()
@@ -128,7 +176,9 @@ def named_days(text: str) -> frozenset[Day]:
             start -= 1
         token = low[start : match.end()]
         days = token_days(token, month_first=month_first)
-        if not days or (month_first and token.strip(_STRIP) == "24/7"):  # round the clock
+        if month_first:  # only with a year: "9/21 from the field", "24/7", "5/16-inch" are none
+            days = [day for day in days if day[2] in ("d/m/y", "y-m-d")]
+        if not days:
             continue
         before = _words_before(low, start)
         if before[-1:] == ["sinh"] or before[-2:] == ["sinh", "ngày"]:
@@ -150,11 +200,10 @@ def named_days(text: str) -> frozenset[Day]:
 
 
 def month_first_possible(text: str) -> bool:
-    """Whether ``text`` may write its numeric dates month first (``11/5`` for 5 November): it is
-    written in ASCII letters (of its ASCII letters and other characters, at most
-    :data:`MAX_NON_ASCII_MONTH_FIRST` lie outside ASCII), as English is and Vietnamese is not.
-    Such a text's ``a/b`` is read both ways, so that two reports are never held apart on a
-    guess at which is the day.
+    """Whether ``text`` may write its numeric dates month first (``11/5/2020`` for 5 November):
+    it is written in ASCII letters, as English is and Vietnamese is not (its characters outside
+    ASCII, dashes and curly quotes included, are at most :data:`MAX_NON_ASCII_MONTH_FIRST` of
+    them and its ASCII letters together). Such a text's dates are read as :func:`named_days` says.
 
     >>> month_first_possible("Talks resume on 11/5."), month_first_possible("Hội nghị ngày 11/5.")
     (True, False)
@@ -167,11 +216,14 @@ def month_first_possible(text: str) -> bool:
 
 def spelled_days(text: str) -> set[Day]:
     """The days ``text`` names with an English month's name: "18 November", "18th of Nov.",
-    "November 18", "Nov. 18-19, 2025" (a range: both ends). The month must be capitalised
-    ("may 2" is no day).
+    "November 18", "Nov. 18-19, 2025" (a range, rising: both ends). Not read: a month not
+    capitalised ("it may 3 times"); a number or month after a capitalised word other than
+    those that open a sentence ("On Nov. 18" is read; "Theresa May 3", "Windows 10 May", "Top
+    5 March" are not); a falling range, which is a score ("a March 2-1 loss"); a birth date
+    ("born Jan. 3").
 
-    >>> sorted(spelled_days("On Tuesday, Nov. 18, and 1-2 December; in May 2020 it may 3 times"))
-    [(1, 12), (2, 12), (18, 11)]
+    >>> sorted(spelled_days("On Nov. 18, and 1-2 December; in May 2020 it may 3 times; 10-3 Aug. 14"))
+    [(1, 12), (2, 12), (14, 8), (18, 11)]
     """
     found: set[Day] = set()
     for match in _SPELLED.finditer(text):
@@ -179,10 +231,19 @@ def spelled_days(text: str) -> set[Day]:
         name = month_name or name_first
         if not name[0].isupper():
             continue
+        if month_name is None:
+            first, last = first_after, last_after
+        if last is not None and int(last) <= int(first):
+            continue
+        before = text[max(0, match.start() - 24) : match.start()].split()
+        previous = before[-1] if before and text[match.start() - 1 : match.start()].isspace() else ""
+        word = previous.strip(_STRIP).lower()  # (a month before: "1 January, 2 February")
+        if word == "born" or (previous != previous.lower() and word not in _BEFORE_A_DATE and word not in _MONTH_OF):
+            continue
         month = _MONTH_OF[name.lower()]
-        for day in (first, last) if month_name else (first_after, last_after):
-            if day is not None and (int(day), month) in _DAY_OF_YEAR:
-                found.add((int(day), month))
+        found.update(
+            (int(day), month) for day in (first, last) if day is not None and (int(day), month) in _DAY_OF_YEAR
+        )
     return found
 
 
