@@ -1153,6 +1153,30 @@ def test_english_reports_are_held_apart_by_the_days_they_spell(day_a: str, day_b
     assert (result.link is not None and result.link.level == "same-story") is linked
 
 
+def test_the_days_of_datelines_count() -> None:
+    # An announcement's time on a line of its own is a dateline (cleaning says so), not body:
+    # its day counts.
+    from newsdedup.clean import clean_article
+
+    def add_cleaned(archive: Archive, name: str, text: str) -> IngestResult:
+        raw = RawInput(name, name, text.encode(), name.rjust(64, "0"))
+        return archive.add_many([(raw, clean_article(extract(raw)))])[0]
+
+    a, rng = story(1), random.Random(5)
+    first = article_text("A", "17h00, Chủ nhật 30/10/2005", *a)
+    second = article_text("B", "14h30, Thứ Sáu 26/4/2005", a[1], paragraph(rng), a[4], a[6], *story(7, 6))
+    archive = Archive(":memory:")
+    add_cleaned(archive, "a", first)
+    result = add_cleaned(archive, "b", second)
+    assert [b.role for b in archive.get(2).blocks[:2]] == ["title", "dateline"]
+    assert result.link is None
+    # A day apart, they are linked.
+    archive = Archive(":memory:")
+    add_cleaned(archive, "a", first)
+    linked = add_cleaned(archive, "b", second.replace("26/4/2005", "31/10/2005")).link
+    assert linked is not None and linked.level == "same-story"
+
+
 def test_days_are_not_checked_when_the_tolerance_is_none_nor_for_near_duplicates() -> None:
     first, second = dated_pair("ngày 3/8", "ngày 1/11")
     archive = Archive(":memory:", Config(same_story_day_tolerance=None))

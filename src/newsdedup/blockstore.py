@@ -167,13 +167,14 @@ class BlockStore:
                 found[int(article_id)] = decode_blocks(label, bytes(data), original)
         return found
 
-    def body_texts(self, ids: Sequence[int]) -> dict[int, str]:
-        """The kept body text (roles in :data:`BODY_ROLES`, one paragraph a line) of each of ``ids``.
+    def body_texts(self, ids: Sequence[int], *, roles: frozenset[str] = BODY_ROLES) -> dict[int, str]:
+        """The kept body text (roles in :data:`BODY_ROLES`, or ``roles``; one block a line) of
+        each of ``ids``.
 
         Ids without blocks get an empty text.
         """
         blocks = self.get_many(ids)
-        return {i: "\n".join(b.text for b in blocks.get(i, ()) if b.kept and b.role in BODY_ROLES) for i in ids}
+        return {i: "\n".join(b.text for b in blocks.get(i, ()) if b.kept and b.role in roles) for i in ids}
 
     def count(self) -> int:
         """The number of blocks of all articles."""

@@ -54,7 +54,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from . import bandfilter
 from .config import LINK_LEVELS, Config
@@ -72,7 +72,7 @@ from .fingerprint import (
     signature_values,
 )
 from .recenttier import RecentTier
-from .records import MAX_ID, Article, ExtractedArticle, IngestResult, Link, Precomputed
+from .records import BODY_ROLES, MAX_ID, Article, ExtractedArticle, IngestResult, Link, Precomputed
 from .similarity import Evidence, compare, link_level
 
 if TYPE_CHECKING:
@@ -110,8 +110,19 @@ _Value = TypeVar("_Value")
 # large tier of a 22k-article archive in 0.29 s, against 0.65 s with executemany (a
 # statement a row).
 _MERGE_STATEMENT_ROWS = 4096
-#: Reads the kept body text of articles by id (``BlockStore.body_texts``).
-BodyTexts = Callable[[Sequence[int]], dict[int, str]]
+
+
+class BodyTexts(Protocol):
+    """Reads the kept text of articles by id, of the body's roles or of ``roles`` (``BlockStore.body_texts``)."""
+
+    def __call__(self, ids: Sequence[int], *, roles: frozenset[str] = ...) -> dict[int, str]: ...
+
+
+#: The roles whose text is read for the days an article names: the body's and the datelines
+#: ("17h00, Chủ nhật 30/10/2005": a seminar's or a report's time, on a line of its own). Of the
+#: 458 labelled links, 8 more that join different events are held apart with the datelines,
+#: and no link of one story or a follow-up.
+DAY_ROLES = BODY_ROLES | {"dateline"}
 NO_BODY_NOTE = "no body text after cleaning: archived but not fingerprinted or linked"
 HAND_LINKED_NO_BODY_NOTE = "no body text after cleaning: not fingerprinted; its links were given by hand"
 
@@ -982,13 +993,14 @@ class LinkIndex:
             )
 
     def _named_days(self, article_id: int) -> frozenset[Day]:
-        """The days an archived article's body names (:func:`newsdedup.dates.named_days`), read
-        from its text: verification needs them only for a pair it would link same-story (1,930
+        """The days an archived article's body and datelines name (:func:`newsdedup.dates.named_days`),
+        read from its text: verification needs them only for a pair it would link same-story (1,930
         times, 0.75 s, in an ingest of all of VNTC: 0.28% of its time), so they are
         not stored; the last :data:`_SHINGLE_CACHE_SIZE` articles' are remembered."""
         days = self._days.get(article_id)
         if days is None:
-            days = _kept(self._days, article_id, named_days(self._body_texts([article_id]).get(article_id, "")))
+            text = self._body_texts([article_id], roles=DAY_ROLES).get(article_id, "")
+            days = _kept(self._days, article_id, named_days(text))
         return days
 
     def _shingles_of(self, signatures: dict[int, bytes]) -> dict[int, npt.NDArray[np.uint32]]:
