@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean chromium bench-links eval-links bench-warc
+.PHONY: demo test lint typecheck check bench clean chromium bench-links eval-links bench-warc bench-hub
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench-links: $(STAMP)
 ## bench-warc: WARC ingest speed (1 and 2 workers), template leakage, feed re-run cost (COUNT pages, default 2000)
 bench-warc: $(STAMP)
 	$(BIN)/python bench/bench_warc.py --eval $(EVAL) --count $(if $(filter command line,$(origin COUNT)),$(COUNT),2000)
+
+## bench-hub: the cost of storing a copy of a story many archived articles copy (COPIES, default 300; no eval data)
+COPIES ?= 300
+bench-hub: $(STAMP)
+	$(BIN)/python bench/bench_hub.py --copies $(COPIES)
 
 ## eval-links: link quality on VMDS and all of VNTC, checked against eval/baselines (fails on a regression)
 eval-links: $(STAMP)

@@ -87,8 +87,9 @@ LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LINK_LEVE
 #: bounds the cost of an article that resembles a huge cluster (a wire story in many outlets:
 #: every copy is a candidate of the next); it still joins it, linked to the copies it most
 #: resembles. On all of VNTC no article had more than 26 candidates to verify. 300 copies of
-#: one story, each with another paragraph rewritten: the last 20 took 21.8 ms an article to
-#: store and made 32 links each (9,072 in all), against 53.4 ms, 100 and 24,950 with 100.
+#: one story, each with another paragraph rewritten (``bench/bench_hub.py``): the last 20 took
+#: 20.6 ms an article to store and made 32 links each (9,072 in all), against 50.1 ms, 100 and
+#: 24,944 with 100.
 MAX_VERIFIED = 32
 #: A band's bucket holds at most this many articles (in both tiers together): a bucket
 #: shared by more is a template (a recurring report) or a widely copied story, whose
