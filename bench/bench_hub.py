@@ -54,20 +54,25 @@ def copy_of(story: list[str], n: int) -> bytes:
 
 
 def run(copies: int, cap: int, folder: Path) -> dict[str, object]:
-    cluster.MAX_VERIFIED = cap
+    """Store ``copies`` copies of one story into a new archive in ``folder``, verifying at most
+    ``cap`` candidates an article; the figures of the run."""
     rng = random.Random(1)
     story = [paragraph(rng) for _ in range(10)]
     seconds: list[float] = []
-    with Archive(folder / f"cap{cap}") as archive:
-        for n in range(copies):
-            raw = RawInput(f"c{n}", f"c{n}.txt", copy_of(story, n), f"{n:064d}", source=f"outlet{n}")
-            article = extract(raw)
-            start = time.perf_counter()
-            archive.add_many([(raw, article)])
-            seconds.append(time.perf_counter() - start)
-        levels = dict(archive.db.execute("SELECT level, count(*) FROM links GROUP BY level").fetchall())
-        last = archive.db.execute("SELECT count(*) FROM links WHERE a = ?1 OR b = ?1", (copies,)).fetchone()[0]
-        sizes = [c.size for c in archive.clusters()]
+    kept, cluster.MAX_VERIFIED = cluster.MAX_VERIFIED, cap
+    try:
+        with Archive(folder / f"cap{cap}") as archive:
+            for n in range(copies):
+                raw = RawInput(f"c{n}", f"c{n}.txt", copy_of(story, n), f"{n:064d}", source=f"outlet{n}")
+                article = extract(raw)
+                start = time.perf_counter()
+                archive.add_many([(raw, article)])
+                seconds.append(time.perf_counter() - start)
+            levels = dict(archive.db.execute("SELECT level, count(*) FROM links GROUP BY level").fetchall())
+            last = archive.db.execute("SELECT count(*) FROM links WHERE a = ?1 OR b = ?1", (copies,)).fetchone()[0]
+            sizes = [c.size for c in archive.clusters()]
+    finally:
+        cluster.MAX_VERIFIED = kept
     first, final = sum(seconds[:20]) / 20 * 1000, sum(seconds[-20:]) / 20 * 1000
     return {
         "max_verified": cap,
@@ -88,10 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.copies < 40:
         parser.error(f"--copies must be at least 40 (20 first and 20 last), got {args.copies}")
-    current = cluster.MAX_VERIFIED
     with tempfile.TemporaryDirectory() as folder:
-        figures = [run(args.copies, cap, Path(folder)) for cap in (current, args.compare_cap)]
-    cluster.MAX_VERIFIED = current
+        figures = [run(args.copies, cap, Path(folder)) for cap in (cluster.MAX_VERIFIED, args.compare_cap)]
     for row in figures:
         print(json.dumps(row, ensure_ascii=False))
     mine, other = figures

@@ -47,3 +47,14 @@ def test_an_ingest_call_reports_its_time_memory_and_cpu(tmp_path: Path) -> None:
     # The CPU is the call's own (a child process's): starting Python and newsdedup alone takes some.
     assert seconds > 0 and 0 < writer_peak <= peak and 0 < cpu < 60
     assert (tmp_path / "archive" / "newsdedup.db").exists()
+
+
+def test_the_hub_bench_builds_one_cluster_and_caps_each_copys_links(tmp_path: Path) -> None:
+    from newsdedup import cluster
+
+    bench = _bench("bench_hub")
+    before = cluster.MAX_VERIFIED
+    figures = bench.run(40, 4, tmp_path)
+    assert (before, figures["max_verified"]) == (cluster.MAX_VERIFIED, 4)  # (put back after the run)
+    assert figures["cluster_sizes"] == [40] and figures["links_of_the_last_copy"] == 4
+    assert sum(figures["links_by_level"].values()) <= 4 * 39
