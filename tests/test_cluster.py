@@ -1109,12 +1109,17 @@ def dated_pair(day_a: str, day_b: str) -> tuple[str, str]:
     ],
 )
 def test_a_same_story_link_needs_days_within_the_tolerance(day_a: str, day_b: str, linked: bool) -> None:
+    assert linked_same_story(*dated_pair(day_a, day_b)) is linked
+
+
+def linked_same_story(first: str, second: str) -> bool:
+    """Whether ``second``, archived after ``first``, is linked to it same-story (and so in its cluster)."""
     archive = Archive(":memory:")
-    first, second = dated_pair(day_a, day_b)
     add(archive, "a", first)
     result = add(archive, "b", second)
-    assert (result.link is not None and result.link.level == "same-story") is linked
+    linked = result.link is not None and result.link.level == "same-story"
     assert (archive.get(2).cluster == 1) is linked
+    return linked
 
 
 _ENGLISH_WORDS = (
@@ -1146,11 +1151,7 @@ def english_dated_pair(day_a: str, day_b: str) -> tuple[str, str]:
     ],
 )
 def test_english_reports_are_held_apart_by_the_days_they_spell(day_a: str, day_b: str, linked: bool) -> None:
-    archive = Archive(":memory:")
-    first, second = english_dated_pair(day_a, day_b)
-    add(archive, "a", first)
-    result = add(archive, "b", second)
-    assert (result.link is not None and result.link.level == "same-story") is linked
+    assert linked_same_story(*english_dated_pair(day_a, day_b)) is linked
 
 
 def test_the_days_of_datelines_count() -> None:
