@@ -93,6 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.copies < 40:
         parser.error(f"--copies must be at least 40 (20 first and 20 last), got {args.copies}")
+    if args.compare_cap < 1:
+        parser.error(f"--compare-cap must be at least 1, got {args.compare_cap}")
     with tempfile.TemporaryDirectory() as folder:
         figures = [run(args.copies, cap, Path(folder)) for cap in (cluster.MAX_VERIFIED, args.compare_cap)]
     for row in figures:

@@ -1164,18 +1164,24 @@ def test_the_days_of_datelines_count() -> None:
         return archive.add_many([(raw, clean_article(extract(raw)))])[0]
 
     a, rng = story(1), random.Random(5)
-    first = article_text("A", "17h00, Chủ nhật 30/10/2005", *a)
-    second = article_text("B", "14h30, Thứ Sáu 26/4/2005", a[1], paragraph(rng), a[4], a[6], *story(7, 6))
+    # Published on one day (the first date of a text's head, its timestamp, is not a day it
+    # names: HTML extraction takes it out of the text), announcing events months apart.
+    first = article_text("A", "13/10/2005 08:00", *a[:3], "17h00, Chủ nhật 30/10/2005", *a[3:])
+    shared = [a[1], paragraph(rng), a[4], a[6], *story(7, 6)]
+    second = article_text("B", "13/10/2005 09:00", *shared[:3], "14h30, Thứ Sáu 26/4/2005", *shared[3:])
     archive = Archive(":memory:")
     add_cleaned(archive, "a", first)
     result = add_cleaned(archive, "b", second)
-    assert [b.role for b in archive.get(2).blocks[:2]] == ["title", "dateline"]
+    assert archive.get(2).published == "2005-10-13T09:00"
+    assert [b.role for b in archive.get(2).blocks if b.role == "dateline"] == ["dateline", "dateline"]
     assert result.link is None
-    # A day apart, they are linked.
-    archive = Archive(":memory:")
-    add_cleaned(archive, "a", first)
-    linked = add_cleaned(archive, "b", second.replace("26/4/2005", "31/10/2005")).link
-    assert linked is not None and linked.level == "same-story"
+    # A day apart, they are linked; so are two that name no day but when they were published.
+    undated = first.replace("17h00, Chủ nhật 30/10/2005\n", "").replace("13/10/2005", "13/9/2005")
+    for one, other in ((first, second.replace("26/4/2005", "31/10/2005")), (undated, second.replace("26/4", "x"))):
+        archive = Archive(":memory:")
+        add_cleaned(archive, "a", one)
+        linked = add_cleaned(archive, "b", other).link
+        assert linked is not None and linked.level == "same-story"
 
 
 def test_days_are_not_checked_when_the_tolerance_is_none_nor_for_near_duplicates() -> None:
@@ -1254,16 +1260,15 @@ def test_a_reindex_splits_a_cluster_whose_bridge_link_goes(archive_dir: Path) ->
 
 def test_a_text_quoted_by_many_has_its_days_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     import newsdedup.cluster as cluster_module
+    from newsdedup.dates import article_days
 
     read: list[str] = []
 
-    def counted(text: str) -> frozenset[tuple[int, int]]:
-        read.append(text)
-        return named_days(text)
+    def counted(body: str, *others: object) -> frozenset[tuple[int, int]]:
+        read.append(body)
+        return article_days(body, *others)  # type: ignore[arg-type]
 
-    from newsdedup.dates import named_days
-
-    monkeypatch.setattr(cluster_module, "named_days", counted)
+    monkeypatch.setattr(cluster_module, "article_days", counted)
     a, rng = story(1), random.Random(5)
     archive = Archive(":memory:", Config(same_story_day_tolerance=None))
     add(archive, "a", article_text("A", "Hội thảo diễn ra ngày 3/8.", *a))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdedup.dates import month_first_possible, named_days, other_days, token_days
+from newsdedup.dates import article_days, month_first_possible, named_days, other_days, token_days
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,8 @@ def test_english_months_by_name_are_read(text: str, days: set[tuple[int, int]]) 
         # a number of a name before a month, a name before a number
         ("Windows 10 May 2020 Update; the iPhone 11 September event; Top 5 March Madness picks", set()),
         ("Over 3 May Day rallies; Theresa May 3 times", set()),
-        ("He was born Jan. 3, 1990.", set()),
+        ("He was born Jan. 3, 1990; she was born on 3 March 1950.", set()),
+        ("more than 3 May Day rallies; the top 5 March Madness picks; a 1/3 May rise", set()),
         # what may come before a date
         (
             "On Nov. 18, and in 1-2 December; Since 5 May; 1 January, 2 February",
@@ -93,6 +94,17 @@ def test_english_months_by_name_are_read(text: str, days: set[tuple[int, int]]) 
 )
 def test_english_numbers_near_a_month_that_are_no_day(text: str, days: set[tuple[int, int]]) -> None:
     assert named_days(text) == days
+
+
+def test_an_articles_datelines_are_read_each_on_its_own_but_when_it_was_published() -> None:
+    # A US timestamp in a Vietnamese letter is read as English (both ways), not as 9 December.
+    letter = "Tôi muốn hỏi về học bổng du học của trường."
+    assert article_days(letter, ["Posted: Mon 9/12/2005 11:23 AM"]) == {(9, 12), (12, 9)}
+    assert article_days(letter + " Posted: Mon 9/12/2005") == {(9, 12)}  # (in the body: day first)
+    # The day an article was published is no day it names, even on a line of its own.
+    assert article_days(letter, ["13/10/2005 08:00", "17h00, Chủ nhật 30/10/2005"], "2005-10-13T08:00") == {(30, 10)}
+    assert article_days("Sáng 13/10, họp.", ["13/10/2005 08:00"], "2005-10-13") == {(13, 10)}  # (the body's stays)
+    assert article_days(letter, ["13/10/2005"], "not a date") == {(13, 10)}
 
 
 @pytest.mark.parametrize(

@@ -864,7 +864,7 @@ class Archive:
     ) -> list[ClusterSummary]:
         """Clusters of at least ``min_size`` articles, largest first; ``levels``: by the links of
         these levels only (``("exact", "near-duplicate")``: the groups of copies), see
-        :meth:`LinkIndex.clusters`.
+        :meth:`LinkIndex.clusters` (which says what it raises).
 
         >>> Archive(":memory:").clusters(), Archive(":memory:").clusters(levels=["exact"])
         ([], [])

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from . import bandfilter
 from .config import LINK_LEVELS, Config
-from .dates import Day, named_days, other_days
+from .dates import Day, article_days, named_days, other_days
 from .errors import REPAIR_INDEX, ArchiveError, ArticleNotFound
 from .fingerprint import (
     BAND_ROWS,
@@ -72,7 +72,7 @@ from .fingerprint import (
     signature_values,
 )
 from .recenttier import RecentTier
-from .records import BODY_ROLES, MAX_ID, Article, ExtractedArticle, IngestResult, Link, Precomputed
+from .records import MAX_ID, Article, ExtractedArticle, IngestResult, Link, Precomputed
 from .similarity import Evidence, compare, link_level
 
 if TYPE_CHECKING:
@@ -119,11 +119,11 @@ class BodyTexts(Protocol):
     def __call__(self, ids: Sequence[int], *, roles: frozenset[str] = ...) -> dict[int, str]: ...
 
 
-#: The roles whose text is read for the days an article names: the body's and the datelines
-#: ("17h00, Chủ nhật 30/10/2005": a seminar's or a report's time, on a line of its own). Of the
-#: 458 labelled links, 8 more that join different events are held apart with the datelines,
-#: and no link of one story or a follow-up.
-DAY_ROLES = BODY_ROLES | {"dateline"}
+#: Besides the body, the days an article names are read from its datelines (each on its own:
+#: :func:`newsdedup.dates.article_days`): "17h00, Chủ nhật 30/10/2005", a seminar's time on a
+#: line of its own. Of the 458 labelled links, 8 more that join different events are held apart
+#: with the datelines, and no link of one story or a follow-up.
+DATELINE_ROLES = frozenset({"dateline"})
 NO_BODY_NOTE = "no body text after cleaning: archived but not fingerprinted or linked"
 HAND_LINKED_NO_BODY_NOTE = "no body text after cleaning: not fingerprinted; its links were given by hand"
 
@@ -754,7 +754,8 @@ class LinkIndex:
         rule on two articles of one source (``Config.same_source_min_coverage``); ``text``: that
         body text (as :func:`~newsdedup.fingerprint.fingerprint` was given it), for the days it
         names (``Config.same_story_day_tolerance``); without it, days are not checked, so a
-        lookup may return a same-story link that ingestion would not make.
+        lookup may return a same-story link that ingestion would not make (which also reads
+        the article's datelines: :func:`newsdedup.dates.article_days`).
 
         >>> from newsdedup import Archive
         >>> Archive(":memory:").links.lookup(fingerprint("một hai ba bốn"))
@@ -994,14 +995,17 @@ class LinkIndex:
             )
 
     def _named_days(self, article_id: int) -> frozenset[Day]:
-        """The days an archived article's body and datelines name (:func:`newsdedup.dates.named_days`),
+        """The days an archived article's body and datelines name (:func:`newsdedup.dates.article_days`),
         read from its text: verification needs them only for a pair it would link same-story (1,930
         times, 0.75 s, in an ingest of all of VNTC: 0.28% of its time), so they are
         not stored; the last :data:`_SHINGLE_CACHE_SIZE` articles' are remembered."""
         days = self._days.get(article_id)
         if days is None:
-            text = self._body_texts([article_id], roles=DAY_ROLES).get(article_id, "")
-            days = _kept(self._days, article_id, named_days(text))
+            body = self._body_texts([article_id]).get(article_id, "")
+            datelines = self._body_texts([article_id], roles=DATELINE_ROLES).get(article_id, "")
+            row = self.conn.execute("SELECT published FROM articles WHERE id = ?", (article_id,)).fetchone()
+            found = article_days(body, datelines.split("\n") if datelines else (), row[0] if row else None)
+            days = _kept(self._days, article_id, found)
         return days
 
     def _shingles_of(self, signatures: dict[int, bytes]) -> dict[int, npt.NDArray[np.uint32]]:
@@ -1125,6 +1129,10 @@ class LinkIndex:
         ``("exact", "near-duplicate")`` for the groups of copies; worked out from the links
         when asked (the stored clusters, of ``Config.cluster_levels``, are left as they are),
         with ids and canonical articles chosen as for the stored ones.
+
+        Raises:
+            ValueError: a negative ``offset`` or ``limit``, or ``levels`` that are not distinct
+                link levels.
         """
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError(f"offset and limit must be >= 0, got offset={offset!r}, limit={limit!r}")

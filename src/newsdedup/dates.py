@@ -110,6 +110,8 @@ _SPELLED = re.compile(
     rf"|\b({_MONTH})\b\.?\s+{_DAY_NUMBER}(?![.,]?\d)",
     re.IGNORECASE,
 )
+# A capitalised word after "3 May": a name ("May Day", "March Madness"), not a day.
+_NAMED_AFTER = re.compile(r"\s+[A-Z][a-z]")
 # A report that names its own day as a weekday or "today" (AP style for the week around it)
 # spells out other days only: a call on July 25, the attacks of Sept. 11.
 _RELATIVE_DAY = re.compile(
@@ -167,7 +169,7 @@ def named_days(text: str) -> frozenset[Day]:
     nfc = unicodedata.normalize("NFC", text)
     month_first = month_first_possible(nfc)
     if month_first and _RELATIVE_DAY.search(nfc):
-        return frozenset()  # (its own day is a weekday's: see english_days)
+        return frozenset()  # (its own day is a weekday's: see the module's docstring)
     low = nfc.lower().replace("\u2013", "-").replace("\u2010", "-")
     found: set[Day] = set()
     for match in _FROM_A_DIGIT.finditer(low):
@@ -199,6 +201,34 @@ def named_days(text: str) -> frozenset[Day]:
     return frozenset(found)
 
 
+def article_days(body: str, datelines: Iterable[str] = (), published: str | None = None) -> frozenset[Day]:
+    """The days an article names: its body's (:func:`named_days`) and its datelines', each line
+    read on its own ("17h00, Chủ nhật 30/10/2005", an announcement's time; "Posted: Mon 9/12/2005"
+    in a Vietnamese letter, read as English), but for the day it was ``published`` (ISO): a
+    dateline is often the article's own timestamp, which HTML extraction takes out of the text,
+    so that one article ingested as HTML or as plain text names the same days.
+
+    >>> sorted(article_days("Sáng 13/8, hội nghị ...", ["13/08/2020 18:50", "Hạn chót: 20/8/2020"], "2020-08-13T18:50"))
+    [(13, 8), (20, 8)]
+    >>> sorted(article_days("Không ngày nào.", ["Thứ Hai, 02/11/2020 08:15"], "2020-11-02T08:15"))
+    []
+    """
+    days = set(named_days(body))
+    own = _published_day(published)
+    for line in datelines:
+        days.update(day for day in named_days(line) if day != own)
+    return frozenset(days)
+
+
+def _published_day(published: str | None) -> Day | None:
+    """The ``(day, month)`` of an ISO date (``2020-08-13`` or with a time), or None."""
+    match = re.match(r"\d{4}-(\d{2})-(\d{2})", published or "")
+    if match is None:
+        return None
+    day = (int(match[2]), int(match[1]))
+    return day if day in _DAY_OF_YEAR else None
+
+
 def month_first_possible(text: str) -> bool:
     """Whether ``text`` may write its numeric dates month first (``11/5/2020`` for 5 November):
     it is written in ASCII letters, as English is and Vietnamese is not (its characters outside
@@ -218,9 +248,10 @@ def spelled_days(text: str) -> set[Day]:
     """The days ``text`` names with an English month's name: "18 November", "18th of Nov.",
     "November 18", "Nov. 18-19, 2025" (a range, rising: both ends). Not read: a month not
     capitalised ("it may 3 times"); a number or month after a capitalised word other than
-    those that open a sentence ("On Nov. 18" is read; "Theresa May 3", "Windows 10 May", "Top
-    5 March" are not); a falling range, which is a score ("a March 2-1 loss"); a birth date
-    ("born Jan. 3").
+    those that open a sentence ("On Nov. 18" is read; "Theresa May 3", "Windows 10 May" are
+    not); a number before a month that a capitalised word follows, a name ("3 May Day", "5
+    March Madness"); a falling range, which is a score ("a March 2-1 loss"); a birth date
+    ("born Jan. 3", "born on 3 March").
 
     >>> sorted(spelled_days("On Nov. 18, and 1-2 December; in May 2020 it may 3 times; 10-3 Aug. 14"))
     [(1, 12), (2, 12), (14, 8), (18, 11)]
@@ -238,7 +269,11 @@ def spelled_days(text: str) -> set[Day]:
         before = text[max(0, match.start() - 24) : match.start()].split()
         previous = before[-1] if before and text[match.start() - 1 : match.start()].isspace() else ""
         word = previous.strip(_STRIP).lower()  # (a month before: "1 January, 2 February")
-        if word == "born" or (previous != previous.lower() and word not in _BEFORE_A_DATE and word not in _MONTH_OF):
+        if "born" in (word, *(w.lower() for w in before[-2:-1])):
+            continue
+        if previous != previous.lower() and word not in _BEFORE_A_DATE and word not in _MONTH_OF:
+            continue
+        if month_name and _NAMED_AFTER.match(text, match.end()):
             continue
         month = _MONTH_OF[name.lower()]
         found.update(
