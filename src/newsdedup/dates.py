@@ -8,7 +8,8 @@ story; verification (:mod:`newsdedup.cluster`) does not link them same-story
 (``Config.same_story_day_tolerance``). Reports of one event name its day (or the day
 before: a trial's session reported the next morning), or one of them names none.
 
-A day is ``(day, month)``, the year left out: "13/8" and "13/8/2020" are one day, so a
+An article's days are its body's and its datelines' (:func:`article_days`). A day is
+``(day, month)``, the year left out: "13/8" and "13/8/2020" are one day, so a
 report that leaves out the year still shares it. The forms read are those of the
 Vietnamese and European press:
 
