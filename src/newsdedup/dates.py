@@ -122,35 +122,9 @@ _RELATIVE_DAY = re.compile(
 )
 # Capitalised words that may come just before a date: "On Nov. 18", "Since 5 May". After any
 # other ("Theresa May 3", "Windows 10 May", "Top 5 March Madness") the number is no day.
-_BEFORE_A_DATE = frozenset(
-    (
-        "on",
-        "in",
-        "by",
-        "since",
-        "until",
-        "till",
-        "from",
-        "before",
-        "after",
-        "through",
-        "between",
-        "of",
-        "and",
-        "but",
-        "or",
-        "the",
-        "last",
-        "next",
-        "early",
-        "late",
-        "mid",
-        "as",
-        "at",
-        "for",
-        "to",
-    )
-)
+_OPENERS = "on in by since until till from before after through between of and but or"
+_OPENERS += " the last next early late mid as at for to"
+_BEFORE_A_DATE = frozenset(_OPENERS.split())
 #: The most of a text's ASCII letters and non-ASCII characters that may be non-ASCII for it to
 #: count as English, whose numeric dates may put the month first (Vietnamese: about a quarter).
 MAX_NON_ASCII_MONTH_FIRST = 0.05
