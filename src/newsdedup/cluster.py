@@ -57,7 +57,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from . import bandfilter
-from .config import LINK_LEVELS, Config
+from .config import LINK_LEVELS, Config, distinct_link_levels
 from .dates import Day, article_days, named_days, other_days
 from .errors import REPAIR_INDEX, ArchiveError, ArticleNotFound
 from .fingerprint import (
@@ -1467,7 +1467,7 @@ def link_levels(levels: Sequence[str]) -> tuple[str, ...]:
     ...
     ValueError: levels must be distinct link levels (exact, near-duplicate, same-story), got ['copy']
     """
-    if isinstance(levels, str) or not levels or len(set(levels)) != len(levels) or set(levels) - set(LINK_LEVELS):
+    if not levels or not distinct_link_levels(levels):
         raise ValueError(f"levels must be distinct link levels ({', '.join(LINK_LEVELS)}), got {levels!r}")
     return tuple(levels)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
@@ -28,6 +29,21 @@ MAX_CRAWL_DELAY = 30.0
 
 #: Link levels, strongest first (see :mod:`newsdedup.similarity`).
 LINK_LEVELS: tuple[str, ...] = ("exact", "near-duplicate", "same-story")
+
+
+def distinct_link_levels(levels: Sequence[str]) -> bool:
+    """Whether ``levels`` (a sequence, not one string) holds link levels, each once.
+
+    >>> distinct_link_levels(("exact", "same-story")), distinct_link_levels(["exact", "exact"])
+    (True, False)
+    >>> distinct_link_levels("exact"), distinct_link_levels(["copy"])
+    (False, False)
+    """
+    return (
+        not isinstance(levels, str)
+        and all(level in LINK_LEVELS for level in levels)
+        and len(set(levels)) == len(levels)
+    )
 
 
 @dataclass(frozen=True)
@@ -224,11 +240,7 @@ def _validate_linking(config: Config) -> None:
     if tolerance is not None and (not isinstance(tolerance, int) or isinstance(tolerance, bool) or tolerance < 0):
         raise ConfigError(f"same_story_day_tolerance must be an integer >= 0 or None, got {tolerance!r}")
     levels = config.cluster_levels
-    if (
-        not isinstance(levels, tuple)
-        or any(level not in LINK_LEVELS for level in levels)
-        or len(set(levels)) != len(levels)
-    ):
+    if not isinstance(levels, tuple) or not distinct_link_levels(levels):
         raise ConfigError(
             f"cluster_levels must be a tuple of distinct levels from {', '.join(LINK_LEVELS)}, got {levels!r}"
         )
