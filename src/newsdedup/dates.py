@@ -55,6 +55,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 
 #: A day the text names: ``(day, month)``.
 Day = tuple[int, int]
@@ -153,8 +154,6 @@ def named_days(text: str) -> frozenset[Day]:
             start -= 1
         token = low[start : match.end()]
         days = token_days(token, month_first=month_first)
-        if month_first:  # only with a year: "9/21 from the field", "24/7", "5/16-inch" are none
-            days = [day for day in days if day[2] in ("d/m/y", "y-m-d")]
         if not days:
             continue
         before = _words_before(low, start)
@@ -197,11 +196,11 @@ def article_days(body: str, datelines: Iterable[str] = (), published: str | None
 
 def _published_day(published: str | None) -> Day | None:
     """The ``(day, month)`` of an ISO date (``2020-08-13`` or with a time), or None."""
-    match = re.match(r"\d{4}-(\d{2})-(\d{2})", published or "")
-    if match is None:
+    try:
+        when = date.fromisoformat((published or "")[:10])
+    except ValueError:
         return None
-    day = (int(match[2]), int(match[1]))
-    return day if day in _DAY_OF_YEAR else None
+    return when.day, when.month
 
 
 def month_first_possible(text: str) -> bool:
@@ -262,8 +261,9 @@ def token_days(token: str, *, month_first: bool = False) -> list[tuple[int, int,
     ``"d/m/y"`` with a year (a day wherever it stands), ``"d/m"`` (a day unless a share, an
     address or a round: see :func:`named_days`), ``"d-m"`` for ``13-8`` or ``13.8`` (a day only
     after a word for a day, "ngày 13-8"; elsewhere a score or a number), ``"y-m-d"`` for
-    ``2020-08-13``. ``month_first``: a text that may write the month first
-    (:func:`month_first_possible`), whose ``a/b`` gives both readings (not ``y-m-d``).
+    ``2020-08-13``. ``month_first``: a token of a text that may write the month first
+    (:func:`month_first_possible`): only a date with its year is one, and ``a/b/y`` gives both
+    readings ("9/21 from the field", "24/7", "5/16-inch" are none).
 
     >>> token_days("(13/8),"), token_days("13-8-2020"), token_days("13-8")
     ([(13, 8, 'd/m')], [(13, 8, 'd/m/y')], [(13, 8, 'd-m')])
@@ -271,14 +271,18 @@ def token_days(token: str, *, month_first: bool = False) -> list[tuple[int, int,
     ([], [], [], [], [])
     >>> token_days("20-22/8"), token_days("(30/4-1/5)")
     ([(20, 8, 'd/m'), (22, 8, 'd/m')], [(30, 4, 'd/m'), (1, 5, 'd/m')])
-    >>> token_days("11/5", month_first=True), token_days("11/18/2020", month_first=True)
-    ([(11, 5, 'd/m'), (5, 11, 'd/m')], [(18, 11, 'd/m/y')])
+    >>> token_days("11/5/2020", month_first=True), token_days("11/18/2020", month_first=True)
+    ([(11, 5, 'd/m/y'), (5, 11, 'd/m/y')], [(18, 11, 'd/m/y')])
+    >>> token_days("11/5", month_first=True), token_days("20-22/8", month_first=True)
+    ([], [])
     """
     bare = token.strip(_STRIP)
     if (found := _RANGE.fullmatch(bare)) is not None:
+        if month_first:
+            return []
         first, first_month, last, month = found.group(1, 2, 3, 4)
         ends = [(int(first), int(first_month or month)), (int(last), int(month))]
-        return [(day, month_, "d/m") for end in ends for day, month_ in _readings(*end, month_first)]
+        return [(day, month_, "d/m") for end in ends for day, month_ in _readings(*end, False)]
     days: list[tuple[int, int, str]] = []
     for match in _NUMBERS.finditer(token):
         start, end = match.span()
@@ -296,8 +300,10 @@ def token_days(token: str, *, month_first: bool = False) -> list[tuple[int, int,
             day, month, form = third, second, "y-m-d"
         else:
             continue
+        if month_first and form not in ("d/m/y", "y-m-d"):
+            continue
         if len(day) <= 2 and len(month) <= 2:
-            both_ways = month_first and form != "y-m-d"
+            both_ways = month_first and form == "d/m/y"
             days.extend((d, m, form) for d, m in _readings(int(day), int(month), both_ways))
     return days
 
