@@ -41,7 +41,8 @@ def slow_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadPoolExecutor]:
         PREPARED.extend(item.origin for item in chunk)  # type: ignore[attr-defined]
         return [_marker(item, "worker") for item in chunk]
 
-    def writer_item(archive: Archive, item: InputRef, config: Config) -> IngestResult:
+    def writer_item(archive: Archive, item: InputRef, config: Config, *, fingerprint_later: bool) -> IngestResult:
+        assert fingerprint_later  # the writer makes its chunk's fingerprints together, as a worker does
         time.sleep(WRITER_SECONDS["per_item"])
         PREPARED.append(item.origin)
         return _marker(item, "writer")
@@ -197,7 +198,7 @@ def test_a_feed_found_after_the_drain_is_sent_before_the_caller_is_told_again(
         return Expansion("feed", item.origin) if item.origin == "feed.xml" else _marker(item, where)
 
     monkeypatch.setattr(parallel, "_prepare_chunk", lambda path, config, chunk: [prepared(i, "worker") for i in chunk])
-    monkeypatch.setattr(ingest, "prepare", lambda archive, item, config: prepared(item, "writer"))
+    monkeypatch.setattr(ingest, "prepare", lambda archive, item, config, **_: prepared(item, "writer"))
     items = [InputRef(f"{n:04d}.txt") for n in range(2 * parallel.CHUNK)] + [InputRef("feed.xml")]
     entries = [InputRef(f"entry-{n:04d}.txt") for n in range(3 * parallel.CHUNK)]
     sent: list[InputRef] = []
@@ -216,3 +217,60 @@ def test_a_feed_found_after_the_drain_is_sent_before_the_caller_is_told_again(
         results = list(parallel._in_pool(pool, memory_archive, iter(items), config, expand, on_drain))
     assert [r.path for r in results] == [i.origin for i in [*items[:-1], *entries]]  # type: ignore[attr-defined]
     assert events == [(True, 0), (False, 0), (True, len(entries))]
+
+
+def _written_files(folder: Any, count: int) -> list[InputRef]:
+    import random
+
+    from .conftest import article_text
+    from .test_similarity import paragraph
+
+    rng = random.Random(3)
+    folder.mkdir()
+    refs = []
+    for n in range(count):
+        path = folder / f"{n:03d}.txt"
+        path.write_text(article_text(f"Tin {n}", *(paragraph(rng) for _ in range(3))), encoding="utf-8")
+        refs.append(InputRef(str(path)))
+    return refs
+
+
+def test_this_process_makes_each_chunks_fingerprints_together_and_the_same(
+    memory_archive: Archive, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup.fingerprint import fingerprint
+    from newsdedup.ingest import _Prepared
+
+    made_together: list[int] = []
+    many = ingest.fingerprint_many
+
+    def counted(arrays: Any, words: Any) -> Any:
+        made_together.append(len(arrays))
+        return many(arrays, words)
+
+    monkeypatch.setattr(ingest, "fingerprint_many", counted)
+    refs = _written_files(tmp_path / "in", parallel.CHUNK + 5)  # a whole chunk and a part of one
+    results = list(parallel.prepare_all(memory_archive, refs, Config(workers=1), lambda e: iter(())))
+    assert made_together == [parallel.CHUNK, 5]
+    assert [r.raw.origin for r in results if isinstance(r, _Prepared)] == [r.origin for r in refs]
+    for prepared in results:
+        assert isinstance(prepared, _Prepared) and prepared.shingles is None
+        assert prepared.ahead.fingerprint == fingerprint(" ".join(prepared.article.body_paragraphs))
+
+
+def test_a_chunk_taken_back_gets_its_fingerprints_once_all_its_items_are_prepared(
+    memory_archive: Archive, tmp_path: Any
+) -> None:
+    from newsdedup.fingerprint import fingerprint
+    from newsdedup.ingest import _Prepared
+
+    refs = _written_files(tmp_path / "in", 4)
+    chunk = parallel._Ready(list(refs))
+    stopped = iter([False, True])
+    partial = chunk.finish(memory_archive, Config(), stop=lambda: next(stopped))
+    assert len(partial) == 2 and all(isinstance(p, _Prepared) and p.ahead.fingerprint is None for p in partial)
+    done = chunk.finish(memory_archive, Config())
+    assert len(done) == 4
+    for prepared in done:
+        assert isinstance(prepared, _Prepared) and prepared.shingles is None
+        assert prepared.ahead.fingerprint == fingerprint(" ".join(prepared.article.body_paragraphs))

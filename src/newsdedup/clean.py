@@ -45,7 +45,6 @@ from .extract import find_date
 from .normalize import line_key, word_count
 from .records import Block, ExtractedArticle
 from .templates import MAX_TEMPLATE_WORDS as _TEMPLATE_WORDS
-from .templates import at_most_words
 
 REASONS: tuple[str, ...] = (
     "comment-form", "related-links", "navigation", "share", "advert", "garbled", "markup", "site-template",
@@ -255,6 +254,8 @@ class _Line(NamedTuple):
     words: int
     prose: bool
     short: bool
+    #: Its white-space separated words (``words`` counts more in scripts written without spaces).
+    spaced_words: int
 
 
 def clean_article(article: ExtractedArticle, *, templates: TemplateCheck | None = None) -> ExtractedArticle:
@@ -291,7 +292,7 @@ def clean_article(article: ExtractedArticle, *, templates: TemplateCheck | None 
     _drop_inline_link_boxes(lines, roles, kept, drop, first_prose, last_prose)
     _drop_lead_links(lines, roles, kept, drop, first_prose)
     if templates is not None and article.source:
-        _drop_templates(blocks, roles, kept, drop, article.source, templates)
+        _drop_templates(lines, roles, kept, drop, article.source, templates)
 
     _assign_short_roles(lines, roles, kept, first_prose, last_prose)
 
@@ -318,10 +319,11 @@ def clean_article(article: ExtractedArticle, *, templates: TemplateCheck | None 
 
 def _describe(text: str) -> _Line:
     # Scripts written without spaces (Chinese, Japanese) count about one word per 7 characters.
-    words = max(word_count(text), len(text) // 7)
+    spaced = word_count(text)
+    words = max(spaced, len(text) // 7)
     ends = text.rstrip().endswith(_SENTENCE_END)
     prose = words >= _PROSE_WORDS or (words >= 8 and ends)
-    return _Line(text, words, prose, words <= _SHORT_WORDS and not ends)
+    return _Line(text, words, prose, words <= _SHORT_WORDS and not ends, spaced)
 
 
 def _line_reason(line: _Line) -> str | None:
@@ -530,7 +532,7 @@ def _headline_shaped(line: _Line) -> bool:
 
 
 def _drop_templates(
-    blocks: list[Block],
+    lines: list[_Line],
     roles: list[str],
     kept: list[bool],
     drop: Callable[[int, str], None],
@@ -543,10 +545,11 @@ def _drop_templates(
     the outlet used it before.
     """
     # Templates sit at the edges: only the first and last few kept lines can be one.
-    kept_order = [i for i in range(len(blocks)) if kept[i] and roles[i] != "title"]
+    kept_order = [i for i in range(len(lines)) if kept[i] and roles[i] != "title"]
     head, tail = kept_order[:_TEMPLATE_EDGE], kept_order[::-1][:_TEMPLATE_EDGE]
-    # A line longer than any template ends the walk: it needs no key.
-    keys = {i: line_key(blocks[i].text) for i in head + tail if at_most_words(blocks[i].text, _TEMPLATE_WORDS)}
+    # A line longer than any template ends the walk: it needs no key. (Words counted as
+    # at_most_words counts them, by _describe: splitting each edge line again took 4 µs.)
+    keys = {i: line_key(lines[i].text) for i in {*head, *tail} if lines[i].spaced_words <= _TEMPLATE_WORDS}
     known = templates(source, list(keys.values())) if keys else set()
     if not known:
         return

@@ -126,15 +126,23 @@ def prepare_all(
 def _here(
     archive: Archive, items: Iterator[Item], config: Config, expand: Expand, pool: WorkerPool | None
 ) -> Iterator[Prepared]:
-    from .ingest import prepare
+    from .ingest import finish_fingerprints, prepare
 
+    # Fingerprints made a chunk at a time, as in a worker (see finish_fingerprints).
+    done: list[Prepared] = []
     for item in items:
-        prepared = prepare(archive, item, config)
+        prepared = prepare(archive, item, config, fingerprint_later=True)
         if isinstance(prepared, Expansion):
+            yield from finish_fingerprints(done)
+            done = []
             # Its items may be many (a crawl, a feed of links): the pool may be worth starting now.
             yield from prepare_all(archive, expand(prepared), config, expand, pool=pool)
         else:
-            yield prepared
+            done.append(prepared)
+            if len(done) == CHUNK:
+                yield from finish_fingerprints(done)
+                done = []
+    yield from finish_fingerprints(done)
 
 
 def _in_pool(
@@ -184,13 +192,16 @@ class _Ready:
         self.results: list[Prepared] = []
 
     def finish(self, archive: Archive, config: Config, *, stop: Callable[[], bool] = lambda: False) -> list[Prepared]:
-        """Prepare its items not prepared yet, one by one until ``stop()`` says so; the results so far."""
-        from .ingest import prepare
+        """Prepare its items not prepared yet, one by one until ``stop()`` says so; the results so far
+        (their fingerprints made together once the last item is prepared, as in a worker)."""
+        from .ingest import finish_fingerprints, prepare
 
         for item in self.items[len(self.results) :]:
-            self.results.append(prepare(archive, item, config))
+            self.results.append(prepare(archive, item, config, fingerprint_later=True))
             if stop():
                 break
+        if len(self.results) == len(self.items):
+            self.results = finish_fingerprints(self.results)
         return self.results
 
 
