@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 from .extract import find_date
 from .normalize import line_key, word_count
-from .records import Block, ExtractedArticle
+from .records import Block, ExtractedArticle, evolve
 from .templates import MAX_TEMPLATE_WORDS as _TEMPLATE_WORDS
 
 REASONS: tuple[str, ...] = (
@@ -314,7 +314,7 @@ def clean_article(article: ExtractedArticle, *, templates: TemplateCheck | None 
             out.append(block)  # most blocks are unchanged, and a new frozen Block costs a microsecond
         else:
             out.append(Block(len(out), roles[i], text, kept[i], reason))
-    return replace(article, blocks=tuple(out))
+    return evolve(article, blocks=tuple(out))
 
 
 def _describe(text: str) -> _Line:

@@ -72,7 +72,7 @@ from .fingerprint import (
     signature_values,
 )
 from .recenttier import RecentTier
-from .records import MAX_ID, Article, ExtractedArticle, IngestResult, Link, Precomputed
+from .records import MAX_ID, Article, ExtractedArticle, IngestResult, Link, Precomputed, evolve
 from .similarity import Evidence, compare, link_level
 
 if TYPE_CHECKING:
@@ -405,7 +405,7 @@ class LinkIndex:
             return replace(result, cluster=self.cluster_of(result.id))
         fp = ahead.fingerprint if ahead is not None else fingerprint(article.body_text)
         done = self.add(result.id, fp, result.duplicate_of, now)
-        return replace(result, cluster=done.cluster, link=done.link, note=done.note)
+        return evolve(result, cluster=done.cluster, link=done.link, note=done.note)
 
     def add(self, article_id: int, fp: Fingerprint | None, duplicate_of: int | None, now: str) -> Indexed:
         """Index a just-stored article: look up, verify, link, store, cluster."""

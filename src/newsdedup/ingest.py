@@ -43,7 +43,7 @@ from .fingerprint import Fingerprint, fingerprint_many, fingerprint_shingles, fi
 from .inputs import DoneItem, Expander, Expansion, FeedFetched, InputEnd, Item, SameAs, UrlItem
 from .normalize import key_hash
 from .parallel import prepare_all
-from .records import ExtractedArticle, IngestResult, Precomputed, RawInput
+from .records import ExtractedArticle, IngestResult, Precomputed, RawInput, evolve
 from .sources import InputRef, read_input
 from .templates import SiteTemplates
 from .urls import normalize_url, url_name
@@ -221,11 +221,11 @@ def prepare_raw(
     body = " ".join(article.body_paragraphs)
     if fingerprint_later:
         key, shingles, words = shingles_with_key(body)
-        article = replace(article, body_hash=key_hash(key))
+        article = evolve(article, body_hash=key_hash(key))
         later = None if shingles is None else (shingles, words)
         return _Prepared(raw, article, archive.precompute(raw, article, None), shingles=later)
     key, fp = fingerprint_with_key(body)
-    article = replace(article, body_hash=key_hash(key))
+    article = evolve(article, body_hash=key_hash(key))
     return _Prepared(raw, article, archive.precompute(raw, article, fp))
 
 
@@ -253,7 +253,7 @@ def finish_fingerprints(results: list[Prepared]) -> list[Prepared]:
         except Exception as err:
             done[at] = _unexpected(prepared.raw.origin, err)
             continue
-        done[at] = replace(prepared, ahead=replace(prepared.ahead, fingerprint=fp), shingles=None)
+        done[at] = evolve(prepared, ahead=evolve(prepared.ahead, fingerprint=fp), shingles=None)
     return done
 
 
