@@ -231,3 +231,11 @@ def test_page_source_left_in_a_text_is_dropped_as_markup() -> None:
     assert got[:4] == [("title", None), ("body", None), ("subheading", None), ("body", None)]
     assert got[4:] == [("boilerplate", "markup")] * 9
     assert "markup" in REASONS
+
+
+@given(st.text(alphabet=st.sampled_from(list("a?Đ đ_9.\ufffdÃ©Ä‘Æ°¡á»ºâ€\u00a0\u00bf")), max_size=12))
+def test_the_line_test_for_garbled_words_finds_what_the_word_pattern_finds(text: str) -> None:
+    from newsdedup.clean import _GARBLED_WORD, _MOJIBAKE, _QUESTION_IN_WORD
+
+    fast = bool(_QUESTION_IN_WORD.search(text) or _MOJIBAKE.search(text))
+    assert fast == bool(_GARBLED_WORD.search(text))
