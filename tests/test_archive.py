@@ -320,3 +320,25 @@ print(archive.db["articles"].count, archive.db.conn is archive.conn, "sqlite_uti
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[:2] == ["new new revision False", "2 True True"]
+
+
+def test_a_batch_with_the_same_bytes_twice_and_bytes_stored_before_stores_each_once(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup import originals as originals_module
+
+    monkeypatch.setattr(originals_module, "_KEYS_A_QUERY", 2)  # the batch's question in parts
+    old, new = SEED_A.read_bytes(), SEED_B.read_bytes()
+    assert add(memory_archive, old, "old.txt")[0] == "new"
+    raws = [raw_of(data, name) for data, name in [(new, "b.txt"), (old, "old-again.txt"), (new, "b-again.txt")]]
+    results = memory_archive.add_many([(raw, extract(raw)) for raw in raws])
+    assert [(r.status, r.id, r.duplicate_of) for r in results] == [
+        ("new", 2, None),
+        ("duplicate", 1, 1),
+        ("duplicate", 2, 2),
+    ]
+    assert (memory_archive.stats().articles, memory_archive.stats().originals) == (2, 2)
+    assert memory_archive.originals.stored([raw.sha256 for raw in raws] + ["0" * 64]) == {
+        raws[0].sha256,
+        raws[1].sha256,
+    }

@@ -459,11 +459,16 @@ class Archive:
         results: list[IngestResult] = []
         try:
             with self._write():
+                # Most bytes are new: one query says which are stored, and only those (or bytes
+                # an earlier item of the batch stores) are looked up one by one.
+                stored = self.originals.stored([raw.sha256 for raw, _ in items])
                 for n, (raw, article) in enumerate(items):
                     ahead = precomputed[n] if precomputed is not None else None
                     if ahead is not None and ahead.sha256 != raw.sha256:
                         raise ValueError(f"item {n}: its precomputed record was made from other bytes")
-                    result = self._add_one(raw, article, ahead, now)
+                    new_bytes = raw.sha256 not in stored
+                    stored.add(raw.sha256)
+                    result = self._add_one(raw, article, ahead, now, new_bytes=new_bytes)
                     if result.match != "same-url":  # revisions are indexed as they are written
                         result = self.links.index_result(result, article, ahead, now)
                     results.append(result)
@@ -472,8 +477,12 @@ class Archive:
             raise ArchiveError(f"cannot write to the archive {self.path}: {err}") from None
         return results
 
-    def _add_one(self, raw: RawInput, article: ExtractedArticle, ahead: Precomputed | None, now: str) -> IngestResult:
-        existing = self.find_original(raw.sha256, fetched_at=raw.fetched_at)
+    def _add_one(
+        self, raw: RawInput, article: ExtractedArticle, ahead: Precomputed | None, now: str, *, new_bytes: bool
+    ) -> IngestResult:
+        """Store one item (see :meth:`add_many`); ``new_bytes``: its bytes are known not to be
+        stored (so no article is made from them either)."""
+        existing = None if new_bytes else self.find_original(raw.sha256, fetched_at=raw.fetched_at)
         if existing is not None:
             return IngestResult.same_bytes(raw.origin, *existing)
         digest = article.body_hash or body_hash(article.body_paragraphs)
@@ -482,8 +491,8 @@ class Archive:
         if key is not None:
             row = self.conn.execute("SELECT id FROM articles WHERE url = ? ORDER BY id LIMIT 1", [key]).fetchone()
             if row is not None:
-                return self._revise(int(row[0]), raw, article, digest, ahead, now)
-        original_id = self.originals.put(raw.sha256, raw.data, ahead.original if ahead else None)
+                return self._revise(int(row[0]), raw, article, digest, ahead, now, new_bytes=new_bytes)
+        original_id = self.originals.put(raw.sha256, raw.data, ahead.original if ahead else None, absent=new_bytes)
         first = None
         if digest is not None:
             row = self.conn.execute(_FIRST_WITH_BODY, [digest[:_BODY_KEY_DIGITS], digest, 0]).fetchone()
@@ -535,9 +544,12 @@ class Archive:
         digest: str | None,
         ahead: Precomputed | None,
         now: str,
+        *,
+        new_bytes: bool,
     ) -> IngestResult:
         """Archive a new text of article ``article_id`` (same URL) as its next revision, or say
-        why it is not one (the rules are in :mod:`newsdedup.revisions`). Under the write lock."""
+        why it is not one (the rules are in :mod:`newsdedup.revisions`). Under the write lock.
+        ``new_bytes``: see :meth:`_add_one`."""
         revisions = self._revisions_of(article_id)
         latest = revisions[-1]
         unchanged = IngestResult(
@@ -578,7 +590,7 @@ class Archive:
             self.config,
             reverted_to=earlier.number if earlier is not None else None,
         )
-        original_id = self.originals.put(raw.sha256, raw.data, ahead.original if ahead else None)
+        original_id = self.originals.put(raw.sha256, raw.data, ahead.original if ahead else None, absent=new_bytes)
         self._supersede(article_id, latest.number)
         self.blocks.put(article_id, article.blocks, raw.data, ahead.frame if ahead else None)
         body_changed = digest != old_hash

@@ -44,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import zstandard
@@ -68,6 +69,8 @@ KEY_DIGITS = 16
 # The original with this hash: the key, then the full hash in the row (as ``+sha256``, so
 # that SQLite looks the key up in the index rather than weigh the two).
 _BY_HASH = f"WHERE substr(sha256, 1, {KEY_DIGITS}) = ? AND +sha256 = ?"
+# Hashes asked in one statement by OriginalStore.stored (SQLite allows 32,766 parameters).
+_KEYS_A_QUERY = 500
 
 
 #: An original packed for storing (:meth:`OriginalStore.pack`): how it was compressed (``zstd``
@@ -124,10 +127,11 @@ class OriginalStore:
         """The write transaction ended (committed or rolled back)."""
         self._writing, self._newest_in_write = False, None
 
-    def put(self, sha256: str, data: bytes, packed: Packed | None = None) -> int:
+    def put(self, sha256: str, data: bytes, packed: Packed | None = None, *, absent: bool = False) -> int:
         """Store ``data`` under ``sha256`` unless it is there already (``packed``: from :meth:`pack`);
-        return the original's id."""
-        found = self.find(sha256)
+        return the original's id. ``absent``: the caller knows it is not there (:meth:`stored`
+        said so in this write transaction), and it is not looked up again."""
+        found = None if absent else self.find(sha256)
         if found is not None:
             return found
         dict_id = self._newest()
@@ -145,6 +149,20 @@ class OriginalStore:
         if self._count is not None:
             self._count += 1
         return int(cursor.lastrowid or 0)
+
+    def stored(self, hashes: Sequence[str]) -> set[str]:
+        """Which of these SHA-256 hashes are stored: one query for a batch (an article's
+        :meth:`find` and ``Archive.find_original`` are then asked only of those)."""
+        found: set[str] = set()
+        for start in range(0, len(hashes), _KEYS_A_QUERY):
+            part = hashes[start : start + _KEYS_A_QUERY]
+            marks = ", ".join("?" * len(part))
+            rows = self.conn.execute(
+                f"SELECT sha256 FROM originals WHERE substr(sha256, 1, {KEY_DIGITS}) IN ({marks})",
+                [h[:KEY_DIGITS] for h in part],
+            )
+            found.update(row[0] for row in rows)
+        return found & set(hashes)
 
     def find(self, sha256: str) -> int | None:
         """The id of the original stored under ``sha256``, or None if there is none."""
