@@ -201,3 +201,13 @@ def test_fingerprints_made_together_at_the_real_block_sizes() -> None:
     alone = [fingerprint_shingles(a, word_count=n) for a, n in zip(arrays, lengths, strict=True)]
     assert together == alone
     assert [fp.band_probes for fp in together] == [fp.band_probes for fp in alone]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab hòa thủy \u200b\u00ad“”—…\t\n.,")), max_size=40))
+def test_the_key_made_with_the_fingerprint_is_the_comparison_key(text: str) -> None:
+    from newsdedup.fingerprint import fingerprint_with_key, words
+    from newsdedup.normalize import comparison_key
+
+    key, fp = fingerprint_with_key(text)
+    assert key == comparison_key(text)
+    assert (fp is None) == (not words(text))
