@@ -13,10 +13,11 @@ import pytest
 
 from newsdedup import Archive, Config, ingest_paths
 from newsdedup.cluster import NO_BODY_NOTE
+from newsdedup.fingerprint import fingerprint
 from newsdedup.records import ExtractedArticle, IngestResult, RawInput
-from newsdedup.sources import find_inputs
+from newsdedup.sources import InputRef, find_inputs
 
-from .conftest import DATA, SEED_A, article_text
+from .conftest import DATA, SEED_A, SEED_B, article_text
 
 
 def statuses(archive: Archive, paths: list[str], config: Config | None = None) -> list[tuple[str, str]]:
@@ -304,15 +305,49 @@ def test_fingerprints_made_for_a_chunk_at_once_are_those_made_one_by_one(
     assert probes[0] == probes[1] and all(probes[0])
 
 
-def test_an_article_whose_fingerprint_was_left_to_make_is_never_stored(memory_archive: Archive) -> None:
-    from newsdedup.errors import NewsdedupError
-    from newsdedup.ingest import _Writer, prepare
-    from newsdedup.sources import InputRef
+def test_the_writer_makes_the_fingerprints_left_to_make_together(
+    memory_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsdedup import ingest
 
-    later = prepare(memory_archive, InputRef(str(SEED_A)), memory_archive.config, fingerprint_later=True)
-    with pytest.raises(NewsdedupError, match="fingerprint not made"):
-        list(_Writer(memory_archive, set(), None, None).flush([later]))
-    assert memory_archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    made_together: list[int] = []
+    many = ingest.fingerprint_many
+
+    def counted(arrays: Any, words: Any) -> Any:
+        made_together.append(len(arrays))
+        return many(arrays, words)
+
+    monkeypatch.setattr(ingest, "fingerprint_many", counted)
+    config = memory_archive.config
+    later = [ingest.prepare(memory_archive, InputRef(str(p)), config, fingerprint_later=True) for p in (SEED_A, SEED_B)]
+    results = list(ingest._Writer(memory_archive, set(), None, None).flush(later))
+    assert [r.status for r in results] == ["new", "new"] and made_together == [2]
+    for prepared, result in zip(later, results, strict=True):
+        body = " ".join(prepared.article.body_paragraphs)  # type: ignore[union-attr]
+        stored = memory_archive.db.execute("SELECT signature FROM fingerprints WHERE article_id = ?", [result.id])
+        assert stored.fetchone()[0] == fingerprint(body).signature  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("where", ["memory", "file"])
+def test_with_one_worker_each_item_is_prepared_against_the_batches_committed_before_it(
+    tmp_path: Path, where: str
+) -> None:
+    # An edge line all of one source's articles share becomes a site template once two
+    # committed articles hold it: every article prepared after the first batch (of 3) is
+    # committed has it dropped, as an item is prepared only when the writer asks for it.
+    refs = []
+    for n in range(8):
+        path = tmp_path / f"{n:02d}.txt"
+        words = " ".join(f"từ{n}x{k}" for k in range(60))
+        path.write_text(
+            f"Tiêu đề số {n}\nĐọc thêm tin tức mới nhất\n{words}. Câu cuối của bài {n}.\n", encoding="utf-8"
+        )
+        refs.append(InputRef(str(path), source="vne"))
+    config = Config(batch_size=3, template_min_articles=2, workers=1)
+    with Archive(":memory:" if where == "memory" else tmp_path / "archive", config) as archive:
+        results = list(ingest_paths(archive, refs, config))
+        shared = [next(b for b in archive.get(r.id).blocks if b.text.startswith("Đọc thêm")) for r in results]  # type: ignore[arg-type]
+    assert "".join("T" if b.reason == "site-template" else "K" for b in shared) == "KKKTTTTT"
 
 
 def test_an_article_whose_fingerprint_fails_in_a_chunk_fails_alone(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError, dataclass, replace
-from typing import Any
+from dataclasses import FrozenInstanceError, dataclass, field, replace
+from typing import Any, ClassVar
 
 import pytest
 
@@ -64,3 +64,49 @@ def test_a_record_with_slots_is_copied_too() -> None:
         b: str = "x"
 
     assert evolve(Slotted(1), b="y") == Slotted(1, "y")
+
+
+@dataclass(frozen=True)
+class _Counted:
+    name: str
+    count: int = field(default=0, init=False)
+
+
+@dataclass(frozen=True)
+class _Kinded:
+    name: str
+    kind: ClassVar[str] = "x"
+
+
+def test_records_evolve_cannot_copy_by_their_state_are_copied_by_replace() -> None:
+    from functools import cached_property
+
+    @dataclass(frozen=True)
+    class Cached:
+        text: str
+
+        @cached_property
+        def words(self) -> int:
+            return len(self.text.split())
+
+    cached = Cached("một hai")
+    assert cached.words == 2
+    assert evolve(cached, text="một hai ba").words == 3  # not the original's cached 2
+
+    with pytest.raises(ValueError, match="init=False"):
+        evolve(_Counted("a"), count=3)
+    with pytest.raises(TypeError, match="kind"):
+        evolve(_Kinded("a"), kind="y")
+    assert evolve(_Kinded("a"), name="b") == _Kinded("b")
+
+    @dataclass(frozen=True)
+    class Base:
+        a: int
+
+    @dataclass(frozen=True, slots=True)
+    class SlottedChild(Base):
+        b: int = 0
+
+    assert evolve(SlottedChild(1), b=2) == SlottedChild(1, 2)
+    with pytest.raises(TypeError):
+        evolve(object(), a=1)

@@ -35,7 +35,7 @@ from .archive import Archive
 from .clean import clean_article
 from .config import Config
 from .decoding import media_type
-from .errors import FetchError, InputError, InputTooLarge, NewsdedupError
+from .errors import FetchError, InputError, InputTooLarge
 from .extract import extract
 from .feeds import looks_like_feed
 from .fetchlog import FetchRecord, lookup
@@ -378,10 +378,10 @@ class _Writer:
         self.feed: FetchRecord | None = None  # the current input's feed row, stored if it had no error
 
     def flush(self, pending: list[Prepared]) -> Iterator[IngestResult]:
+        # The fingerprints of the articles this process prepared itself (with ``workers = 1``,
+        # or a chunk it took back from the pool), made together as a worker makes its chunk's.
+        pending = finish_fingerprints(pending)
         to_store = [p for p in pending if isinstance(p, _Prepared)]
-        if any(p.shingles is not None for p in to_store):
-            # It would be stored as an article without words, and never linked.
-            raise NewsdedupError("an article reached the writer with its fingerprint not made (a bug in newsdedup)")
         stored = iter(
             self.archive.add_many([(p.raw, p.article) for p in to_store], [p.ahead for p in to_store])
             if to_store

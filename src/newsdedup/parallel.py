@@ -126,23 +126,17 @@ def prepare_all(
 def _here(
     archive: Archive, items: Iterator[Item], config: Config, expand: Expand, pool: WorkerPool | None
 ) -> Iterator[Prepared]:
-    from .ingest import finish_fingerprints, prepare
+    from .ingest import prepare
 
-    # Fingerprints made a chunk at a time, as in a worker (see finish_fingerprints).
-    done: list[Prepared] = []
     for item in items:
+        # Each item is passed on as soon as it is prepared (the writer commits batches, and
+        # after a slow fetch, as they come); its fingerprint is made with the writer's batch.
         prepared = prepare(archive, item, config, fingerprint_later=True)
         if isinstance(prepared, Expansion):
-            yield from finish_fingerprints(done)
-            done = []
             # Its items may be many (a crawl, a feed of links): the pool may be worth starting now.
             yield from prepare_all(archive, expand(prepared), config, expand, pool=pool)
         else:
-            done.append(prepared)
-            if len(done) == CHUNK:
-                yield from finish_fingerprints(done)
-                done = []
-    yield from finish_fingerprints(done)
+            yield prepared
 
 
 def _in_pool(
@@ -193,15 +187,13 @@ class _Ready:
 
     def finish(self, archive: Archive, config: Config, *, stop: Callable[[], bool] = lambda: False) -> list[Prepared]:
         """Prepare its items not prepared yet, one by one until ``stop()`` says so; the results so far
-        (their fingerprints made together once the last item is prepared, as in a worker)."""
-        from .ingest import finish_fingerprints, prepare
+        (their fingerprints are made with the writer's batch, as those of ``workers = 1``)."""
+        from .ingest import prepare
 
         for item in self.items[len(self.results) :]:
             self.results.append(prepare(archive, item, config, fingerprint_later=True))
             if stop():
                 break
-        if len(self.results) == len(self.items):
-            self.results = finish_fingerprints(self.results)
         return self.results
 
 

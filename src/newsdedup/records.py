@@ -8,7 +8,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
@@ -32,16 +33,19 @@ _R = TypeVar("_R")
 
 def evolve(record: _R, /, **changes: Any) -> _R:
     """``dataclasses.replace`` for the records ingestion copies on every article: the same copy
-    with ``changes``, made without calling the class's ``__init__``.
+    with ``changes``, made without calling the class's ``__init__`` when nothing in the class
+    needs it.
 
     ``replace`` reads every field and calls ``__init__`` with them as keywords, which a frozen
     dataclass runs through ``object.__setattr__`` field by field: 12 µs for an
-    :class:`ExtractedArticle`, against 2 µs here, five times an article. A record with a
-    ``__post_init__`` (which ``__init__`` would run) or without a ``__dict__`` is copied by
-    ``replace`` itself.
+    :class:`ExtractedArticle`, against 2 µs here, five times an article. A class with a
+    ``__post_init__``, a field that is not an ``__init__`` argument, slots or a cached property
+    (see :func:`_state_fields`) is copied by ``replace`` itself. mypy checks the keywords of
+    ``replace``, not these: tests compare the two.
 
     Raises:
-        TypeError: a change names no field of the record's class.
+        TypeError: ``record`` is no dataclass, or a change names no field of its class
+            (``replace`` raises ``ValueError`` for a field that ``__init__`` does not take).
 
     >>> b = Block(0, "body", "Một đoạn.")
     >>> evolve(b, kept=False, reason="advert") == replace(b, kept=False, reason="advert")
@@ -51,18 +55,34 @@ def evolve(record: _R, /, **changes: Any) -> _R:
     ...
     TypeError: Block has no field 'colour'
     """
-    cls = type(record)
-    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
-    unknown = changes.keys() - fields.keys()
+    cls: type = type(record)
+    names = _state_fields(cls)
+    if names is None:
+        return replace(record, **changes)  # type: ignore[type-var]
+    unknown = changes.keys() - names
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {min(unknown)!r}")
-    if hasattr(cls, "__post_init__") or not hasattr(record, "__dict__"):
-        return replace(record, **changes)  # type: ignore[type-var]
     copy: _R = object.__new__(cls)
     state = copy.__dict__
     state.update(record.__dict__)
     state.update(changes)
     return copy
+
+
+@cache
+def _state_fields(cls: type) -> frozenset[str] | None:
+    """The fields of ``cls`` if :func:`evolve` may copy its instances by their ``__dict__``: a
+    dataclass whose fields are all plain ``__init__`` arguments (no ``ClassVar``, ``InitVar`` or
+    ``init=False``), with no ``__post_init__``, no ``__slots__`` in its classes and no cached
+    property (a copy would keep a value computed from the original); None otherwise."""
+    if not is_dataclass(cls) or hasattr(cls, "__post_init__"):
+        return None
+    names = frozenset(f.name for f in fields(cls) if f.init)
+    # (fields() leaves out ClassVar and InitVar pseudo-fields, which __dataclass_fields__ holds.)
+    plain = len(names) == len(cls.__dataclass_fields__)
+    slotted = any("__slots__" in vars(klass) for klass in cls.__mro__[:-1])
+    cached = any(isinstance(v, cached_property) for klass in cls.__mro__ for v in vars(klass).values())
+    return names if plain and not slotted and not cached else None
 
 
 @dataclass(frozen=True)
