@@ -94,6 +94,9 @@ def prepare_all(
     on_drain: Drain | None = None,
 ) -> Iterator[Prepared]:
     """Prepare every item (see :func:`newsdedup.ingest.prepare`), in order, expansions in their place.
+    A worker's articles come with their fingerprints made; those this process prepares come with
+    theirs left to make, together, by :func:`newsdedup.ingest.finish_fingerprints` (the writer
+    calls it on each batch).
 
     ``pool``: worker processes already started (``config.workers - 1`` of them, say);
     without one, a pool of ``config.workers - 1`` is started when the run is large
