@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean chromium bench-links eval-links bench-warc bench-hub
+.PHONY: demo test lint typecheck check bench clean chromium bench-links eval-links bench-warc bench-hub bench-instructions
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-warc: $(STAMP)
 COPIES ?= 300
 bench-hub: $(STAMP)
 	$(BIN)/python bench/bench_hub.py --copies $(COPIES)
+
+## bench-instructions: instructions an article, ingest and bare MinHash, counted by callgrind (COUNT VNE articles, default 1000; needs valgrind)
+bench-instructions: $(STAMP)
+	$(BIN)/python bench/bench_instructions.py --eval $(EVAL) --count $(if $(filter command line,$(origin COUNT)),$(COUNT),1000)
 
 ## eval-links: link quality on VMDS and all of VNTC, checked against eval/baselines (fails on a regression)
 eval-links: $(STAMP)

@@ -58,3 +58,19 @@ def test_the_hub_bench_builds_one_cluster_and_caps_each_copys_links(tmp_path: Pa
     assert (before, figures["max_verified"]) == (cluster.MAX_VERIFIED, 4)  # (put back after the run)
     assert figures["cluster_sizes"] == [40] and figures["links_of_the_last_copy"] == 4
     assert sum(figures["links_by_level"].values()) <= 4 * 39
+
+
+def test_the_instructions_bench_reads_callgrind_and_says_when_valgrind_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bench = _bench("bench_instructions")
+    assert doctest.testmod(bench).failed == 0
+    (tmp_path / "empty.out").write_text("events: Ir\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no callgrind summary"):
+        bench.counted_instructions(tmp_path / "empty.out")
+    with pytest.raises(ValueError, match="at least 2"):
+        bench.per_article(10, 5, 1)
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    monkeypatch.setattr("sys.argv", ["bench_instructions.py", "--eval", str(tmp_path)])
+    assert bench.main() == 2
+    assert "valgrind is not installed" in capsys.readouterr().err
