@@ -1,9 +1,10 @@
 """Instructions an article: end-to-end plain-text ingest, counted by valgrind's callgrind.
 
 Wall-clock figures drift by 10% and more between runs on this machine (``bench_links.py``
-scales them by bare MinHash measured in the same run); a count of instructions is the same
-whatever else the machine does, so one run of each version shows a change of a percent or
-two. This script writes ``--count`` VNTC articles (a folder per outlet), bytecode compiled,
+scales them by bare MinHash measured in the same run); a count of instructions does not
+depend on what else the machine does, and two runs of the same code differ by 0.2% (the
+hash seed is fixed; addresses and timestamps still vary), so one run of each version shows a
+change of a percent. This script writes ``--count`` VNTC articles (a folder per outlet), bytecode compiled,
 and counts under ``valgrind --tool=callgrind``, two processes at a time:
 
 * ``newsdedup ingest --workers 1 --source-from-folder`` of them into a new archive, less a
@@ -27,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -75,11 +77,14 @@ def per_article(total: int, start: int, articles: int) -> int:
 
 
 def _callgrind(command: list[str], out_file: Path) -> int:
+    # A fixed hash seed: str hashes (so dict and set layouts) are the same in every run. Two
+    # runs of the same code still differ by 0.2% (addresses, timestamps).
     subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", *command],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     return counted_instructions(out_file)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from newsdedup import Archive, Config, ingest_paths
 from newsdedup.templates import SiteTemplates, count_lines
 
@@ -80,3 +83,10 @@ def test_exact_duplicates_do_not_count(tmp_path: Path, memory_archive: Archive) 
         ingest(memory_archive, tmp_path, f"d{n}.txt", story(7).replace("\n", "\n" * (n + 1)), "bao-mau")
     counts = memory_archive.db.execute("SELECT max(articles) FROM line_counts").fetchone()[0]
     assert counts == 1
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\u00a0ờ")), max_size=30), st.integers(min_value=0, max_value=12))
+def test_at_most_words_counts_as_splitting_does(text: str, limit: int) -> None:
+    from newsdedup.templates import at_most_words
+
+    assert at_most_words(text, limit) == (len(text.split()) <= limit)
