@@ -43,10 +43,10 @@ _BASELINE = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {bench!r})
-from bench_links import word3_shingles
+from bench_links import NUM_PERM, word3_shingles
 from datasketch import MinHash
 texts = [p.read_text(encoding="utf-8") for p in sorted(Path({folder!r}).rglob("*.txt"))]
-MinHash.bulk(word3_shingles(texts), num_perm=128)
+MinHash.bulk(word3_shingles(texts), num_perm=NUM_PERM)
 """
 
 

@@ -177,7 +177,7 @@ def prepare(archive: Archive, item: Item, config: Config, *, fingerprint_later: 
     """Do one item's work (fetch, read, extract, clean, fingerprint, precompute); see :data:`Prepared`.
 
     ``fingerprint_later``: an article's fingerprint is left to :func:`finish_fingerprints`,
-    which makes those of many articles at once (a worker's chunk of them).
+    which makes those of many articles at once (a worker's chunk of them, or the writer's batch).
     """
     if isinstance(item, DoneItem):
         return item.result
