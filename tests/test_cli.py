@@ -336,6 +336,33 @@ def test_clusters_and_similar(runner: CliRunner, archive_dir: Path) -> None:
     assert code == 0 and "No clusters" in out
 
 
+def test_an_untitled_article_is_named_alike_in_every_listing(
+    runner: CliRunner, archive_dir: Path, tmp_path: Path
+) -> None:
+    # One long line: a paragraph, not a title. The copy has a sentence more (near-duplicate).
+    body = " ".join(f"Câu thứ {n} của bài viết không có tiêu đề nói về cuộc họp chiều nay." for n in range(12))
+    (tmp_path / "first.txt").write_text(body + "\n", encoding="utf-8")
+    (tmp_path / "second.txt").write_text(body + " Thêm một câu.\n", encoding="utf-8")
+    assert run(runner, archive_dir, "ingest", str(tmp_path / "first.txt"), str(tmp_path / "second.txt"))[0] == 0
+
+    def shown(*args: str) -> str:
+        result = runner.invoke(app, ["--archive", str(archive_dir), *args], env={"COLUMNS": "400"})
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    first, second = f"(no title: {tmp_path / 'first.txt'})", f"(no title: {tmp_path / 'second.txt'})"
+    assert first in shown("list") and second in shown("list")
+    assert first in shown("clusters")
+    out = shown("similar", "1")
+    assert out.startswith(f"1: {first}") and second in out and "near-duplicate" in out
+    assert shown("show", "1").startswith("(no title)\n")
+    # Machine output keeps the title as it is (none) and gives the origin beside it.
+    [cluster] = json.loads(shown("clusters", "--json"))
+    assert (cluster["title"], cluster["origin"]) == (None, str(tmp_path / "first.txt"))
+    [linked] = json.loads(shown("similar", "1", "--json"))["similar"]
+    assert (linked["title"], linked["origin"]) == (None, str(tmp_path / "second.txt"))
+
+
 def test_clusters_and_similar_by_level(runner: CliRunner, archive_dir: Path) -> None:
     run(runner, archive_dir, "ingest", str(DATA))  # the seeds: one same-story link
     assert json.loads(run(runner, archive_dir, "clusters", "--level", "near-duplicate", "--json")[1]) == []

@@ -43,6 +43,10 @@ def test_the_seed_articles_are_one_cluster(memory_archive: Archive) -> None:
     assert (cluster.id, cluster.size, cluster.canonical, cluster.members) == (1, 2, 1, (1, 2))
     assert memory_archive.get(2).cluster == 1
     assert [s.link.other for s in memory_archive.similar(2)] == [1]
+    # Each names where its article came from, beside the title (what names an untitled one).
+    origins = {n: memory_archive.get(n).origin for n in (1, 2)}
+    assert cluster.origin == origins[1] and memory_archive.similar(2)[0].origin == origins[1]
+    assert memory_archive.clusters(levels=("same-story",))[0].origin == origins[1]  # worked out from the links
 
 
 def test_exact_near_duplicate_and_same_story_links(memory_archive: Archive) -> None:

@@ -22,7 +22,7 @@ import typer
 
 from .config import Config
 from .errors import ConfigError, NewsdedupError
-from .records import MAX_ID
+from .records import MAX_ID, shown_title
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -480,7 +480,7 @@ def list_articles(
         status = f"dup of {a.duplicate_of}" if a.duplicate_of is not None else ""
         if (a.revisions or 1) > 1:
             status = ", ".join(filter(None, (status, f"{a.revisions} revisions")))
-        table.add_row(str(a.id), a.published or "", a.source or "", a.title or a.origin or "", status)
+        table.add_row(str(a.id), a.published or "", a.source or "", shown_title(a.title, a.origin), status)
     Console().print(table)
 
 
@@ -509,7 +509,7 @@ def show(
 
     # Piped, lines are not wrapped at 80 columns: URLs and paths stay whole for grep.
     console = Console(soft_wrap=not sys.stdout.isatty())
-    console.print(Text(article.title or "(no title)", style="bold"))
+    console.print(Text(shown_title(article.title), style="bold"))
     for label, value in (
         ("id", article.id),
         ("source", article.source),

@@ -149,6 +149,7 @@ class ClusterSummary:
     first_published: str | None
     last_published: str | None
     members: tuple[int, ...]
+    origin: str | None = None  # the canonical article's file or URL (what names it if untitled)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
@@ -157,6 +158,7 @@ class ClusterSummary:
             "size": self.size,
             "canonical": self.canonical,
             "title": self.title,
+            "origin": self.origin,
             "sources": list(self.sources),
             "first_published": self.first_published,
             "last_published": self.last_published,
@@ -240,10 +242,17 @@ class SimilarArticle:
     title: str | None
     source: str | None
     published: str | None
+    origin: str | None = None  # the linked article's file or URL (what names it if untitled)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict: the link's fields and the article's metadata."""
-        return {**self.link.to_dict(), "title": self.title, "source": self.source, "published": self.published}
+        return {
+            **self.link.to_dict(),
+            "title": self.title,
+            "source": self.source,
+            "published": self.published,
+            "origin": self.origin,
+        }
 
 
 class LinkIndex:
@@ -1107,14 +1116,14 @@ class LinkIndex:
         levels only)."""
         wanted = LINK_LEVELS if levels is None else link_levels(levels)
         rows = self.conn.execute(
-            """SELECT l.a, l.b, l.level, l.score, l.evidence, ar.title, ar.source, ar.published
+            """SELECT l.a, l.b, l.level, l.score, l.evidence, ar.title, ar.source, ar.published, ar.origin
                FROM links AS l JOIN articles AS ar ON ar.id = (CASE WHEN l.a = ?1 THEN l.b ELSE l.a END)
                WHERE l.a = ?1 OR l.b = ?1""",
             (article_id,),
         ).fetchall()
         found = [
-            SimilarArticle(_link(b if a == article_id else a, level, score, evidence), title, source, published)
-            for a, b, level, score, evidence, title, source, published in rows
+            SimilarArticle(_link(b if a == article_id else a, level, score, evidence), title, source, published, origin)
+            for a, b, level, score, evidence, title, source, published, origin in rows
             if level in wanted
         ]
         found.sort(key=lambda s: (LEVEL_RANK[s.link.level], -s.link.score, s.link.other))
@@ -1168,13 +1177,13 @@ class LinkIndex:
         return groups
 
     def _member_rows(self, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
-        """Each article's ``(id, title, source, published, duplicate_of)``."""
+        """Each article's ``(id, title, source, published, duplicate_of, origin)``."""
         rows: dict[int, tuple[Any, ...]] = {}
         for chunk in _chunks(ids):
             rows.update(
                 (row[0], tuple(row))
                 for row in self.conn.execute(
-                    "SELECT id, title, source, published, duplicate_of FROM articles "
+                    "SELECT id, title, source, published, duplicate_of, origin FROM articles "
                     f"WHERE id IN ({', '.join('?' * len(chunk))})",
                     chunk,
                 )
@@ -1189,7 +1198,7 @@ class LinkIndex:
         """
         members = (
             self.conn.execute(
-                """SELECT a.id, a.title, a.source, a.published, a.duplicate_of FROM clusters AS c
+                """SELECT a.id, a.title, a.source, a.published, a.duplicate_of, a.origin FROM clusters AS c
                    JOIN articles AS a ON a.id = c.article_id WHERE c.cluster_id = ? ORDER BY a.id""",
                 (cluster_id,),
             ).fetchall()
@@ -1473,7 +1482,7 @@ def link_levels(levels: Sequence[str]) -> tuple[str, ...]:
 
 
 def _summary(cluster_id: int, members: Sequence[Sequence[Any]]) -> ClusterSummary:
-    """The summary of a cluster whose members' ``(id, title, source, published, duplicate_of)``
+    """The summary of a cluster whose members' ``(id, title, source, published, duplicate_of, origin)``
     are given in id order: its canonical article is the first that is not an exact copy."""
     canonical = next((m for m in members if m[4] is None), members[0])
     dates = sorted(m[3] for m in members if m[3])
@@ -1486,6 +1495,7 @@ def _summary(cluster_id: int, members: Sequence[Sequence[Any]]) -> ClusterSummar
         first_published=dates[0] if dates else None,
         last_published=dates[-1] if dates else None,
         members=tuple(m[0] for m in members),
+        origin=canonical[5],
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .cluster import ClusterSummary, SimilarArticle, copy_note, not_linked_note
-from .records import Article, Revision
+from .records import Article, Revision, shown_title
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -39,7 +39,7 @@ def clusters_table(clusters: Sequence[ClusterSummary], *, level: str | None = No
         if c.last_published and c.last_published != c.first_published:
             dates += f" .. {c.last_published}"
         members = ", ".join(map(str, c.members[:8])) + (", ..." if len(c.members) > 8 else "")
-        table.add_row(str(c.id), str(c.size), dates, ", ".join(c.sources), c.title or f"#{c.canonical}", members)
+        table.add_row(str(c.id), str(c.size), dates, ", ".join(c.sources), shown_title(c.title, c.origin), members)
     console.print(table)
 
 
@@ -58,7 +58,7 @@ def similar_table(
     from rich.text import Text
 
     console = Console()
-    console.print(Text(f"{article.id}: {article.title or '(no title)'}", style="bold"))
+    console.print(Text(f"{article.id}: {shown_title(article.title, article.origin)}", style="bold"))
     console.print(Text(f"cluster {article.cluster}", style="dim"))
     note = not_linked_note(article, linked=bool(found) if linked is None else linked)
     if note:
@@ -81,7 +81,13 @@ def _links_table(console: Console, article: Article, found: Sequence[SimilarArti
 
     table = Table(show_edge=False, pad_edge=False)
     for name in ("id", "level", "score", "evidence", "source", "published", "title"):
-        table.add_column(name, overflow="fold", justify="right" if name in ("id", "score") else "left")
+        # (a level, an id or a score broken across lines reads as two)
+        table.add_column(
+            name,
+            overflow="fold",
+            no_wrap=name in ("id", "level", "score"),
+            justify="right" if name in ("id", "score") else "left",
+        )
     for s in found:
         evidence = s.link.evidence or {}
         shown = (
@@ -96,7 +102,7 @@ def _links_table(console: Console, article: Article, found: Sequence[SimilarArti
             shown,
             s.source or "",
             s.published or "",
-            s.title or "",
+            shown_title(s.title, s.origin),
         )
     console.print(table)
     copied = copy_note(article)
@@ -111,7 +117,7 @@ def history_table(article: Article, revisions: Sequence[Revision]) -> None:
     from rich.text import Text
 
     console = Console()
-    console.print(Text(f"{article.id}: {article.title or '(no title)'}", style="bold"))
+    console.print(Text(f"{article.id}: {shown_title(article.title, article.origin)}", style="bold"))
     plural = "s" if len(revisions) != 1 else ""
     console.print(Text(f"{article.url or article.origin or ''} ({len(revisions)} revision{plural})", style="dim"))
     table = Table(show_edge=False, pad_edge=False)

@@ -31,6 +31,18 @@ IngestStatus = Literal["new", "revision", "duplicate", "skipped", "error"]
 _R = TypeVar("_R")
 
 
+def shown_title(title: str | None, origin: str | None = None) -> str:
+    """An article's title as listings show it: an untitled article is marked as such and
+    named by where it came from (its file or URL), the same way in every listing.
+
+    >>> shown_title("Họp báo"), shown_title(None, "data/a.txt"), shown_title("", None)
+    ('Họp báo', '(no title: data/a.txt)', '(no title)')
+    """
+    if title:
+        return title
+    return f"(no title: {origin})" if origin else "(no title)"
+
+
 def evolve(record: _R, /, **changes: Any) -> _R:
     """``dataclasses.replace`` for the records ingestion copies on every article: the same copy
     with ``changes``, made without calling the class's ``__init__`` when nothing in the class
