@@ -33,6 +33,23 @@ def test_ingest_rates_are_scaled_by_the_machine_speed_of_the_same_run() -> None:
     assert half["ingest_vs_scaled_target"] == 1.2
     assert half["ingest_one_call_vs_scaled_target"] == 0.8
     assert half["ingest_vs_bare_minhash"] == pytest.approx(0.75)
+    assert "ingest_vs_target_scaled_by_shingling_and_bulk" not in half  # (no shingling rate given)
+
+
+def test_the_target_is_also_scaled_by_shingling_and_bulk_together() -> None:
+    bench = _bench("bench_links")
+    # The machine: 4,800 shingled and 1,600 hashed a second, 1,200 both on one core.
+    same = bench.scaled_targets({"ingest": 1_000.0}, [1_600.0], [4_800.0])
+    assert same["ingest_target_scaled_by_shingling_and_bulk_per_s"] == 1_000
+    assert same["ingest_vs_target_scaled_by_shingling_and_bulk"] == 1.0
+    # Bulk 2.4 times as fast, shingling 0.7 times: the two scalings part.
+    apart = bench.scaled_targets({"ingest": 1_900.0}, [3_840.0, 3_840.0], [3_300.0, 3_420.0])
+    assert apart["shingling_per_s_during_run"] == [3_300, 3_420]
+    assert apart["ingest_target_scaled_to_this_run_per_s"] == 2_400
+    assert apart["ingest_vs_scaled_target"] == 0.79
+    # 1 / (1/3,360 + 1/3,840) = 1,792 a second against 1,200: a target of 1,493.
+    assert apart["ingest_target_scaled_by_shingling_and_bulk_per_s"] == 1_493
+    assert apart["ingest_vs_target_scaled_by_shingling_and_bulk"] == 1.27
 
 
 def test_the_bench_docstring_examples_hold() -> None:
