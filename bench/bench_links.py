@@ -443,7 +443,8 @@ def scaled_targets(
     >>> figures = scaled_targets({"ingest": 600.0}, [800.0, 800.0], [2_400.0])
     >>> figures["ingest_target_scaled_to_this_run_per_s"], figures["ingest_vs_scaled_target"]
     (500, 1.2)
-    >>> figures["ingest_target_scaled_by_shingling_and_bulk_per_s"], figures["ingest_vs_target_scaled_by_shingling_and_bulk"]
+    >>> both = "ingest_target_scaled_by_shingling_and_bulk_per_s", "ingest_vs_target_scaled_by_shingling_and_bulk"
+    >>> figures[both[0]], figures[both[1]]
     (500, 1.2)
     """
     bulk = sum(bulk_per_s) / len(bulk_per_s)
