@@ -414,16 +414,32 @@ def test_unlink_and_link_by_hand(runner: CliRunner, archive_dir: Path, tmp_path:
     assert code == 0 and out == "Linked 1 and 2 by hand (same-story); 2 is in cluster 1.\n"
     code, out, _ = run(runner, archive_dir, "link", "2", "1", "--json")
     assert code == 0 and json.loads(out) == {"a": 2, "b": 1, "level": "same-story", "cluster": 1}
-    # The stronger level wins, and it is what the command reports.
+    # Two articles of one text are linked as copies already; a copy named stands for its original.
     code, out, _ = run(runner, archive_dir, "link", "1", "3")
-    assert out == "Linked 1 and 3 by hand (exact: the stronger link there already is kept); 3 is in cluster 1.\n"
+    assert out == "Articles 1 and 3 have the same body text: they are linked as exact copies already (cluster 1).\n"
+    code, out, _ = run(runner, archive_dir, "link", "3", "2", "--level", "near-duplicate")
+    assert out == "3 is an exact copy of 1: linked 1 and 2 by hand (near-duplicate); 2 is in cluster 1.\n"
+    assert json.loads(run(runner, archive_dir, "link", "3", "2", "--json")[1]) == {
+        "a": 1,
+        "b": 2,
+        "level": "near-duplicate",
+        "cluster": 1,
+    }
+    # The stronger level wins, and it is what the command reports.
+    code, out, _ = run(runner, archive_dir, "link", "2", "1")
+    assert (
+        out == "Linked 2 and 1 by hand (near-duplicate: the stronger link there already is kept); 1 is in cluster 1.\n"
+    )
     code, out, _ = run(runner, archive_dir, "similar", "2", "--json")
-    assert [(s["id"], s["level"], s["evidence"]) for s in json.loads(out)["similar"]] == [(1, "same-story", None)]
-    # Another link joins them: unlinked, they stay in one cluster, and it says so.
+    assert [(s["id"], s["level"], s["evidence"]) for s in json.loads(out)["similar"]] == [(1, "near-duplicate", None)]
+    # Another article joins them: unlinked, they stay in one cluster, and it says so.
+    (tmp_path / "other.txt").write_text("Tin khác\n\nMột bài về chuyện khác hẳn.\n", encoding="utf-8")
+    assert run(runner, archive_dir, "ingest", str(tmp_path / "other.txt"))[0] == 0  # 4
     with Archive(archive_dir) as archive:
-        archive.link(2, 3, "same-story")
+        archive.link(2, 4, "same-story")
+        archive.link(4, 3, "same-story")  # (3 stands for 1)
     code, out, _ = run(runner, archive_dir, "unlink", "1", "2")
-    assert code == 0 and "Both are still in cluster 1, joined through other articles: 1 - 3 - 2 (unlink" in out
+    assert code == 0 and "Both are still in cluster 1, joined through other articles: 1 - 4 - 2 (unlink" in out
     code, _, err = run(runner, archive_dir, "link", "1", "2", "--level", "related")
     assert code == 2 and err == "Error: --level must be one of exact, near-duplicate, same-story, got 'related'\n"
     for command in ("link", "unlink"):

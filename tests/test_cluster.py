@@ -233,6 +233,70 @@ def test_a_republication_of_one_of_two_separated_articles_is_kept_apart_from_the
     assert [s.link.other for s in memory_archive.similar(3)] == [1] and memory_archive.get(2).cluster == 2
 
 
+def fetched(archive: Archive, url: str, text: str) -> IngestResult:
+    """``text`` fetched from ``url``: a second text from one URL is a revision of its article."""
+    data = text.encode()
+    raw = RawInput(url, url, data, hashlib.sha256(data).hexdigest(), url=url)
+    result = archive.add_many([(raw, extract(raw))])[0]
+    assert isinstance(result, IngestResult)
+    return result
+
+
+def test_a_link_given_to_an_exact_copy_is_its_originals_and_can_be_taken_away(memory_archive: Archive) -> None:
+    a = story(1)
+    add(memory_archive, "a", article_text("A", *a))
+    add(memory_archive, "b", article_text("B", a[0], a[2], a[4], a[6], *story(5, 6)))
+    add(memory_archive, "c", article_text("A copy", *(p.upper() for p in a)))  # 3: an exact copy of 1
+    memory_archive.unlink(3, 2)  # separates 1 and 2
+    # Linked by hand through the copy: the originals are linked, and the separation is taken back.
+    assert memory_archive.link(3, 2, "same-story") == 1
+    assert memory_archive.separated(2) == [] and memory_archive.separated(1) == []
+    assert [(s.link.other, s.link.level) for s in memory_archive.similar(2)] == [(1, "same-story")]
+    links = memory_archive.db.execute("SELECT a, b, level, given FROM links ORDER BY a, b").fetchall()
+    assert links == [(1, 2, "same-story", 1), (1, 3, "exact", 0)]
+    # So unlinking through the copy takes that link away again: nothing is left that cannot be.
+    done = memory_archive.unlink(2, 3)
+    assert done.removed is not None and done.apart and memory_archive.similar(2) == []
+    # Two articles of one text are linked as copies already: a hand link adds nothing to keep.
+    assert memory_archive.link(1, 3, "same-story") == 1
+    assert memory_archive.db.execute("SELECT level, given FROM links WHERE a = 1 AND b = 3").fetchall() == [
+        ("exact", 0)
+    ]
+
+
+def test_a_revision_into_a_copy_of_an_article_linked_by_hand_is_linked_exact(memory_archive: Archive) -> None:
+    a, b = story(1), story(2)
+    fetched(memory_archive, "https://tin.example/a", article_text("A", *a))
+    add(memory_archive, "b", article_text("B", *b))
+    memory_archive.link(1, 2, "same-story")
+    revised = fetched(memory_archive, "https://tin.example/a", article_text("B", *b))  # now B's text
+    assert (revised.status, revised.duplicate_of, revised.link.level) == ("revision", 2, "exact")  # type: ignore[union-attr]
+    # The exact link replaces the hand link: it goes with the text (a later revision verifies it).
+    rows = memory_archive.db.execute("SELECT a, b, level, given FROM links").fetchall()
+    assert rows == [(1, 2, "exact", 0)]
+    assert [c.members for c in memory_archive.clusters(levels=("exact",))] == [(1, 2)]
+    fetched(memory_archive, "https://tin.example/a", article_text("C", *story(3)))
+    assert memory_archive.similar(1) == []
+
+
+def test_a_revision_of_one_of_two_separated_articles_is_not_linked_to_a_copy_of_the_other(
+    memory_archive: Archive,
+) -> None:
+    a = story(1)
+    add(memory_archive, "a", article_text("A", *a))
+    x_url, x = "https://tin.example/x", [a[0], a[2], a[4], a[6], *story(5, 6)]
+    assert fetched(memory_archive, x_url, article_text("X", *x)).link.level == "same-story"  # type: ignore[union-attr]
+    memory_archive.unlink(1, 2)
+    # A's text with a sentence added: a near-duplicate of 1, kept apart from 2 (its republication).
+    again = add(memory_archive, "c", article_text("A again", *a, paragraph(random.Random(3), 30)))
+    assert [s.link.other for s in memory_archive.similar(3)] == [1]
+    # X revised a little (still the same story): not linked to the republication of 1 either.
+    revised = fetched(memory_archive, x_url, article_text("X", *x[:-1], paragraph(random.Random(4), 40)))
+    assert revised.status == "revision" and revised.link is None and again.cluster == 1
+    assert memory_archive.similar(2) == [] and memory_archive.get(2).cluster == 2
+    assert memory_archive.reindex().links_added == 0 and memory_archive.similar(2) == []
+
+
 def test_unlink_refuses_one_article_a_missing_one_and_copies_of_one_text(memory_archive: Archive) -> None:
     a = story(1)
     add(memory_archive, "a", article_text("A", *a))

@@ -717,15 +717,30 @@ def link(
     try:
         with _open(ctx) as archive:
             cluster = archive.link(article_id, other_id, chosen)
+            # (An exact copy's link is its original's; two articles of one text are linked as copies.)
+            pair = archive.links.originals_of(article_id, other_id)
             # The stronger level wins: a link there already may be kept (now as given by hand).
-            kept = next(s.link.level for s in archive.similar(article_id) if s.link.other == other_id)
+            kept = (
+                "exact"
+                if pair is None
+                else next(s.link.level for s in archive.similar(pair[0]) if s.link.other == pair[1])
+            )
     except NewsdedupError as err:
         _fail(str(err))
+    a, b = pair or (article_id, other_id)
     if as_json:
-        _print_json({"a": article_id, "b": other_id, "level": kept, "cluster": cluster})
+        _print_json({"a": a, "b": b, "level": kept, "cluster": cluster})
         return
+    if pair is None:
+        typer.echo(
+            f"Articles {article_id} and {other_id} have the same body text: they are linked as exact copies "
+            f"already (cluster {cluster})."
+        )
+        return
+    copies = [f"{x} is an exact copy of {y}" for x, y in ((article_id, a), (other_id, b)) if x != y]
     level = chosen if kept == chosen else f"{kept}: the stronger link there already is kept"
-    typer.echo(f"Linked {article_id} and {other_id} by hand ({level}); {other_id} is in cluster {cluster}.")
+    said = f"{'; '.join(copies)}: linked {a} and {b}" if copies else f"Linked {a} and {b}"
+    typer.echo(f"{said} by hand ({level}); {b} is in cluster {cluster}.")
 
 
 @app.command()

@@ -527,6 +527,11 @@ class LinkIndex:
         if duplicate_of is not None:
             links = [Link(duplicate_of, "exact", 1.0, {"match": "same-text"})]
             self._forget_separation(article_id, duplicate_of)  # one text now: they cannot stay apart
+            # Nor can a link given by hand say less than the exact one (which goes with the text).
+            self.conn.execute(
+                "DELETE FROM links WHERE a = ? AND b = ?",
+                (min(article_id, duplicate_of), max(article_id, duplicate_of)),
+            )
         elif fp is None:
             links, note = [], NO_BODY_NOTE
         else:
@@ -593,7 +598,10 @@ class LinkIndex:
         """Store a link made outside ingestion (the stronger level wins); return ``b``'s cluster.
 
         ``given``: by hand, kept whatever the texts become (see :meth:`reindex`); a link
-        derived from the texts (an exact copy's) is not.
+        derived from the texts (an exact copy's) is not. As :meth:`separate` does, a link
+        given by hand to an exact copy is its original's (whose links hold for its text),
+        and two articles with one body text are linked already, as copies: nothing is
+        stored for them.
 
         Raises:
             ArticleNotFound: either article is missing.
@@ -604,6 +612,11 @@ class LinkIndex:
         if isinstance(score, bool) or not isinstance(score, int | float) or not 0.0 <= score <= 1.0:
             raise ArchiveError(f"score must be in [0, 1], got {score!r}")
         self._check_pair(a, b, f"cannot link article {a} to itself")
+        if given:
+            originals = self.originals_of(a, b)
+            if originals is None:  # one text: an exact link joins them, and stays while it is one
+                return self.cluster_of(b)
+            a, b = originals
         self._insert_link(min(a, b), max(a, b), Link(a, level, score, evidence), now, given=given)
         if given:  # linked by hand: a separation given before is taken back
             self._forget_separation(a, b)
@@ -627,15 +640,14 @@ class LinkIndex:
                 stays linked to its original: the texts are one).
         """
         self._check_pair(a, b, f"cannot separate article {a} from itself")
-        rows = self.conn.execute("SELECT id, body_hash, duplicate_of FROM articles WHERE id IN (?, ?)", (a, b))
-        found = {int(row[0]): (row[1], row[2]) for row in rows}
-        if found[a][0] is not None and found[a][0] == found[b][0]:
+        originals = self.originals_of(a, b)
+        if originals is None:
             raise ArchiveError(
                 f"articles {a} and {b} have the same body text: exact copies of one text stay linked "
                 "(to the first article with it)"
             )
         asked = (a, b)
-        a, b = (int(found[x][1]) if found[x][1] is not None else x for x in asked)
+        a, b = originals
         low, high = min(a, b), max(a, b)
         row = self.conn.execute(
             "SELECT level, score, evidence FROM links WHERE a = ? AND b = ?", (low, high)
@@ -649,6 +661,22 @@ class LinkIndex:
         cluster_a, cluster_b = self.cluster_of(a), self.cluster_of(b)
         joined_by = self._chain(a, b) if cluster_a == cluster_b else ()
         return Separation(a, b, removed, cluster_a, cluster_b, joined_by, asked if asked != (a, b) else None)
+
+    def originals_of(self, a: int, b: int) -> tuple[int, int] | None:
+        """The articles whose links hold for ``a`` and ``b``: each itself, or its original if it
+        is an exact copy (a copy has no links of its own); None if the two have one body text.
+
+        >>> from newsdedup import Archive
+        >>> Archive(":memory:").links.originals_of(1, 2)
+        (1, 2)
+        """
+        rows = self.conn.execute("SELECT id, body_hash, duplicate_of FROM articles WHERE id IN (?, ?)", (a, b))
+        found = {int(row[0]): (row[1], row[2]) for row in rows}
+        text_a, text_b = found.get(a, (None, None))[0], found.get(b, (None, None))[0]
+        if text_a is not None and text_a == text_b:
+            return None
+        original_a, original_b = (int(found[x][1]) if x in found and found[x][1] is not None else x for x in (a, b))
+        return original_a, original_b
 
     def inherit_separations(self, article_id: int, original: int, now: str) -> None:
         """Give a copy that becomes canonical in place of its ``original`` (revised to another
@@ -941,7 +969,7 @@ class LinkIndex:
                 )
             if level is not None:
                 links.append(Link(other, level, _score(level, evidence), _evidence_dict(evidence, left_out)))
-        return self._without_separated_stories(links)
+        return self._without_separated_stories(article_id, links)
 
     def _stock_text(
         self,
@@ -982,13 +1010,19 @@ class LinkIndex:
             )
         ]
 
-    def _without_separated_stories(self, links: list[Link]) -> list[Link]:
-        """``links`` but the same-story ones to an article kept apart from one the text nearly
-        copies: a reader who separated two stories separated their republications too."""
-        near = [link.other for link in links if link.level in ("exact", "near-duplicate")]
-        if not near or not any(link.level == "same-story" for link in links):
+    def _without_separated_stories(self, article_id: int, links: list[Link]) -> list[Link]:
+        """``links`` (of article ``article_id``, or 0) but the same-story ones to an article kept
+        apart from one the text nearly copies, or that nearly copies one kept apart from this
+        article: a reader who separated two stories separated their republications too."""
+        story = {link.other for link in links if link.level == "same-story"}
+        if not story:
             return links
+        near = [link.other for link in links if link.level in ("exact", "near-duplicate")]
         apart = set().union(*(self.separated_from(other) for other in near))
+        own = self.separated_from(article_id) if article_id else set()
+        if own:  # (rare: only an article separated by hand reads its partners' copies)
+            for x, y in self._links_among([*story, *own], ("exact", "near-duplicate")):
+                apart.update(other for other, kept_apart in ((x, y), (y, x)) if other in story and kept_apart in own)
         return [link for link in links if not (link.level == "same-story" and link.other in apart)]
 
     def _sources(self, ids: Sequence[int]) -> dict[int, str | None]:
