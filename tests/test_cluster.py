@@ -257,6 +257,11 @@ def test_a_link_given_to_an_exact_copy_is_its_originals_and_can_be_taken_away(me
     # So unlinking through the copy takes that link away again: nothing is left that cannot be.
     done = memory_archive.unlink(2, 3)
     assert done.removed is not None and done.apart and memory_archive.similar(2) == []
+    # A link an older version gave the copy itself goes with it too.
+    memory_archive.db.execute(
+        "INSERT INTO links (a, b, level, score, created_at, given) VALUES (2, 3, 'same-story', 1, '', 1)"
+    )
+    assert memory_archive.unlink(3, 2).apart and memory_archive.similar(2) == []
     # Two articles of one text are linked as copies already: a hand link adds nothing to keep.
     assert memory_archive.link(1, 3, "same-story") == 1
     assert memory_archive.db.execute("SELECT level, given FROM links WHERE a = 1 AND b = 3").fetchall() == [

@@ -656,6 +656,8 @@ class LinkIndex:
         if row is not None:
             removed = _link(b, *row)
             self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (low, high))
+        if asked != (a, b):  # a link given to a copy itself (before link took it for its original's) goes too
+            self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (min(asked), max(asked)))
         self.conn.execute("INSERT OR IGNORE INTO separated (a, b, created_at) VALUES (?, ?, ?)", (low, high, now))
         self._recluster_pair(a, b)
         cluster_a, cluster_b = self.cluster_of(a), self.cluster_of(b)
