@@ -77,7 +77,7 @@ _ARTICLE_BLOCKS_VERSION = 7
 _FIND_ORIGINAL_SQL = (
     "SELECT a.id, a.title, NULL, 0, a.duplicate_of FROM originals AS o JOIN articles AS a ON a.original_id = o.id "
     f"WHERE substr(o.sha256, 1, {KEY_DIGITS}) = ? AND +o.sha256 = ? AND a.raw_item = ? UNION ALL "
-    "SELECT * FROM (SELECT a.id, a.title, coalesce(a.fetched_at, a.revised_at, a.ingested_at), 1, a.duplicate_of "
+    "SELECT * FROM (SELECT a.id, r.title, coalesce(a.fetched_at, a.revised_at, a.ingested_at), 1, NULL "
     "FROM originals AS o JOIN revisions AS r ON r.original_id = o.id JOIN articles AS a ON a.id = r.article_id "
     f"WHERE substr(o.sha256, 1, {KEY_DIGITS}) = ? AND +o.sha256 = ? AND r.raw_item = ? LIMIT 1)"
 )
@@ -389,7 +389,9 @@ class Archive:
         self, sha256: str, item: int = 0, *, fetched_at: str | None = None
     ) -> tuple[int, str | None, int] | None:
         """The id and title of the article already made from these bytes (any revision of it),
-        and the id of the article it is a copy of (its own if none), if any.
+        and the id of the article it is a copy of (its own if none), if any. Bytes of a
+        superseded revision give that revision's title, and the article's own id: what the
+        article's text is a copy of now says nothing of the old text's.
 
         A cheap check before extraction; :meth:`add_many` checks again
         under the write lock. Bytes of a superseded revision fetched
