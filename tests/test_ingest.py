@@ -377,3 +377,37 @@ def test_an_article_whose_fingerprint_fails_in_a_chunk_fails_alone(
     assert first == alone[0]
     assert isinstance(second, IngestResult) and second.status == "error" and second.path == str(items[1].origin)
     assert second.error is not None and second.error.startswith("unexpected ValueError reading it: simulated")
+
+
+def test_file_names_that_are_not_utf8_are_archived_and_shown_as_escapes(tmp_path: Path, archive_dir: Path) -> None:
+    from .feedfixtures import Entry, html_capture, page, rss, write_warc
+
+    # Bytes no UTF-8 decoder accepts, in a folder's name (the source) and in file names.
+    folder = tmp_path / os.fsdecode(b"tin\xfe")
+    folder.mkdir()
+    (folder / os.fsdecode(b"a\xff.txt")).write_bytes(SEED_A.read_bytes())
+    (folder / os.fsdecode(b"empty\xff.txt")).write_bytes(b"")
+    crawl = write_warc(tmp_path / "crawl.warc.gz", [html_capture("https://bao.example/tin-1", 1)])
+    crawl.rename(folder / os.fsdecode(b"crawl\xff.warc.gz"))
+    entries = [Entry("Tin 2", link="https://bao.example/tin-2", content=page(2))]
+    (folder / os.fsdecode(b"feed\xff.rss")).write_bytes(rss(entries))
+    with Archive(archive_dir) as archive:
+        results = list(ingest_paths(archive, find_inputs([str(folder)], source_from_folder=True)))
+        shown = str(tmp_path / "tin\\xfe")
+        assert sorted((r.path.removeprefix(shown), r.status) for r in results) == [
+            ("/a\\xff.txt", "new"),
+            ("/crawl\\xff.warc.gz#record-1", "skipped"),  # (its warcinfo record)
+            ("/crawl\\xff.warc.gz#record-2 https://bao.example/tin-1", "new"),
+            ("/empty\\xff.txt", "error"),
+            ("/feed\\xff.rss#entry-1 https://bao.example/tin-2", "new"),
+        ]
+        stored = archive.db.execute("SELECT origin, source FROM articles ORDER BY id").fetchall()
+        assert [(origin.removeprefix(shown), source) for origin, source in stored] == [
+            ("/a\\xff.txt", "tin\\xfe"),  # (the folder's name)
+            ("/crawl\\xff.warc.gz#record-2 https://bao.example/tin-1", "bao.example"),  # (the page's site)
+            ("/feed\\xff.rss#entry-1 https://bao.example/tin-2", "bao.example"),
+        ]
+    # Read again, they are the same inputs: nothing new.
+    with Archive(archive_dir) as archive:
+        again = list(ingest_paths(archive, find_inputs([str(folder)], source_from_folder=True)))
+        assert sorted(r.status for r in again) == ["duplicate", "duplicate", "duplicate", "error", "skipped"]

@@ -44,7 +44,7 @@ from .inputs import DoneItem, Expander, Expansion, FeedFetched, InputEnd, Item, 
 from .normalize import key_hash
 from .parallel import prepare_all
 from .records import ExtractedArticle, IngestResult, Precomputed, RawInput, evolve
-from .sources import InputRef, read_input
+from .sources import InputRef, read_input, storable
 from .templates import SiteTemplates
 from .urls import normalize_url, url_name
 from .warc import looks_like_warc
@@ -428,6 +428,8 @@ class _Writer:
                 if self.on_input is not None:
                     self.on_input(entry.origin)
                 continue
+            if not entry.path.isascii() and (shown := storable(entry.path)) is not entry.path:
+                entry = evolve(entry, path=shown)  # (a file name that is not UTF-8: \\xNN, as stored)
             if self.on_result is not None:
                 self.on_result(entry)
             yield entry

@@ -52,7 +52,7 @@ from .errors import InputError
 from .feeds import entry_document, looks_like_feed, parse_feed
 from .fetchlog import FetchRecord, lookup, newer
 from .records import IngestResult, RawInput
-from .sources import STDIN, InputRef, check_regular_file, iter_inputs, read_input
+from .sources import STDIN, InputRef, check_regular_file, iter_inputs, read_input, storable
 from .urls import is_url, normalize_url
 from .warc import is_warc_name, iter_warc, looks_like_warc
 
@@ -245,12 +245,14 @@ class Expander:
             yield from self._warc(stream, path)
 
     def _warc(self, stream: BinaryIO, origin: str) -> Iterator[Item]:
-        for record in iter_warc(stream, origin, self.config.max_input_bytes):
+        # (Its records' origins are stored: a file name that is not UTF-8 as \\xNN.)
+        for record in iter_warc(stream, storable(origin), self.config.max_input_bytes):
             yield self._raw(record) if isinstance(record, RawInput) else DoneItem(record)
 
     def _feed(
         self, data: bytes, origin: str, url: str | None, content_type: str | None, fetched_at: str | None
     ) -> Iterator[Item]:
+        origin = storable(origin)  # (its entries' origins are stored: see _warc)
         try:
             feed = parse_feed(data, url, content_type)
         except InputError as err:

@@ -120,6 +120,26 @@ def _folder_name(path: str) -> str | None:
     return os.path.basename(path.rstrip(os.sep)) or None
 
 
+def storable(name: str) -> str:
+    """A path or folder name as text that can be stored and printed: the bytes of a file name
+    that are not UTF-8 (which Python keeps as lone surrogates, and SQLite and a UTF-8
+    terminal refuse) written as ``\\xNN``. Any other name is returned as it is.
+
+    >>> storable("tin/bài 1.txt"), storable("tin/b" + b"\\xff".decode("utf-8", "surrogateescape") + ".txt")
+    ('tin/bài 1.txt', 'tin/b\\\\xff.txt')
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    try:
+        data = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to: written as \\udNNN
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return data.decode("utf-8", "backslashreplace")
+
+
 def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, *, stdin: BinaryIO | None = None) -> RawInput:
     """Read one input's bytes, decompressing gzip, refusing anything over ``max_bytes``.
 
@@ -135,7 +155,8 @@ def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, *, stdin
     if data.startswith(_GZIP_MAGIC):
         data = _gunzip(data, max_bytes, ref.origin)
     digest = hashlib.sha256(data).hexdigest()
-    return RawInput(origin=ref.origin, name=ref.name, data=data, sha256=digest, source=ref.source)
+    source = None if ref.source is None else storable(ref.source)
+    return RawInput(origin=storable(ref.origin), name=ref.name, data=data, sha256=digest, source=source)
 
 
 def _read_file(path: str, max_bytes: int, *, regular_only: bool = False) -> bytes:
