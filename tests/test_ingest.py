@@ -411,3 +411,21 @@ def test_file_names_that_are_not_utf8_are_archived_and_shown_as_escapes(tmp_path
     with Archive(archive_dir) as archive:
         again = list(ingest_paths(archive, find_inputs([str(folder)], source_from_folder=True)))
         assert sorted(r.status for r in again) == ["duplicate", "duplicate", "duplicate", "error", "skipped"]
+
+
+def test_a_run_asked_to_stop_writes_no_other_batch_and_reports_every_one_it_wrote(
+    tmp_path: Path, archive_dir: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(9):
+        (folder / f"{n}.txt").write_text(article_text(f"Tin {n}", f"Bài số {n} nói về chuyện thứ {n}."), "utf-8")
+    given: list[IngestResult] = []
+    with Archive(archive_dir) as archive:
+        # Asked to stop while the first batch (of 4) is reported: its results all come, then none.
+        run = ingest_paths(archive, [str(folder)], Config(batch_size=4, workers=1), stop=lambda: bool(given))
+        given.extend(run)
+        assert [r.status for r in given] == ["new"] * 4
+        assert archive.stats().articles == 4  # what was reported is what was written
+    with Archive(archive_dir) as archive:  # run again: the rest
+        assert sorted(r.status for r in ingest_paths(archive, [str(folder)])) == ["duplicate"] * 4 + ["new"] * 5

@@ -329,6 +329,47 @@ def _worker_pool(names: list[str], config: Config) -> contextlib.AbstractContext
         return contextlib.nullcontext()
 
 
+class _StopOnInterrupt:
+    """While entered (in the main thread), the first Ctrl-C (SIGINT) only asks the run to stop
+    (:meth:`requested` then says True, for ``ingest_paths``'s ``stop``), saying so on
+    ``console``; a second one raises ``KeyboardInterrupt`` as usual."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._asked = False
+        self._installed = False
+        self._previous: Any = None
+
+    def requested(self) -> bool:
+        return self._asked
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self._asked:
+            raise KeyboardInterrupt
+        self._asked = True
+        self.console.print("Stopping once the batch being written is archived (Ctrl-C again to stop now).")
+
+    def __enter__(self) -> _StopOnInterrupt:
+        import signal
+
+        # Only the main thread may set handlers; and a run started with SIGINT ignored (a
+        # shell's background job) or handled by its caller keeps it so.
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        import signal
+
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+            self._installed = False
+
+
 def _ingest(
     ctx: typer.Context,
     names: list[str],
@@ -363,15 +404,23 @@ def _ingest(
             if bar is not None and task is not None:
                 bar.update(task, advance=1)
 
+        # Ctrl-C stops the run once the batch being written is reported (every article archived
+        # is then in the output, as --json readers need); a second Ctrl-C stops it at once.
+        stopping = _StopOnInterrupt(err_console)
         try:
-            for result in ingest_paths(archive, inputs, config, on_input=input_done, pool=pool):
-                counts[result.status] += 1
-                if bar is not None and task is not None:
-                    bar.update(task, description=_progress_text(counts))
-                if as_json:
-                    _print_json(result.to_dict())
-                elif result.status == "error":
-                    typer.echo(f"Error: {result.path}: {result.error}", err=True)
+            with stopping:
+                for result in ingest_paths(
+                    archive, inputs, config, on_input=input_done, pool=pool, stop=stopping.requested
+                ):
+                    counts[result.status] += 1
+                    if bar is not None and task is not None:
+                        bar.update(task, description=_progress_text(counts))
+                    if as_json:
+                        _print_json(result.to_dict())
+                    elif result.status == "error":
+                        typer.echo(f"Error: {result.path}: {result.error}", err=True)
+            if stopping.requested():
+                raise KeyboardInterrupt
         except NewsdedupError as err:
             _fail(str(err))
         except KeyboardInterrupt:

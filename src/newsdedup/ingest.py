@@ -115,6 +115,7 @@ def ingest_paths(
     on_input: InputCallback | None = None,
     stdin: BinaryIO | None = None,
     pool: WorkerPool | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Iterator[IngestResult]:
     """Ingest files, folders (recursively), ``.gz`` files, ``-`` (stdin), URLs, feeds and WARC files.
 
@@ -125,6 +126,10 @@ def ingest_paths(
     ``on_input`` is called with each named input (each file of a folder) once
     all its results have been given. ``pool``: worker processes started beforehand
     (see :mod:`newsdedup.workerpool`); without one, they are started when needed.
+    ``stop``: asked as each prepared item comes; once it says True, no other batch is
+    written and the run ends, having given every result of the batches written (so a
+    caller stopped by Ctrl-C reports all it archived); the items prepared since are
+    dropped, to be ingested again.
     """
     config = config or archive.config
     expander = Expander(archive, config, stdin=stdin)
@@ -138,8 +143,11 @@ def ingest_paths(
         nonlocal draining
         draining = now
 
+    items = prepare_all(archive, expander.items(paths), config, expander.expand, pool=pool, on_drain=drain)
     try:
-        for item in prepare_all(archive, expander.items(paths), config, expander.expand, pool=pool, on_drain=drain):
+        for item in items:
+            if stop is not None and stop():
+                return  # (what is pending is not written: a batch written is a batch reported)
             pending.append(item)
             if isinstance(item, _Prepared):
                 prepared += 1
@@ -157,8 +165,10 @@ def ingest_paths(
                 yield from writer.flush(pending)
                 pending, prepared, held_bytes = [], 0, 0
                 started = time.monotonic()
-        yield from writer.flush(pending)
+        if stop is None or not stop():
+            yield from writer.flush(pending)
     finally:
+        items.close()  # (the worker processes it started stop now, not when it is collected)
         _close_fetchers()
 
 

@@ -52,7 +52,7 @@ import contextlib
 import itertools
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
@@ -92,7 +92,7 @@ def prepare_all(
     *,
     pool: WorkerPool | None = None,
     on_drain: Drain | None = None,
-) -> Iterator[Prepared]:
+) -> Generator[Prepared, None, None]:
     """Prepare every item (see :func:`newsdedup.ingest.prepare`), in order, expansions in their place.
     A worker's articles come with their fingerprints made; those this process prepares come with
     theirs left to make, together, by :func:`newsdedup.ingest.finish_fingerprints` (the writer
