@@ -621,3 +621,34 @@ def test_ctrl_c_says_what_is_archived_and_a_second_run_goes_on(tmp_path: Path) -
     statuses = [json.loads(line)["status"] for line in again.stdout.splitlines()]
     assert again.returncode == 0 and len(statuses) == 3000
     assert statuses.count("duplicate") >= done and statuses.count("new") == 3000 - statuses.count("duplicate")
+
+
+def test_the_first_ctrl_c_asks_to_stop_and_a_second_stops_at_once() -> None:
+    import signal
+
+    from rich.console import Console
+
+    from newsdedup.cli import _StopOnInterrupt
+
+    said = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - closed below
+    # As in a terminal's foreground job (a test run in the background starts with SIGINT ignored).
+    started = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with _StopOnInterrupt(said) as stopping:
+            handler = signal.getsignal(signal.SIGINT)
+            assert callable(handler) and not stopping.requested()
+            handler(signal.SIGINT, None)
+            assert stopping.requested()
+            with pytest.raises(KeyboardInterrupt):
+                handler(signal.SIGINT, None)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
+        # Started with Ctrl-C ignored (a shell's background job), it stays ignored.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            with _StopOnInterrupt(said):
+                assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    finally:
+        signal.signal(signal.SIGINT, started)
+        said.file.close()
