@@ -652,3 +652,18 @@ def test_the_first_ctrl_c_asks_to_stop_and_a_second_stops_at_once() -> None:
     finally:
         signal.signal(signal.SIGINT, started)
         said.file.close()
+
+
+def test_bytes_that_are_not_utf8_in_a_source_or_a_list_of_inputs(
+    runner: CliRunner, archive_dir: Path, tmp_path: Path
+) -> None:
+    named = tmp_path / os.fsdecode(b"b\xff.txt")
+    named.write_bytes(SEED_B.read_bytes())
+    listed = tmp_path / "list.txt"
+    listed.write_bytes(os.fsencode(str(named)) + b"\n")  # as `find` writes a name
+    code, out, err = run(runner, archive_dir, "ingest", "--json", "--source", "t\udcfe", "--from-file", str(listed))
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["status"], result["path"]) == ("new", str(tmp_path / "b\\xff.txt"))
+    with Archive(archive_dir) as archive:
+        assert archive.get(1).source == "t\\xfe"

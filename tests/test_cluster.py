@@ -261,7 +261,10 @@ def test_a_link_given_to_an_exact_copy_is_its_originals_and_can_be_taken_away(me
     memory_archive.db.execute(
         "INSERT INTO links (a, b, level, score, created_at, given) VALUES (2, 3, 'same-story', 1, '', 1)"
     )
-    assert memory_archive.unlink(3, 2).apart and memory_archive.similar(2) == []
+    gone = memory_archive.unlink(3, 2)
+    assert gone.apart and gone.removed is not None and gone.removed.level == "same-story"
+    assert memory_archive.similar(2) == []
+    assert memory_archive.db.execute("SELECT count(*) FROM links WHERE 2 IN (a, b)").fetchone()[0] == 0
     # Two articles of one text are linked as copies already: a hand link adds nothing to keep.
     assert memory_archive.link(1, 3, "same-story") == 1
     assert memory_archive.db.execute("SELECT level, given FROM links WHERE a = 1 AND b = 3").fetchall() == [

@@ -429,3 +429,10 @@ def test_a_run_asked_to_stop_writes_no_other_batch_and_reports_every_one_it_wrot
         assert archive.stats().articles == 4  # what was reported is what was written
     with Archive(archive_dir) as archive:  # run again: the rest
         assert sorted(r.status for r in ingest_paths(archive, [str(folder)])) == ["duplicate"] * 4 + ["new"] * 5
+    # Asked to stop once all is written (Ctrl-C during the last batch): it was never told to stop,
+    # and did all its work.
+    told: list[bool] = []
+    last: list[IngestResult] = []
+    with Archive(archive_dir) as archive:
+        last.extend(ingest_paths(archive, [str(folder)], stop=lambda: told.append(bool(last)) or bool(last)))
+        assert len(last) == 9 and told and True not in told

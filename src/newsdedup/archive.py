@@ -896,8 +896,12 @@ class Archive:
         The stronger level wins over a link already there; clusters follow the links
         as stored (they merge when the stored level is one of ``config.cluster_levels``).
         A link given here stays when either article is revised: it is not verified
-        again, as the links ingestion made are. It takes back a separation
-        (:meth:`unlink`) of the two.
+        again, as the links ingestion made are (unless one becomes an exact copy of the
+        other: the exact link takes its place). It takes back a separation
+        (:meth:`unlink`) of the two. An exact copy named stands for its original (its
+        links hold for the copy's text), and the link stays with that article as it is
+        revised; two articles with one body text are linked as copies already, and
+        nothing is stored.
         """
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._write():

@@ -263,7 +263,7 @@ def ingest(
 
     Example (one folder per outlet):  newsdedup ingest corpus/ --source-from-folder
     """
-    from .sources import STDIN, read_input_list
+    from .sources import STDIN, read_input_list, storable
 
     names = list(paths or [])
     if from_file == STDIN and STDIN in names:
@@ -285,7 +285,7 @@ def ingest(
         config = Config(
             max_input_bytes=max_bytes,
             input_format=input_format.lower(),  # type: ignore[arg-type]
-            source=source,
+            source=None if source is None else storable(source),  # (bytes of argv that are not UTF-8: \\xNN)
             source_from_folder=source_from_folder,
             batch_size=batch_size,
             include_hidden=include_hidden,
@@ -337,10 +337,13 @@ class _StopOnInterrupt:
     def __init__(self, console: Console) -> None:
         self.console = console
         self._asked = False
+        self.stopped = False  # the run was told to stop (after Ctrl-C): its work is not all done
         self._installed = False
         self._previous: Any = None
 
     def requested(self) -> bool:
+        """Whether Ctrl-C was pressed; once it said so, :attr:`stopped` is True."""
+        self.stopped = self.stopped or self._asked
         return self._asked
 
     def _handle(self, signum: int, frame: object) -> None:
@@ -419,7 +422,7 @@ def _ingest(
                         _print_json(result.to_dict())
                     elif result.status == "error":
                         typer.echo(f"Error: {result.path}: {result.error}", err=True)
-            if stopping.requested():
+            if stopping.stopped:  # (a Ctrl-C after the last batch was asked for stops nothing)
                 raise KeyboardInterrupt
         except NewsdedupError as err:
             _fail(str(err))

@@ -657,7 +657,11 @@ class LinkIndex:
             removed = _link(b, *row)
             self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (low, high))
         if asked != (a, b):  # a link given to a copy itself (before link took it for its original's) goes too
-            self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", (min(asked), max(asked)))
+            pair = (min(asked), max(asked))
+            old = self.conn.execute("SELECT level, score, evidence FROM links WHERE a = ? AND b = ?", pair).fetchone()
+            if old is not None:
+                removed = removed or _link(asked[1], *old)
+                self.conn.execute("DELETE FROM links WHERE a = ? AND b = ?", pair)
         self.conn.execute("INSERT OR IGNORE INTO separated (a, b, created_at) VALUES (?, ?, ?)", (low, high, now))
         self._recluster_pair(a, b)
         cluster_a, cluster_b = self.cluster_of(a), self.cluster_of(b)

@@ -126,10 +126,11 @@ def ingest_paths(
     ``on_input`` is called with each named input (each file of a folder) once
     all its results have been given. ``pool``: worker processes started beforehand
     (see :mod:`newsdedup.workerpool`); without one, they are started when needed.
-    ``stop``: asked as each prepared item comes; once it says True, no other batch is
-    written and the run ends, having given every result of the batches written (so a
-    caller stopped by Ctrl-C reports all it archived); the items prepared since are
-    dropped, to be ingested again.
+    ``stop``: asked as each prepared item comes (and at the end, if items are left to
+    write); once it says True, no other batch is written and the run ends, having given
+    every result of the batches written (so a caller stopped by Ctrl-C reports all it
+    archived); the items prepared since are dropped, to be ingested again. A run that was
+    never told True by ``stop`` did all its work.
     """
     config = config or archive.config
     expander = Expander(archive, config, stdin=stdin)
@@ -165,7 +166,7 @@ def ingest_paths(
                 yield from writer.flush(pending)
                 pending, prepared, held_bytes = [], 0, 0
                 started = time.monotonic()
-        if stop is None or not stop():
+        if not (pending and stop is not None and stop()):  # (asked only if it would leave something out)
             yield from writer.flush(pending)
     finally:
         items.close()  # (the worker processes it started stop now, not when it is collected)

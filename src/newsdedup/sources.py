@@ -262,7 +262,8 @@ def read_input_list(path: str) -> list[str]:
         if path == STDIN:
             text = sys.stdin.read()
         else:
-            with open(path, encoding="utf-8-sig") as stream:
+            # A path's bytes that are not UTF-8 (as `find` writes them) stay the file's name.
+            with open(path, encoding="utf-8-sig", errors="surrogateescape") as stream:
                 text = stream.read()
     except FileNotFoundError:
         raise InputNotFound(f"{path}: no such file (the list of inputs given to --from-file)") from None
