@@ -612,7 +612,7 @@ def test_ctrl_c_says_what_is_archived_and_a_second_run_goes_on(tmp_path: Path) -
     assert run.wait(timeout=60) == 130, err
     # The first Ctrl-C lets the batch being written finish: every article archived is reported.
     assert err.startswith("Stopping once the batch being written is archived (Ctrl-C again to stop now).\n"), err
-    assert "Error: interrupted after " in err and "is archived" in err and "Traceback" not in err, err
+    assert "Error: interrupted after " in err and "is archived;" in err and "Traceback" not in err, err
     reported = [json.loads(line)["status"] for line in out.splitlines()]
     with Archive(archive) as done_archive:
         assert done_archive.stats().articles == reported.count("new") < 3000

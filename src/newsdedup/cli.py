@@ -410,6 +410,7 @@ def _ingest(
         # Ctrl-C stops the run once the batch being written is reported (every article archived
         # is then in the output, as --json readers need); a second Ctrl-C stops it at once.
         stopping = _StopOnInterrupt(err_console)
+        reported_all = False  # every article archived is reported (the run stopped between batches)
         try:
             with stopping:
                 for result in ingest_paths(
@@ -423,16 +424,18 @@ def _ingest(
                     elif result.status == "error":
                         typer.echo(f"Error: {result.path}: {result.error}", err=True)
             if stopping.stopped:  # (a Ctrl-C after the last batch was asked for stops nothing)
+                reported_all = True
                 raise KeyboardInterrupt
         except NewsdedupError as err:
             _fail(str(err))
         except KeyboardInterrupt:
             # Results come as their batch is committed: those counted are archived.
             done = sum(counts.values())
+            more = "" if reported_all else " (a batch being written when it stopped may be archived too)"
             _fail(
                 f"interrupted after {done:,} item{'s' if done != 1 else ''} (files, feed entries, crawl records): "
-                "what they gave is archived; ingest the same inputs again to go on (those archived are found "
-                "as duplicates)",
+                f"what they gave is archived{more}; ingest the same inputs again to go on (those archived are "
+                "found as duplicates)",
                 code=INTERRUPTED,
             )
     if not as_json:
