@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsdedup.errors import InputError
-from newsdedup.urls import host_of, is_url, normalize_url
+from newsdedup.urls import escape_bytes, host_of, is_url, normalize_url
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,10 @@ def test_urls_and_paths() -> None:
     with pytest.raises(InputError, match=r"expected an http:// or https:// URL, got 'data/a\.txt'"):
         normalize_url("data/a.txt")
     assert host_of("https://A.vn:8443/x?y") == "https://a.vn:8443"
+
+
+def test_bytes_of_a_command_line_that_are_not_utf8_are_percent_escaped() -> None:
+    # As Python keeps them from argv (surrogateescape): the bytes a URL would percent-escape.
+    given = "https://Bao.example/tin-" + b"\xff\xfe".decode("utf-8", "surrogateescape")
+    assert normalize_url(given) == "https://bao.example/tin-%FF%FE"
+    assert escape_bytes("https://bao.example/tin-đẹp") == "https://bao.example/tin-đẹp"  # text as it is

@@ -53,7 +53,7 @@ from .feeds import entry_document, looks_like_feed, parse_feed
 from .fetchlog import FetchRecord, lookup, newer
 from .records import IngestResult, RawInput
 from .sources import STDIN, InputRef, check_regular_file, iter_inputs, read_input, storable
-from .urls import is_url, normalize_url
+from .urls import escape_bytes, is_url, normalize_url
 from .warc import is_warc_name, iter_warc, looks_like_warc
 
 if TYPE_CHECKING:
@@ -186,6 +186,7 @@ class Expander:
     # -- kinds of input ----------------------------------------------------------
 
     def _url(self, name: str) -> Item:
+        name = escape_bytes(name)  # (bytes of a command line that are not UTF-8: %XX, as a URL has them)
         try:
             url = normalize_url(name)
         except InputError as err:

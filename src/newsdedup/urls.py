@@ -53,6 +53,21 @@ def is_url(text: str) -> bool:
     return bool(_URL.match(text.strip()))
 
 
+def escape_bytes(text: str) -> str:
+    """``text``, or, if it holds bytes that are not UTF-8 (a URL given on a command line, kept
+    by Python as lone surrogates), its bytes past ASCII percent-escaped, as a URL writes them.
+
+    >>> escape_bytes("https://tin.vn/a"), escape_bytes("https://tin.vn/" + b"\\xff".decode("utf-8", "surrogateescape"))
+    ('https://tin.vn/a', 'https://tin.vn/%FF')
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "surrogateescape")  # (a surrogate no decoder makes: an error, below)
+    return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in data)
+
+
 def normalize_url(url: str) -> str:
     """The comparison form of an http(s) URL (see the module docstring).
 
@@ -62,7 +77,7 @@ def normalize_url(url: str) -> str:
     >>> normalize_url("http://Example.com:80/a/?b=2&a=1&fbclid=x")
     'http://example.com/a?a=1&b=2'
     """
-    text = url.strip()
+    text = escape_bytes(url.strip())
     if not is_url(text):
         raise InputError(f"expected an http:// or https:// URL, got {url!r}")
     from courlan import normalize_url as courlan_normalize  # imported here: 0.1 s, and files never need it
