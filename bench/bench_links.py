@@ -409,21 +409,20 @@ def write_volume(archive: Path, corpus: Path, work: Path) -> dict[str, object]:
 
 
 def _bulk_seconds(texts: list[str]) -> float:
-    return _shingling_and_bulk_seconds(texts)[1]
+    from datasketch import MinHash
+
+    shingled = word3_shingles(texts)
+    start = time.perf_counter()
+    MinHash.bulk(shingled, num_perm=NUM_PERM)
+    return time.perf_counter() - start
 
 
 def _shingling_and_bulk_seconds(texts: list[str]) -> tuple[float, float]:
     """Seconds to shingle ``texts`` the textbook way (:func:`textbook_word3_shingles`), and
     to ``MinHash.bulk`` their word 3-shingles."""
-    from datasketch import MinHash
-
     start = time.perf_counter()
     textbook_word3_shingles(texts)
-    shingling = time.perf_counter() - start
-    shingled = word3_shingles(texts)
-    start = time.perf_counter()
-    MinHash.bulk(shingled, num_perm=NUM_PERM)
-    return shingling, time.perf_counter() - start
+    return time.perf_counter() - start, _bulk_seconds(texts)
 
 
 def parallel_capacity(texts: list[str]) -> dict[str, float]:

@@ -20,6 +20,7 @@ from newsdedup.recenttier import stored_rows
 from newsdedup.records import Block, ExtractedArticle, IngestResult, RawInput
 
 from .conftest import DATA, article_text, index_rows
+from .test_revisions import add as fetched  # (bytes fetched from a URL: a second text is a revision)
 from .test_similarity import paragraph
 
 
@@ -233,15 +234,6 @@ def test_a_republication_of_one_of_two_separated_articles_is_kept_apart_from_the
     assert [s.link.other for s in memory_archive.similar(3)] == [1] and memory_archive.get(2).cluster == 2
 
 
-def fetched(archive: Archive, url: str, text: str) -> IngestResult:
-    """``text`` fetched from ``url``: a second text from one URL is a revision of its article."""
-    data = text.encode()
-    raw = RawInput(url, url, data, hashlib.sha256(data).hexdigest(), url=url)
-    result = archive.add_many([(raw, extract(raw))])[0]
-    assert isinstance(result, IngestResult)
-    return result
-
-
 def test_a_link_given_to_an_exact_copy_is_its_originals_and_can_be_taken_away(memory_archive: Archive) -> None:
     a = story(1)
     add(memory_archive, "a", article_text("A", *a))
@@ -274,16 +266,16 @@ def test_a_link_given_to_an_exact_copy_is_its_originals_and_can_be_taken_away(me
 
 def test_a_revision_into_a_copy_of_an_article_linked_by_hand_is_linked_exact(memory_archive: Archive) -> None:
     a, b = story(1), story(2)
-    fetched(memory_archive, "https://tin.example/a", article_text("A", *a))
+    fetched(memory_archive, article_text("A", *a).encode(), url="https://tin.example/a")
     add(memory_archive, "b", article_text("B", *b))
     memory_archive.link(1, 2, "same-story")
-    revised = fetched(memory_archive, "https://tin.example/a", article_text("B", *b))  # now B's text
+    revised = fetched(memory_archive, article_text("B", *b).encode(), url="https://tin.example/a")  # now B's text
     assert (revised.status, revised.duplicate_of, revised.link.level) == ("revision", 2, "exact")  # type: ignore[union-attr]
     # The exact link replaces the hand link: it goes with the text (a later revision verifies it).
     rows = memory_archive.db.execute("SELECT a, b, level, given FROM links").fetchall()
     assert rows == [(1, 2, "exact", 0)]
     assert [c.members for c in memory_archive.clusters(levels=("exact",))] == [(1, 2)]
-    fetched(memory_archive, "https://tin.example/a", article_text("C", *story(3)))
+    fetched(memory_archive, article_text("C", *story(3)).encode(), url="https://tin.example/a")
     assert memory_archive.similar(1) == []
 
 
@@ -293,13 +285,13 @@ def test_a_revision_of_one_of_two_separated_articles_is_not_linked_to_a_copy_of_
     a = story(1)
     add(memory_archive, "a", article_text("A", *a))
     x_url, x = "https://tin.example/x", [a[0], a[2], a[4], a[6], *story(5, 6)]
-    assert fetched(memory_archive, x_url, article_text("X", *x)).link.level == "same-story"  # type: ignore[union-attr]
+    assert fetched(memory_archive, article_text("X", *x).encode(), url=x_url).link.level == "same-story"  # type: ignore[union-attr]
     memory_archive.unlink(1, 2)
     # A's text with a sentence added: a near-duplicate of 1, kept apart from 2 (its republication).
     again = add(memory_archive, "c", article_text("A again", *a, paragraph(random.Random(3), 30)))
     assert [s.link.other for s in memory_archive.similar(3)] == [1]
     # X revised a little (still the same story): not linked to the republication of 1 either.
-    revised = fetched(memory_archive, x_url, article_text("X", *x[:-1], paragraph(random.Random(4), 40)))
+    revised = fetched(memory_archive, article_text("X", *x[:-1], paragraph(random.Random(4), 40)).encode(), url=x_url)
     assert revised.status == "revision" and revised.link is None and again.cluster == 1
     assert memory_archive.similar(2) == [] and memory_archive.get(2).cluster == 2
     assert memory_archive.reindex().links_added == 0 and memory_archive.similar(2) == []
@@ -1298,14 +1290,9 @@ def test_a_revision_that_names_another_day_drops_its_same_story_link() -> None:
     archive = Archive(":memory:")
     add(archive, "a", first)
 
-    def fetched(text: str) -> IngestResult:
-        data = text.encode()
-        raw = RawInput("b", "b", data, hashlib.sha256(data).hexdigest(), url="https://vne.example/b")
-        [result] = archive.add_many([(raw, extract(raw))])
-        return result
-
-    assert fetched(second).link.level == "same-story"
-    revised = fetched(second.replace("ngày 4/8", "ngày 1/11"))
+    url = "https://vne.example/b"
+    assert fetched(archive, second.encode(), url=url).link.level == "same-story"  # type: ignore[union-attr]
+    revised = fetched(archive, second.replace("ngày 4/8", "ngày 1/11").encode(), url=url)
     assert (revised.id, revised.status, revised.link) == (2, "revision", None)
     assert archive.similar(2) == [] and archive.get(2).cluster == 2
 

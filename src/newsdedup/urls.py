@@ -53,6 +53,10 @@ def is_url(text: str) -> bool:
     return bool(_URL.match(text.strip()))
 
 
+# Every ASCII character: escape_bytes leaves them as they are, as URLs given as text are.
+_ASCII = bytes(range(0x80)).decode("ascii")
+
+
 def escape_bytes(text: str) -> str:
     """``text``, or, if it holds bytes that are not UTF-8 (a URL given on a command line, kept
     by Python as lone surrogates), its bytes past ASCII percent-escaped, as a URL writes them.
@@ -64,8 +68,12 @@ def escape_bytes(text: str) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        data = text.encode("utf-8", "surrogateescape")  # (a surrogate no decoder makes: an error, below)
-    return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in data)
+        pass
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no decoder makes: left for normalize_url to refuse
+        return text
+    return quote(data, safe=_ASCII)
 
 
 def normalize_url(url: str) -> str:
