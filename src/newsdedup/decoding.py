@@ -47,6 +47,26 @@ _CONTROL_BYTES = bytes([*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 _MAX_CONTROL_SHARE = 0.01
 
 
+def undecoded_bytes(text: str) -> bytes | None:
+    """The bytes a name from the operating system stands for (a path, an argument), when it holds
+    bytes that are not UTF-8, which Python keeps as lone surrogates (``surrogateescape``) and
+    SQLite, a UTF-8 terminal or a URL cannot take; None when ``text`` is plain text. A
+    surrogate no name decodes to is written as ``\\udNNN``.
+
+    >>> undecoded_bytes("tin/bài.txt"), undecoded_bytes("b" + b"\\xff".decode("utf-8", "surrogateescape"))
+    (None, b'b\\xff')
+    """
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode ``data`` and return ``(text, encoding)``, the text in Unicode's NFC.
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
 from .config import DEFAULT_MAX_INPUT_BYTES
+from .decoding import undecoded_bytes
 from .errors import CompressedInputError, EmptyInput, InputError, InputNotFound, InputTooLarge
 from .records import RawInput
 from .urls import is_url
@@ -128,16 +129,8 @@ def storable(name: str) -> str:
     >>> storable("tin/bài 1.txt"), storable("tin/b" + b"\\xff".decode("utf-8", "surrogateescape") + ".txt")
     ('tin/bài 1.txt', 'tin/b\\\\xff.txt')
     """
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        pass
-    try:
-        data = name.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a surrogate no file name decodes to: written as \\udNNN
-        return name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return data.decode("utf-8", "backslashreplace")
+    data = undecoded_bytes(name)
+    return name if data is None else data.decode("utf-8", "backslashreplace")
 
 
 def read_input(ref: InputRef, max_bytes: int = DEFAULT_MAX_INPUT_BYTES, *, stdin: BinaryIO | None = None) -> RawInput:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from .decoding import undecoded_bytes
 from .errors import InputError
 
 #: Schemes newsdedup fetches.
@@ -64,16 +65,8 @@ def escape_bytes(text: str) -> str:
     >>> escape_bytes("https://tin.vn/a"), escape_bytes("https://tin.vn/" + b"\\xff".decode("utf-8", "surrogateescape"))
     ('https://tin.vn/a', 'https://tin.vn/%FF')
     """
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        data = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a surrogate no decoder makes: left for normalize_url to refuse
-        return text
-    return quote(data, safe=_ASCII)
+    data = undecoded_bytes(text)
+    return text if data is None else quote(data, safe=_ASCII)
 
 
 def normalize_url(url: str) -> str:
